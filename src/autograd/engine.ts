@@ -1,0 +1,91 @@
+import { RecurError } from '../errors.js';
+import { allocStorage } from '../kernels/index.js';
+import { shapeStr } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { isGradEnabled } from './grad-mode.js';
+
+/**
+ * One recorded op. `backward` reads the output's gradient and ACCUMULATES into the gradients
+ * of its inputs (via `gradOf`), so a tensor used several times receives the sum.
+ */
+export interface GradNode {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  backward(): void;
+  released: boolean;
+}
+
+/**
+ * Records `out` as produced by `name` from `inputs` when grad mode is on and an input needs
+ * a gradient. Returns out for chaining. The backward closure sits next to the forward code.
+ */
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], backward: () => void): Tensor {
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+  out.requiresGrad = true;
+  out.node = { name, inputs, backward, released: false };
+  return out;
+}
+
+/** The gradient buffer of t, created as zeros on first use. */
+export function gradOf(t: Tensor): Float32Array {
+  if (!t.grad) t.grad = new Tensor(allocStorage(t.size), t.shape);
+  return t.grad.data;
+}
+
+/** The gradient flowing into an op's output during backward. */
+export function outGrad(out: Tensor): Float32Array {
+  return out.grad!.data;
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  // Iterative DFS: graphs unrolled over thousands of timesteps would overflow recursion.
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    const inputs = t.node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1] = i + 1;
+      const child = inputs[i]!;
+      if (child.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+export function backward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new RecurError('backward: tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)');
+  }
+  if (grad) {
+    if (grad.size !== root.size) throw new RecurError(`backward: gradient of shape ${shapeStr(grad.shape)} does not match tensor of shape ${shapeStr(root.shape)}`);
+  } else if (root.size !== 1) {
+    throw new RecurError(`backward: grad can be implicitly created only for scalar outputs, got shape ${shapeStr(root.shape)}`);
+  }
+  const g = gradOf(root);
+  if (grad) for (let i = 0; i < g.length; i++) g[i]! += grad.data[i]!;
+  else g[0]! += 1;
+
+  const order = topoOrder(root);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k]!;
+    const node = t.node;
+    if (!node) continue;
+    if (node.released) {
+      throw new RecurError(`backward: trying to backward through '${node.name}' a second time; pass { retainGraph: true } to the first backward`);
+    }
+    if (t.grad) node.backward();
+    if (!retainGraph) node.released = true;
+    // Like PyTorch, only leaves keep .grad; intermediate buffers are dropped to free memory
+    // (and so that a second backward with retainGraph starts from zero).
+    t.grad = null;
+  }
+}

@@ -1,0 +1,316 @@
+import type { AdamParams, BinaryOp, Kernels, ReduceOp, UnaryOp } from './types.js';
+
+/**
+ * The plain TypeScript reference backend. Clear over clever: every other backend is tested
+ * against it. It never allocates Float32Array scratch itself, so it also runs on Float64Array
+ * storage for the float64 gradient checks.
+ */
+export const jsKernels: Kernels = {
+  name: 'js',
+
+  alloc: (n) => new Float32Array(n),
+
+  fill(x, value) {
+    x.fill(value);
+  },
+
+  copy(src, dst) {
+    dst.set(src);
+  },
+
+  axpy(alpha, x, y) {
+    const n = x.length;
+    if (alpha === 1) for (let i = 0; i < n; i++) y[i]! += x[i]!;
+    else for (let i = 0; i < n; i++) y[i]! += alpha * x[i]!;
+  },
+
+  scale(alpha, x, out) {
+    for (let i = 0; i < x.length; i++) out[i] = alpha * x[i]!;
+  },
+
+  clamp(x, lo, hi, out) {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+  },
+
+  unary(op, x, out) {
+    const f = unaryFns[op];
+    for (let i = 0; i < out.length; i++) out[i] = f(x[i]!);
+  },
+
+  unaryBackward(op, x, y, gy, gx) {
+    const n = gx.length;
+    switch (op) {
+      case 'neg': for (let i = 0; i < n; i++) gx[i]! -= gy[i]!; break;
+      case 'exp': for (let i = 0; i < n; i++) gx[i]! += gy[i]! * y[i]!; break;
+      case 'log': for (let i = 0; i < n; i++) gx[i]! += gy[i]! / x[i]!; break;
+      case 'tanh': for (let i = 0; i < n; i++) gx[i]! += gy[i]! * (1 - y[i]! * y[i]!); break;
+      case 'sigmoid': for (let i = 0; i < n; i++) gx[i]! += gy[i]! * y[i]! * (1 - y[i]!); break;
+      case 'relu': for (let i = 0; i < n; i++) if (x[i]! > 0) gx[i]! += gy[i]!; break;
+      case 'sqrt': for (let i = 0; i < n; i++) gx[i]! += gy[i]! / (2 * y[i]!); break;
+      case 'square': for (let i = 0; i < n; i++) gx[i]! += 2 * x[i]! * gy[i]!; break;
+      case 'abs': for (let i = 0; i < n; i++) gx[i]! += gy[i]! * Math.sign(x[i]!); break;
+    }
+  },
+
+  binary(op, a, aRepeat, b, bRepeat, out, accumulate) {
+    const f = binaryFns[op];
+    const n = out.length, na = a.length, nb = b.length;
+    if (na === n && nb === n) {
+      if (accumulate) for (let i = 0; i < n; i++) out[i]! += f(a[i]!, b[i]!);
+      else for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = f(a[Math.floor(i / aRepeat) % na]!, b[Math.floor(i / bRepeat) % nb]!);
+      if (accumulate) out[i]! += v;
+      else out[i] = v;
+    }
+  },
+
+  sumToBroadcast(g, repeat, out, alpha) {
+    const m = out.length;
+    for (let i = 0; i < g.length; i++) out[Math.floor(i / repeat) % m]! += alpha * g[i]!;
+  },
+
+  gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
+    for (let i = 0; i < M; i++) {
+      const row = i * ldc;
+      if (beta === 0) for (let j = 0; j < N; j++) C[row + j] = 0;
+      else if (beta !== 1) for (let j = 0; j < N; j++) C[row + j]! *= beta;
+    }
+    if (alpha === 0 || K === 0) return;
+    if (!transB) {
+      // i-p-j order: the inner loop walks rows of B and C contiguously.
+      for (let i = 0; i < M; i++) {
+        const row = i * ldc;
+        for (let p = 0; p < K; p++) {
+          const a = alpha * (transA ? A[p * lda + i]! : A[i * lda + p]!);
+          if (a === 0) continue;
+          const bRow = p * ldb;
+          for (let j = 0; j < N; j++) C[row + j]! += a * B[bRow + j]!;
+        }
+      }
+    } else {
+      // B is N×K: each C element is a dot product over contiguous rows.
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          const bRow = j * ldb;
+          if (transA) for (let p = 0; p < K; p++) s += A[p * lda + i]! * B[bRow + p]!;
+          else {
+            const aRow = i * lda;
+            for (let p = 0; p < K; p++) s += A[aRow + p]! * B[bRow + p]!;
+          }
+          C[i * ldc + j]! += alpha * s;
+        }
+      }
+    }
+  },
+
+  reduce(op: ReduceOp, x, outer, len, inner, out, argmax) {
+    for (let o = 0; o < outer; o++) {
+      const base = o * len * inner;
+      for (let i = 0; i < inner; i++) {
+        if (op === 'sum') {
+          let s = 0;
+          for (let l = 0; l < len; l++) s += x[base + l * inner + i]!;
+          out[o * inner + i] = s;
+        } else {
+          let best = -Infinity, bi = 0;
+          for (let l = 0; l < len; l++) {
+            const v = x[base + l * inner + i]!;
+            // NaN wins, as in PyTorch: a max over NaN is NaN.
+            if (v > best || Number.isNaN(v)) { best = v; bi = l; if (Number.isNaN(v)) break; }
+          }
+          out[o * inner + i] = best;
+          if (argmax) argmax[o * inner + i] = bi;
+        }
+      }
+    }
+  },
+
+  broadcastAxis(gy, outer, len, inner, gx, alpha) {
+    for (let o = 0; o < outer; o++) {
+      for (let l = 0; l < len; l++) {
+        const base = (o * len + l) * inner;
+        for (let i = 0; i < inner; i++) gx[base + i]! += alpha * gy[o * inner + i]!;
+      }
+    }
+  },
+
+  scatterArgmax(gy, argmax, outer, len, inner, gx) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const k = o * inner + i;
+        gx[(o * len + argmax[k]!) * inner + i]! += gy[k]!;
+      }
+    }
+  },
+
+  sumSquares(x) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+    return s;
+  },
+
+  maxAbs(x) {
+    let m = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = Math.abs(x[i]!);
+      if (v > m || Number.isNaN(v)) m = v;
+    }
+    return m;
+  },
+
+  softmax(x, rows, n, out, log) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let mx = -Infinity;
+      for (let j = 0; j < n; j++) mx = Math.max(mx, x[o + j]!);
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Math.exp(x[o + j]! - mx);
+      if (log) {
+        const lse = mx + Math.log(s);
+        for (let j = 0; j < n; j++) out[o + j] = x[o + j]! - lse;
+      } else {
+        for (let j = 0; j < n; j++) out[o + j] = Math.exp(x[o + j]! - mx) / s;
+      }
+    }
+  },
+
+  softmaxBackward(y, gy, rows, n, gx, log) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let s = 0;
+      if (log) {
+        for (let j = 0; j < n; j++) s += gy[o + j]!;
+        for (let j = 0; j < n; j++) gx[o + j]! += gy[o + j]! - Math.exp(y[o + j]!) * s;
+      } else {
+        for (let j = 0; j < n; j++) s += gy[o + j]! * y[o + j]!;
+        for (let j = 0; j < n; j++) gx[o + j]! += y[o + j]! * (gy[o + j]! - s);
+      }
+    }
+  },
+
+  gatherRows(table, d, idx, out) {
+    for (let r = 0; r < idx.length; r++) {
+      const src = idx[r]! * d, dst = r * d;
+      for (let j = 0; j < d; j++) out[dst + j] = table[src + j]!;
+    }
+  },
+
+  scatterAddRows(src, d, idx, table) {
+    for (let r = 0; r < idx.length; r++) {
+      const dst = idx[r]! * d, s = r * d;
+      for (let j = 0; j < d; j++) table[dst + j]! += src[s + j]!;
+    }
+  },
+
+  copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) {
+    for (let c = 0; c < count; c++) {
+      const s = sOff + c * sStride, d = dOff + c * dStride;
+      if (accumulate) for (let j = 0; j < len; j++) dst[d + j]! += src[s + j]!;
+      else for (let j = 0; j < len; j++) dst[d + j] = src[s + j]!;
+    }
+  },
+
+  swapAxes(x, outer, A, mid, B, inner, out, accumulate) {
+    for (let o = 0; o < outer; o++)
+      for (let a = 0; a < A; a++)
+        for (let m = 0; m < mid; m++)
+          for (let b = 0; b < B; b++) {
+            const s = ((((o * A + a) * mid + m) * B + b) * inner);
+            const d = ((((o * B + b) * mid + m) * A + a) * inner);
+            if (accumulate) for (let i = 0; i < inner; i++) out[d + i]! += x[s + i]!;
+            else for (let i = 0; i < inner; i++) out[d + i] = x[s + i]!;
+          }
+  },
+
+  where(cond, a, b, out) {
+    for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i]! : b[i]!;
+  },
+
+  whereBackward(cond, gy, gx, pick) {
+    for (let i = 0; i < gx.length; i++) if ((cond[i] !== 0) === pick) gx[i]! += gy[i]!;
+  },
+
+  layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let m = 0;
+      for (let j = 0; j < n; j++) m += x[o + j]!;
+      m /= n;
+      let v = 0;
+      for (let j = 0; j < n; j++) { const d = x[o + j]! - m; v += d * d; }
+      const rs = 1 / Math.sqrt(v / n + eps);
+      mean[r] = m;
+      rstd[r] = rs;
+      for (let j = 0; j < n; j++) {
+        const xh = (x[o + j]! - m) * rs;
+        out[o + j] = (gamma ? gamma[j]! * xh : xh) + (beta ? beta[j]! : 0);
+      }
+    }
+  },
+
+  layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * n, m = mean[r]!, rs = rstd[r]!;
+      let sumD = 0, sumDX = 0;
+      for (let j = 0; j < n; j++) {
+        const xh = (x[o + j]! - m) * rs;
+        const d = gy[o + j]! * (gamma ? gamma[j]! : 1);
+        sumD += d;
+        sumDX += d * xh;
+        if (gGamma) gGamma[j]! += gy[o + j]! * xh;
+        if (gBeta) gBeta[j]! += gy[o + j]!;
+      }
+      if (!gx) continue;
+      const md = sumD / n, mdx = sumDX / n;
+      for (let j = 0; j < n; j++) {
+        const xh = (x[o + j]! - m) * rs;
+        const d = gy[o + j]! * (gamma ? gamma[j]! : 1);
+        gx[o + j]! += rs * (d - md - xh * mdx);
+      }
+    }
+  },
+
+  adamStep(p, g, m, v, vmax, o: AdamParams) {
+    const bc1 = 1 - Math.pow(o.beta1, o.step);
+    const bc2sqrt = Math.sqrt(1 - Math.pow(o.beta2, o.step));
+    const stepSize = o.lr / bc1;
+    const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
+    const l2 = o.decoupled ? 0 : o.weightDecay;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]! + l2 * p[i]!;
+      const pi = p[i]! * decay;
+      const mi = (m[i] = o.beta1 * m[i]! + (1 - o.beta1) * gi);
+      let vi = (v[i] = o.beta2 * v[i]! + (1 - o.beta2) * gi * gi);
+      if (vmax) vi = vmax[i] = Math.max(vmax[i]!, vi);
+      p[i] = pi - (stepSize * mi) / (Math.sqrt(vi) / bc2sqrt + o.eps);
+    }
+  },
+};
+
+const unaryFns: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  tanh: Math.tanh,
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  relu: (x) => (x > 0 ? x : 0),
+  sqrt: Math.sqrt,
+  square: (x) => x * x,
+  abs: Math.abs,
+};
+
+const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  max: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
+  min: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
+};

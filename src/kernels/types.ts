@@ -1,0 +1,108 @@
+/**
+ * The one interface that holds every hot loop in recur.
+ *
+ * Conventions shared by every backend:
+ * - Arrays are `Float32Array` views; a kernel reads/writes from element 0 of the view it is
+ *   given (callers pass `subarray`s for offsets). Lengths are taken from the arguments, not
+ *   from `.length`, unless documented.
+ * - Matrices are row-major. `ld*` is the row stride in elements.
+ * - Backward kernels ACCUMULATE into their gradient outputs (`+=`), never overwrite, so a
+ *   tensor used twice in a graph receives the sum of both uses.
+ * - The reference backend (js.ts) is dtype-generic: it also runs on Float64Array storage,
+ *   which the float64 gradient checks rely on. Other backends are float32 only.
+ */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+export type ReduceOp = 'sum' | 'max';
+
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the weights directly instead of adding wd*p to the gradient. */
+  decoupled: boolean;
+  amsgrad: boolean;
+  /** 1-based step count, for bias correction. */
+  step: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+
+  /** Storage for a new tensor of n elements, zero-filled. Backends may place it in their own memory. */
+  alloc(n: number): Float32Array;
+
+  fill(x: Float32Array, value: number): void;
+  /** dst[i] = src[i] for i < src.length. */
+  copy(src: Float32Array, dst: Float32Array): void;
+  /** y += alpha * x (length of x). */
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** out = alpha * x (length of x); out may alias x. */
+  scale(alpha: number, x: Float32Array, out: Float32Array): void;
+  /** out = clamp(x, lo, hi); out may alias x. */
+  clamp(x: Float32Array, lo: number, hi: number, out: Float32Array): void;
+
+  /** out = op(x) elementwise over out.length. */
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array): void;
+  /** gx += op'(x) * gy. `y` is the forward output (tanh/sigmoid/exp/sqrt use it). */
+  unaryBackward(op: UnaryOp, x: Float32Array, y: Float32Array, gy: Float32Array, gx: Float32Array): void;
+
+  /**
+   * out[i] (=|+=) op(a[ia(i)], b[ib(i)]) for i < out.length, where an operand of length m with
+   * repeat r is read at floor(i / r) % m. Equal shapes: r = 1, m = n. Trailing broadcast
+   * ([3] with [2,3]): r = 1, m = 3. Broadcast of a size-1 trailing axis ([2,1] with [2,3]): r = 3.
+   */
+  binary(op: BinaryOp, a: Float32Array, aRepeat: number, b: Float32Array, bRepeat: number, out: Float32Array, accumulate: boolean): void;
+  /** Adjoint of broadcasting: out[floor(i / repeat) % out.length] += alpha * g[i] for i < g.length. */
+  sumToBroadcast(g: Float32Array, repeat: number, out: Float32Array, alpha: number): void;
+
+  /**
+   * C = alpha * op(A) · op(B) + beta * C, with op(A) M×K and op(B) K×N. When beta is 0, C is
+   * not read (NaN in C does not leak), as in BLAS.
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
+
+  /** Reduces x viewed as [outer, len, inner] over the middle axis into out [outer, inner]. For max, argmax (if given) gets the index along the axis. */
+  reduce(op: ReduceOp, x: Float32Array, outer: number, len: number, inner: number, out: Float32Array, argmax?: Int32Array): void;
+  /** gx[o, l, i] += alpha * gy[o, i]: the adjoint of a sum over the middle axis. */
+  broadcastAxis(gy: Float32Array, outer: number, len: number, inner: number, gx: Float32Array, alpha: number): void;
+  /** gx[o, argmax[o, i], i] += gy[o, i]: the adjoint of a max over the middle axis. */
+  scatterArgmax(gy: Float32Array, argmax: Int32Array, outer: number, len: number, inner: number, gx: Float32Array): void;
+  /** Sum of squares of x (float64 accumulation), for norms. */
+  sumSquares(x: Float32Array): number;
+  /** max |x|. */
+  maxAbs(x: Float32Array): number;
+
+  /** Row-wise (log-)softmax of x [rows, n]. */
+  softmax(x: Float32Array, rows: number, n: number, out: Float32Array, log: boolean): void;
+  /** gx += dsoftmax: y*(gy - Σ gy·y), or for log-softmax gy - exp(y)·Σ gy. */
+  softmaxBackward(y: Float32Array, gy: Float32Array, rows: number, n: number, gx: Float32Array, log: boolean): void;
+
+  /** out[r, :] = table[idx[r], :] for rows of width d. */
+  gatherRows(table: Float32Array, d: number, idx: Int32Array, out: Float32Array): void;
+  /** table[idx[r], :] += src[r, :]. Repeated indices accumulate. */
+  scatterAddRows(src: Float32Array, d: number, idx: Int32Array, table: Float32Array): void;
+
+  /** count blocks of len: dst[dOff + c*dStride + j] (=|+=) src[sOff + c*sStride + j]. Slice and concat. */
+  copyBlocks(src: Float32Array, sOff: number, sStride: number, dst: Float32Array, dOff: number, dStride: number,
+    len: number, count: number, accumulate: boolean): void;
+  /** x [outer, A, mid, B, inner] -> out [outer, B, mid, A, inner] (=|+=). Any transpose(d0, d1). */
+  swapAxes(x: Float32Array, outer: number, A: number, mid: number, B: number, inner: number, out: Float32Array, accumulate: boolean): void;
+
+  /** out = cond != 0 ? a : b, all of length out.length. */
+  where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** gx += (cond != 0) === pick ? gy : 0. */
+  whereBackward(cond: Float32Array, gy: Float32Array, gx: Float32Array, pick: boolean): void;
+
+  /** Layer normalisation over rows of width n; caches mean and 1/std per row for backward. gamma/beta may be null. */
+  layerNorm(x: Float32Array, rows: number, n: number, gamma: Float32Array | null, beta: Float32Array | null, eps: number,
+    out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  layerNormBackward(x: Float32Array, gy: Float32Array, rows: number, n: number, gamma: Float32Array | null,
+    mean: Float32Array, rstd: Float32Array, gx: Float32Array | null, gGamma: Float32Array | null, gBeta: Float32Array | null): void;
+
+  /** One Adam/AdamW step in place on p, m, v (and vmax for amsgrad). */
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, o: AdamParams): void;
+}
