@@ -1,0 +1,14 @@
+/**
+ * recur: recurrent sequence models for TypeScript.
+ * `import { tensor, manualSeed, nn, optim, functional as F, io } from 'recur'`.
+ */
+export { Tensor, tensor, zeros, ones, full, zerosLike, arange, randn, uniform } from './tensor/tensor.js';
+export type { Indices, NestedArray, TensorOptions } from './tensor/tensor.js';
+export { Rng, manualSeed, globalRng } from './tensor/rng.js';
+export type { RngState } from './tensor/rng.js';
+export { RecurError } from './errors.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { gradcheck } from './autograd/gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js';
+export { kernels, setBackend, backendName, availableBackends } from './kernels/index.js';
+export * from './autograd/ops/index.js';
