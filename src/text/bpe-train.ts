@@ -6,7 +6,7 @@ import { Heap } from './heap.js';
  * a frequent word is learnt as one unit and training works on a word-frequency table
  * instead of the whole corpus.
  */
-export const PRETOKENIZE_PATTERN = /'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const PRETOKENIZE_PATTERN = /'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 /** Ids are packed into one number per pair; this bounds the vocabulary (2^21 ≈ 2M). */
 export const MAX_BPE_VOCAB = 2 ** 21;

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { RecurError } from '../errors.js';
+import { registerInfo } from './info.js';
+import { registerDemo } from './demo.js';
+
+/**
+ * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
+ * (a RecurError) prints one line and exits 1; anything else is a bug and keeps its stack.
+ */
+export function buildCli(): Command {
+  const program = new Command('recur')
+    .description('Recurrent sequence models (RNN, LSTM, GRU): train, generate, evaluate')
+    .version('0.1.0')
+    .showHelpAfterError('(run `recur --help` for usage)');
+  registerInfo(program);
+  registerDemo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof RecurError) {
+      process.stderr.write(`recur: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});
