@@ -81,7 +81,7 @@ export class BpeTokenizer implements Tokenizer {
    */
   static train(text: string | Iterable<string>, options: BpeTrainOptions): BpeTokenizer {
     const specials = options.specials ?? DEFAULT_BPE_SPECIALS;
-    const minFrequency = options.minFrequency ?? 1 + 1;
+    const minFrequency = options.minFrequency ?? 2;
     const { vocabSize } = options;
     if (!Number.isInteger(vocabSize) || vocabSize < 256 + specials.length || vocabSize > MAX_BPE_VOCAB) {
       throw new RecurError(

@@ -1,0 +1,4 @@
+export { sampleLogits, samplingDistribution, argmaxOf, checkSamplingOptions } from './sampling.js';
+export type { SamplingOptions } from './sampling.js';
+export { beamSearch } from './beam.js';
+export type { BeamStepper, BeamOptions, Hypothesis } from './beam.js';
