@@ -41,7 +41,10 @@ export interface SotuSpeech {
   year: number;
   /** President, e.g. "George Washington". */
   name: string;
-  /** As the package spells it: "none", "federalist", "democratic-republican", "democratic", "whig", "republican". */
+  /**
+   * As the package spells it: "none", "Federalist", "Democratic-Republican", "Democratic",
+   * "Whig", "Whig & Democratic", "National Union", "Republican".
+   */
   party: string;
   text: string;
 }

@@ -128,9 +128,10 @@ export function splitContiguous(
   return { train: all.subarray(0, a), valid: all.subarray(a, b), test: all.subarray(b) };
 }
 
+/** Moves a cut that falls between the halves of a surrogate pair to just before the pair. */
 function avoidSurrogateSplit(s: string, i: number): number {
   const c = s.charCodeAt(i);
-  return i > 0 && i < s.length && c >= 0xdc00 && c <= 0xdfff ? i + 1 : i;
+  return i > 0 && i < s.length && c >= 0xdc00 && c <= 0xdfff ? i - 1 : i;
 }
 
 function transpose(src: Int32Array, rows: number, cols: number): Int32Array {

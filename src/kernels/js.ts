@@ -1,3 +1,4 @@
+import { rnnJsKernels } from './rnn-js.js';
 import type { AdamParams, BinaryOp, Kernels, ReduceOp, UnaryOp } from './types.js';
 
 /**
@@ -7,6 +8,7 @@ import type { AdamParams, BinaryOp, Kernels, ReduceOp, UnaryOp } from './types.j
  */
 export const jsKernels: Kernels = {
   name: 'js',
+  ...rnnJsKernels,
 
   alloc: (n) => new Float32Array(n),
 

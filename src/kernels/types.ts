@@ -11,6 +11,8 @@
  * - The reference backend (js.ts) is dtype-generic: it also runs on Float64Array storage,
  *   which the float64 gradient checks rely on. Other backends are float32 only.
  */
+import type { RnnKernels } from './rnn-types.js';
+
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 export type ReduceOp = 'sum' | 'max';
@@ -28,7 +30,7 @@ export interface AdamParams {
   step: number;
 }
 
-export interface Kernels {
+export interface Kernels extends RnnKernels {
   readonly name: string;
 
   /** Storage for a new tensor of n elements, zero-filled. Backends may place it in their own memory. */

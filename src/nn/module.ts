@@ -25,6 +25,12 @@ export abstract class Module {
     return t;
   }
 
+  /** Points an existing parameter name at another tensor (weight tying); both names stay in the state dict. */
+  replaceParameter(name: string, t: Tensor): void {
+    if (!this.params.has(name)) throw new RecurError(`${this.constructor.name} has no parameter '${name}'`);
+    this.params.set(name, t);
+  }
+
   /** Registers a non-trainable tensor that is still saved in the state dict. */
   protected buffer(name: string, t: Tensor): Tensor {
     this.buffers.set(name, t);
@@ -44,8 +50,9 @@ export abstract class Module {
     return out;
   }
 
+  /** Each parameter once, even when shared (tied weights appear under two names). */
   parameters(): Tensor[] {
-    return [...this.namedParameters().values()];
+    return [...new Set(this.namedParameters().values())];
   }
 
   namedModules(prefix = ''): Map<string, Module> {

@@ -1,0 +1,12 @@
+/**
+ * Browser-safe I/O: safetensors in memory. File helpers (Node only) live in `./node.js` so a
+ * browser bundle never pulls in `node:fs`.
+ */
+export {
+  loadSafetensors,
+  parseSafetensors,
+  saveSafetensors,
+  DEFAULT_MAX_HEADER_BYTES,
+  type SafetensorsLoadOptions,
+  type SafetensorsContents,
+} from './safetensors.js';

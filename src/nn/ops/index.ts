@@ -1,0 +1,2 @@
+export { embedding } from './embedding.js';
+export { softplus } from './softplus.js';

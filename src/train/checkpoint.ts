@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RecurError } from '../errors.js';
+import { saveSafetensors } from '../io/safetensors.js';
+import { readSafetensorsFile, writeFileAtomic } from '../io/files.js';
+import type { StateDict } from '../nn/module.js';
+import { Tensor } from '../tensor/tensor.js';
+import { packState, unpackState } from './pack.js';
+
+export const CHECKPOINT_FORMAT = 'recur-checkpoint-1';
+
+/** Everything a run needs to continue bit-for-bit: weights, optimizer, RNG, position. */
+export interface CheckpointContent {
+  /** Task/model configuration (incl. vocabulary), enough to rebuild the model. */
+  config: unknown;
+  weights: StateDict;
+  /** Trainer and optimizer/scheduler/task state; typed arrays inside are stored as tensors. */
+  state: unknown;
+}
+
+/**
+ * Writes RUN_DIR/NAME.safetensors atomically (temp file, fsync, rename): a crash mid-write
+ * leaves the previous checkpoint intact. Weights keep their PyTorch names under `model.`,
+ * so the file also loads in Python with `safetensors.torch.load_file`.
+ */
+export function saveCheckpoint(dir: string, name: string, c: CheckpointContent): string {
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of c.weights) tensors.set(`model.${k}`, t);
+  const state = packState(c.state, 'state', tensors);
+  const bytes = saveSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    config: JSON.stringify(c.config),
+    state: JSON.stringify(state),
+  });
+  const path = join(dir, `${name}.safetensors`);
+  writeFileAtomic(path, bytes);
+  return path;
+}
+
+export function checkpointPath(dir: string, name: string): string {
+  return join(dir, `${name}.safetensors`);
+}
+
+export function hasCheckpoint(dir: string, name: string): boolean {
+  return existsSync(checkpointPath(dir, name));
+}
+
+export function loadCheckpoint(dir: string, name: string): CheckpointContent {
+  const path = checkpointPath(dir, name);
+  if (!existsSync(path)) throw new RecurError(`no checkpoint '${name}' in ${dir} (expected ${path})`);
+  const { tensors, metadata } = readSafetensorsFile(path);
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new RecurError(`${path}: not a recur checkpoint (format '${metadata.format ?? 'missing'}', expected '${CHECKPOINT_FORMAT}')`);
+  }
+  let config: unknown, state: unknown;
+  try {
+    config = JSON.parse(metadata.config ?? 'null');
+    state = JSON.parse(metadata.state ?? 'null');
+  } catch {
+    throw new RecurError(`${path}: checkpoint metadata is not valid JSON`);
+  }
+  const weights: StateDict = new Map();
+  for (const [k, t] of tensors) if (k.startsWith('model.')) weights.set(k.slice(6), t);
+  return { config, weights, state: unpackState(state, tensors) };
+}
