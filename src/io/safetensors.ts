@@ -93,7 +93,7 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, opts: Safetens
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
-  if (declared > BigInt(Math.floor(cap))) {
+  if (Number.isFinite(cap) && declared > BigInt(Math.floor(cap))) {
     fail(`declared header length ${declared} bytes exceeds the limit of ${cap} bytes (maxHeaderBytes); corrupt or not a safetensors file`);
   }
   if (declared > BigInt(total - 8)) {
@@ -104,7 +104,7 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, opts: Safetens
   // ---- header JSON
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.slice(8, 8 + n)); // a copy: TextDecoder rejects views of a SharedArrayBuffer
   } catch {
     return fail('header is not valid UTF-8');
   }

@@ -1,5 +1,5 @@
 import { rnnJsKernels } from './rnn-js.js';
-import type { AdamParams, BinaryOp, Kernels, ReduceOp, UnaryOp } from './types.js';
+import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from './types.js';
 
 /**
  * The plain TypeScript reference backend. Clear over clever: every other backend is tested
@@ -292,6 +292,41 @@ export const jsKernels: Kernels = {
       let vi = (v[i] = o.beta2 * v[i]! + (1 - o.beta2) * gi * gi);
       if (vmax) vi = vmax[i] = Math.max(vmax[i]!, vi);
       p[i] = pi - (stepSize * mi) / (Math.sqrt(vi) / bc2sqrt + o.eps);
+    }
+  },
+
+  // ---- Optimizer steps beyond Adam (added with src/optim) ----------------------------------
+  // State is re-read after each store so that, as in PyTorch, the next operation sees the
+  // value rounded to the storage precision.
+
+  rmspropStep(p, g, sq, ga, buf, o: RmspropParams) {
+    const { lr, alpha, eps, weightDecay: wd, momentum } = o;
+    for (let i = 0; i < p.length; i++) {
+      const gi = wd !== 0 ? g[i]! + wd * p[i]! : g[i]!;
+      sq[i] = alpha * sq[i]! + (1 - alpha) * gi * gi;
+      let avg: number;
+      if (ga) {
+        ga[i] = alpha * ga[i]! + (1 - alpha) * gi;
+        avg = Math.sqrt(sq[i]! - ga[i]! * ga[i]!) + eps;
+      } else {
+        avg = Math.sqrt(sq[i]!) + eps;
+      }
+      if (buf) {
+        buf[i] = momentum * buf[i]! + gi / avg;
+        p[i] = p[i]! - lr * buf[i]!;
+      } else {
+        p[i] = p[i]! - (lr * gi) / avg;
+      }
+    }
+  },
+
+  adagradStep(p, g, sum, o: AdagradParams) {
+    const clr = o.lr / (1 + (o.step - 1) * o.lrDecay);
+    const wd = o.weightDecay;
+    for (let i = 0; i < p.length; i++) {
+      const gi = wd !== 0 ? g[i]! + wd * p[i]! : g[i]!;
+      sum[i] = sum[i]! + gi * gi;
+      p[i] = p[i]! - (clr * gi) / (Math.sqrt(sum[i]!) + o.eps);
     }
   },
 };

@@ -73,7 +73,7 @@ export class Embedding extends Module {
     }
   }
 
-  toString(): string {
+  override toString(): string {
     return `Embedding(${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ''})`;
   }
 }

@@ -29,7 +29,7 @@ export class Dropout extends Module {
     return dropout(x, this.p, this.training, this.rng);
   }
 
-  toString(): string {
+  override toString(): string {
     return `Dropout(p=${this.p})`;
   }
 }
@@ -87,7 +87,7 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.weight, this.bias, this.eps);
   }
 
-  toString(): string {
+  override toString(): string {
     return `LayerNorm(${this.normalizedShape}, eps=${this.eps}, elementwiseAffine=${this.weight !== null})`;
   }
 }

@@ -60,7 +60,7 @@ export class Linear extends Module {
     return linear(x, this.weight, this.bias);
   }
 
-  toString(): string {
+  override toString(): string {
     return `Linear(inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null})`;
   }
 }

@@ -276,6 +276,9 @@ test('malformed: huge or out-of-file header length', () => {
   assert.equal(loadSafetensors(ok).size, 1);
   rejects(() => loadSafetensors(ok, { maxHeaderBytes: 16 }), /exceeds the limit of 16 bytes \(maxHeaderBytes\)/);
   rejects(() => loadSafetensors(ok, { maxHeaderBytes: -1 }), /maxHeaderBytes must be a non-negative number/);
+  rejects(() => loadSafetensors(ok, { maxHeaderBytes: NaN }), /maxHeaderBytes must be a non-negative number/);
+  assert.equal(loadSafetensors(ok, { maxHeaderBytes: Infinity }).size, 1);
+  rejects(() => loadSafetensors(build('{}', undefined, 2n ** 53n), { maxHeaderBytes: Infinity }), /exceeds the 2 bytes that follow/);
 });
 
 test('malformed: header not UTF-8, not JSON, not an object', () => {
@@ -424,7 +427,7 @@ test('fuzz: 2000 mutations/truncations each load or throw RecurError', { timeout
   let loaded = 0;
   const kinds = new Map<string, number>();
   for (let iter = 0; iter < 2000; iter++) {
-    let m = base.slice();
+    let m: Uint8Array = base.slice();
     const kind = iter % 7;
     if (kind === 0) {
       // truncate anywhere
@@ -487,8 +490,16 @@ test('fuzz: 2000 mutations/truncations each load or throw RecurError', { timeout
       kinds.set(key, (kinds.get(key) ?? 0) + 1);
     }
   }
-  if (process.env.FUZZ_DEBUG) console.log(loaded, kinds);
   // the mutations reach both outcomes and many different checks
   assert.ok(loaded > 0, 'some mutations should still load');
   assert.ok(kinds.size >= 10, `only ${kinds.size} distinct errors: ${[...kinds.keys()].join(' | ')}`);
+});
+
+test('load: accepts bytes backed by a SharedArrayBuffer', () => {
+  const bytes = saveSafetensors({ w: tensor([4, 5], [2]) }, { k: 'v' });
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  const r = parseSafetensors(shared);
+  assert.deepEqual(r.tensors.get('w')!.toArray(), [4, 5]);
+  assert.deepEqual(r.metadata, { k: 'v' });
 });

@@ -1,0 +1,8 @@
+/**
+ * Every differentiable function in one namespace, as `torch.nn.functional`:
+ * `import { functional as F } from 'recur'; F.tanh(x); F.crossEntropy(logits, targets)`.
+ */
+export * from './autograd/ops/index.js';
+export { embedding, softplus } from './nn/ops/index.js';
+export { crossEntropy, nllLoss, mseLoss, binaryCrossEntropyWithLogits } from './nn/losses/index.js';
+export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, Reduction } from './nn/losses/index.js';

@@ -1,0 +1,17 @@
+/** Layers, losses and the Module base: `import { nn } from 'recur'`. */
+export { Module } from './module.js';
+export type { StateDict } from './module.js';
+export { Linear } from './linear.js';
+export type { LinearOptions } from './linear.js';
+export { Embedding } from './embedding.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { Dropout, LayerNorm, Tanh, ReLU, Sigmoid, Identity, Softmax, LogSoftmax } from './layers.js';
+export type { LayerNormOptions } from './layers.js';
+export { Sequential } from './sequential.js';
+export type { Layer } from './sequential.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './losses/index.js';
+export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, Reduction } from './losses/index.js';
+
+// ---- Recurrent layers (owned by the RNN engineer) -------------------------------------------
+// export * from './rnn/index.js';
+// ----------------------------------------------------------------------------------------------

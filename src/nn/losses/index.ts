@@ -1,0 +1,7 @@
+export { crossEntropy, nllLoss } from './cross-entropy.js';
+export type { CrossEntropyOptions, NllLossOptions } from './cross-entropy.js';
+export { mseLoss } from './mse.js';
+export { binaryCrossEntropyWithLogits } from './bce.js';
+export type { BceWithLogitsOptions } from './bce.js';
+export type { Reduction } from './reduction.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './modules.js';

@@ -1,0 +1,207 @@
+import { gradOf, outGrad, record } from '../../autograd/engine.js';
+import { allocStorage, kernels } from '../../kernels/index.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { Packing } from './packing.js';
+
+/**
+ * One layer-direction of a recurrent network over a whole packed sequence, as ONE autograd
+ * node (the cuDNN recipe, see DESIGN "How the recurrent layers are fast"):
+ *
+ * forward:  xg = X·W_ihᵀ + b                      one GEMM over all N packed rows
+ *           per step t: hg = h_{t-1}·W_hhᵀ         one GEMM on the b_t running rows
+ *                       gates/state/output         one fused kernel
+ * backward: per step, in reverse: dh → dG          one fused kernel
+ *                       dh_{t-1} += dG·W_hh        one GEMM
+ *           dX += dG·W_ih, dW_ih += dGᵀ·X, dW_hh += dGᵀ·H_prev, db += Σ dG   big GEMMs at the end
+ *
+ * Dimension names: N packed rows, B batch, I input features, H hidden size, P projection size
+ * (LSTM projSize, else 0), Hout = P || H the size of h, G the gate width.
+ *
+ * Every workspace is allocated once per call; steps use subarray views into it.
+ */
+export type CellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru' | 'gruResetBefore';
+
+export interface CellWeights {
+  wIh: Tensor; // [G, I]
+  wHh: Tensor; // [G, Hout]
+  bIh: Tensor | null; // [G]
+  bHh: Tensor | null; // [G]
+  wHr: Tensor | null; // [P, H], LSTM projection only
+}
+
+export function gateCount(kind: CellKind): number {
+  return kind === 'lstm' ? 4 : kind === 'gru' || kind === 'gruResetBefore' ? 3 : 1;
+}
+
+/**
+ * Runs one direction of one layer. x [N, I] packed input; h0 [B, Hout] and c0 [B, H] initial
+ * states in SORTED batch order (null = zeros). Returns one combined tensor holding, flat and
+ * in this order, Y [N, Hout] (the output of every packed row), hN [B, Hout] and, for LSTM,
+ * cN [B, H] (each sequence's state after its last step, sorted order); callers cut it with
+ * `part`. Combining keeps the op a single graph node whose backward sees all three gradients.
+ */
+export function rnnDirection(kind: CellKind, H: number, P: number, reverse: boolean, pk: Packing,
+  x: Tensor, h0: Tensor | null, c0: Tensor | null, w: CellWeights): Tensor {
+  const K = kernels();
+  const { N, B, T, batchSizes, offsets } = pk;
+  const I = x.shape[1]!;
+  const G = gateCount(kind) * H;
+  const Hout = P > 0 ? P : H;
+  const isLstm = kind === 'lstm';
+  const act = kind === 'rnnRelu' ? 'relu' : 'tanh';
+  const wIh = w.wIh.data, wHh = w.wHh.data, wHr = w.wHr?.data ?? null;
+
+  // Biases folded into the input projection; the GRU keeps b_hn apart because r multiplies it.
+  const bFold = allocStorage(G);
+  if (w.bIh) K.copy(w.bIh.data, bFold);
+  if (w.bHh) K.axpy(1, kind === 'gru' ? w.bHh.data.subarray(0, 2 * H) : w.bHh.data, bFold);
+  const bhn = kind === 'gru' && w.bHh ? w.bHh.data.subarray(2 * H) : null;
+
+  // xg doubles as the gate cache: the gate kernels overwrite it in place with activations.
+  const gates = allocStorage(N * G);
+  if (w.bIh || w.bHh) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
+  K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, 1, gates, G);
+
+  const out = new Tensor(allocStorage(N * Hout + B * Hout + (isLstm ? B * H : 0)), [N * Hout + B * Hout + (isLstm ? B * H : 0)]);
+  const Y = out.data.subarray(0, N * Hout);
+  const hPrev = allocStorage(N * Hout); // h_{t-1} of every packed row, for dW_hh
+  const hAcc = allocStorage(B * Hout); // current state of each sorted sequence
+  if (h0) K.copy(h0.data, hAcc);
+  const hg = allocStorage(B * G);
+  const cPrev = isLstm ? allocStorage(N * H) : null;
+  const cAll = isLstm ? allocStorage(N * H) : null;
+  const cAcc = isLstm ? allocStorage(B * H) : null;
+  if (c0 && cAcc) K.copy(c0.data, cAcc);
+  const mAll = isLstm && P > 0 ? allocStorage(N * H) : null; // o·tanh(c) before the projection
+  const side = kind === 'gru' || kind === 'gruResetBefore' ? allocStorage(N * H) : null; // hn or r·h
+
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const b = batchSizes[t]!, o = offsets[t]!;
+    const hp = hPrev.subarray(o * Hout, (o + b) * Hout);
+    // Running rows are a prefix; in reverse, rows that just started still hold h0 in hAcc.
+    K.copy(hAcc.subarray(0, b * Hout), hp);
+    const xg = gates.subarray(o * G, (o + b) * G);
+    const y = Y.subarray(o * Hout, (o + b) * Hout);
+    switch (kind) {
+      case 'rnnTanh':
+      case 'rnnRelu':
+        K.gemm(false, true, b, G, Hout, 1, hp, Hout, wHh, Hout, 0, hg, G);
+        K.rnnGatesForward(act, b, H, xg, hg, y);
+        break;
+      case 'lstm': {
+        K.gemm(false, true, b, G, Hout, 1, hp, Hout, wHh, Hout, 0, hg, G);
+        const cp = cPrev!.subarray(o * H, (o + b) * H), c = cAll!.subarray(o * H, (o + b) * H);
+        K.copy(cAcc!.subarray(0, b * H), cp);
+        const m = mAll ? mAll.subarray(o * H, (o + b) * H) : y;
+        K.lstmGatesForward(b, H, xg, hg, cp, xg, c, m);
+        if (mAll) K.gemm(false, true, b, P, H, 1, m, H, wHr!, H, 0, y, P);
+        K.copy(c, cAcc!);
+        break;
+      }
+      case 'gru':
+        K.gemm(false, true, b, G, H, 1, hp, H, wHh, H, 0, hg, G);
+        K.gruGatesForward(b, H, xg, hg, bhn, hp, xg, side!.subarray(o * H, (o + b) * H), y);
+        break;
+      case 'gruResetBefore': {
+        const rh = side!.subarray(o * H, (o + b) * H);
+        K.gemm(false, true, b, 2 * H, H, 1, hp, H, wHh, H, 0, hg, G);
+        K.gruResetBeforeGates(b, H, xg, hg, hp, xg, rh);
+        K.gemm(false, true, b, H, H, 1, rh, H, wHh.subarray(2 * H * H), H, 0, hg.subarray(2 * H), G);
+        K.gruResetBeforeOutput(b, H, xg, hg, hp, xg, y);
+        break;
+      }
+    }
+    K.copy(y, hAcc);
+  }
+  K.copy(hAcc, out.data.subarray(N * Hout));
+  if (cAcc) K.copy(cAcc, out.data.subarray(N * Hout + B * Hout));
+
+  const inputs = [x, w.wIh, w.wHh];
+  for (const t of [w.bIh, w.bHh, w.wHr, h0, c0]) if (t) inputs.push(t);
+
+  return record(out, `${kind}${reverse ? 'Reverse' : ''}`, inputs, () => {
+    const K = kernels();
+    const g = outGrad(out);
+    const dY = g.subarray(0, N * Hout);
+    // Gradient of each sorted sequence's current state; starts as the gradient of h_n / c_n.
+    const dhAcc = allocStorage(B * Hout);
+    K.copy(g.subarray(N * Hout, N * Hout + B * Hout), dhAcc);
+    const dcAcc = isLstm ? allocStorage(B * H) : null;
+    if (dcAcc) K.copy(g.subarray(N * Hout + B * Hout), dcAcc);
+
+    const dGx = allocStorage(N * G);
+    const dGh = kind === 'gru' ? allocStorage(N * G) : dGx; // GRU: dn·r on the recurrent side
+    // Total dL/dh_t per step; kept for every row when the projection's dW_hr needs it.
+    const dHall = mAll ? allocStorage(N * P) : null;
+    const dhStep = dHall ? null : allocStorage(B * Hout);
+    const dcStep = isLstm ? allocStorage(B * H) : null;
+    const dm = mAll ? allocStorage(B * H) : null;
+    const drh = kind === 'gruResetBefore' ? allocStorage(B * H) : null;
+
+    for (let s = T - 1; s >= 0; s--) {
+      const t = reverse ? T - 1 - s : s;
+      const b = batchSizes[t]!, o = offsets[t]!;
+      const dh = dHall ? dHall.subarray(o * P, (o + b) * P) : dhStep!.subarray(0, b * Hout);
+      const dhPrev = dhAcc.subarray(0, b * Hout);
+      K.copy(dhPrev, dh);
+      K.axpy(1, dY.subarray(o * Hout, (o + b) * Hout), dh);
+      K.fill(dhPrev, 0);
+      const hp = hPrev.subarray(o * Hout, (o + b) * Hout);
+      const gt = gates.subarray(o * G, (o + b) * G);
+      const dgx = dGx.subarray(o * G, (o + b) * G);
+      switch (kind) {
+        case 'rnnTanh':
+        case 'rnnRelu':
+          K.rnnGatesBackward(act, b, H, Y.subarray(o * Hout, (o + b) * Hout), dh, dgx);
+          break;
+        case 'lstm': {
+          let dmt = dh;
+          if (dm) {
+            dmt = dm.subarray(0, b * H);
+            K.gemm(false, false, b, H, P, 1, dh, P, wHr!, H, 0, dmt, H);
+          }
+          const dct = dcStep!.subarray(0, b * H), dcPrev = dcAcc!.subarray(0, b * H);
+          K.copy(dcPrev, dct);
+          K.fill(dcPrev, 0);
+          K.lstmGatesBackward(b, H, gt, cPrev!.subarray(o * H, (o + b) * H), cAll!.subarray(o * H, (o + b) * H),
+            dmt, dct, dgx, dcPrev);
+          break;
+        }
+        case 'gru':
+          K.gruGatesBackward(b, H, gt, side!.subarray(o * H, (o + b) * H), hp, dh, dgx,
+            dGh.subarray(o * G, (o + b) * G), dhPrev);
+          break;
+        case 'gruResetBefore': {
+          const d = drh!.subarray(0, b * H);
+          K.gruResetBeforeOutputBackward(b, H, gt, hp, dh, dgx, dhPrev);
+          K.gemm(false, false, b, H, H, 1, dgx.subarray(2 * H), G, wHh.subarray(2 * H * H), H, 0, d, H);
+          K.gruResetBeforeGatesBackward(b, H, gt, hp, d, dgx, dhPrev);
+          K.gemm(false, false, b, H, 2 * H, 1, dgx, G, wHh, H, 1, dhPrev, H);
+          break;
+        }
+      }
+      if (kind !== 'gruResetBefore') {
+        K.gemm(false, false, b, Hout, G, 1, dGh.subarray(o * G, (o + b) * G), G, wHh, Hout, 1, dhPrev, Hout);
+      }
+    }
+    // After the first step (in processing order) every sequence's accumulator holds dL/dh0.
+    if (h0?.requiresGrad) K.axpy(1, dhAcc, gradOf(h0));
+    if (c0?.requiresGrad) K.axpy(1, dcAcc!, gradOf(c0));
+
+    if (x.requiresGrad) K.gemm(false, false, N, I, G, 1, dGx, G, wIh, I, 1, gradOf(x), I);
+    if (w.wIh.requiresGrad) K.gemm(true, false, G, I, N, 1, dGx, G, x.data, I, 1, gradOf(w.wIh), I);
+    if (w.wHh.requiresGrad) {
+      const gW = gradOf(w.wHh);
+      if (kind === 'gruResetBefore') {
+        K.gemm(true, false, 2 * H, H, N, 1, dGx, G, hPrev, H, 1, gW, H);
+        K.gemm(true, false, H, H, N, 1, dGx.subarray(2 * H), G, side!, H, 1, gW.subarray(2 * H * H), H);
+      } else {
+        K.gemm(true, false, G, Hout, N, 1, dGh, G, hPrev, Hout, 1, gW, Hout);
+      }
+    }
+    if (w.bIh?.requiresGrad) K.sumToBroadcast(dGx, 1, gradOf(w.bIh), 1);
+    if (w.bHh?.requiresGrad) K.sumToBroadcast(dGh, 1, gradOf(w.bHh), 1);
+    if (w.wHr?.requiresGrad) K.gemm(true, false, P, H, N, 1, dHall!, P, mAll!, H, 1, gradOf(w.wHr), H);
+  });
+}
