@@ -1,6 +1,12 @@
 // Entry point of the recur WebAssembly kernels. Every export takes byte pointers into the
-// (imported, shared) linear memory; the TypeScript side owns allocation (src/kernels/wasm).
+// imported linear memory and lengths in elements; the TypeScript side owns allocation and
+// argument checking (src/kernels/wasm/backend.ts).
 export { gemm, gemmWorkBytes } from './gemm';
+export {
+  axpy, scale, clamp, unary, unaryBackward, binary, sumToBroadcast, reduceSum, reduceMax,
+  broadcastAxis, scatterArgmax, sumSquares, maxAbs, softmax, softmaxBackward, gatherRows,
+  scatterAddRows, copyBlocks, swapAxes, where, whereBackward, layerNorm, layerNormBackward, adamStep,
+} from './elementwise';
 
 /** First byte after the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {

@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { RecurError } from '../errors.js';
 import { registerInfo } from './info.js';
 import { registerDemo } from './demo.js';
+import { registerLmCommands, registerLmTrain } from './lm.js';
+import { registerReport } from './report.js';
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
@@ -15,6 +17,10 @@ export function buildCli(): Command {
     .showHelpAfterError('(run `recur --help` for usage)');
   registerInfo(program);
   registerDemo(program);
+  const train = program.command('train').description('train a model: recur train <task> ...');
+  registerLmTrain(train);
+  registerLmCommands(program);
+  registerReport(program);
   return program;
 }
 

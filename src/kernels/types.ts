@@ -8,6 +8,9 @@
  * - Matrices are row-major. `ld*` is the row stride in elements.
  * - Backward kernels ACCUMULATE into their gradient outputs (`+=`), never overwrite, so a
  *   tensor used twice in a graph receives the sum of both uses.
+ * - Outputs may alias inputs in every elementwise kernel (unary, binary, scale, clamp,
+ *   axpy): ops rely on in-place forms like `out = out + bias`. Each element is read before
+ *   it is written.
  * - The reference backend (js.ts) is dtype-generic: it also runs on Float64Array storage,
  *   which the float64 gradient checks rely on. Other backends are float32 only.
  */

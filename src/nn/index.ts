@@ -13,5 +13,5 @@ export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './losses/
 export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, Reduction } from './losses/index.js';
 
 // ---- Recurrent layers (owned by the RNN engineer) -------------------------------------------
-// export * from './rnn/index.js';
+export * from './rnn/index.js';
 // ----------------------------------------------------------------------------------------------

@@ -26,6 +26,10 @@ type AdagradHyper = Required<AdagradOptions>;
  * State per parameter: `step`, `sum`.
  */
 export class Adagrad extends Optimizer<AdagradHyper> {
+  override get name(): string {
+    return 'Adagrad';
+  }
+
   constructor(params: ParamsInput<AdagradHyper>, opts: AdagradOptions = {}) {
     super(params, {
       lr: opts.lr ?? 1e-2,

@@ -37,7 +37,7 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
   protected abstract readonly decoupled: boolean;
 
   protected validate(h: AdamHyper): void {
-    const n = this.constructor.name;
+    const n = this.name;
     checkRange(n, 'learning rate lr', h.lr, 0);
     checkRange(n, 'eps', h.eps, 0);
     checkRange(n, 'beta1 (betas[0])', h.betas?.[0], 0, 1);
@@ -69,6 +69,9 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
  * `step`, `expAvg`, `expAvgSq`, `maxExpAvgSq` (amsgrad).
  */
 export class Adam extends AdamBase {
+  override get name(): string {
+    return 'Adam';
+  }
   protected readonly decoupled = false;
   constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
     super(params, adamDefaults(opts, 0));
@@ -80,6 +83,9 @@ export class Adam extends AdamBase {
  * Adam update without an L2 term. Default weightDecay 0.01 (as PyTorch).
  */
 export class AdamW extends AdamBase {
+  override get name(): string {
+    return 'AdamW';
+  }
   protected readonly decoupled = true;
   constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
     super(params, adamDefaults(opts, 0.01));

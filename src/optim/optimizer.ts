@@ -71,17 +71,17 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     this.validate(defaults);
     this.defaults = Object.freeze({ ...defaults });
     const list = [...(params as Iterable<unknown>)];
-    if (list.length === 0) throw new RecurError(`${this.constructor.name}: got an empty parameter list`);
+    if (list.length === 0) throw new RecurError(`${this.name}: got an empty parameter list`);
     if (list[0] instanceof Tensor) {
-      this.addParamGroup({ params: list as Tensor[] } as Partial<H> & { params: Iterable<Tensor> });
+      this.addParamGroup({ params: list as Tensor[] } as unknown as Partial<H> & { params: Iterable<Tensor> });
     } else {
       for (const g of list) this.addParamGroup(g as Partial<H> & { params: Iterable<Tensor> });
     }
   }
 
-  /** Class name used in error messages and stored in the state dict. */
+  /** Class name used in error messages and stored in the state dict (explicit, so minified builds agree). */
   get name(): string {
-    return this.constructor.name;
+    return 'Optimizer';
   }
 
   /** Throws a RecurError for invalid hyperparameters (checked for defaults and every group). */

@@ -27,6 +27,10 @@ type RMSpropHyper = Required<RMSpropOptions>;
  * `momentumBuffer` (momentum > 0), `gradAvg` (centered).
  */
 export class RMSprop extends Optimizer<RMSpropHyper> {
+  override get name(): string {
+    return 'RMSprop';
+  }
+
   constructor(params: ParamsInput<RMSpropHyper>, opts: RMSpropOptions = {}) {
     super(params, {
       lr: opts.lr ?? 1e-2,

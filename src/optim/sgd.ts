@@ -26,6 +26,10 @@ type SGDHyper = Required<SGDOptions>;
  * State per parameter: `momentumBuffer` (only with momentum).
  */
 export class SGD extends Optimizer<SGDHyper> {
+  override get name(): string {
+    return 'SGD';
+  }
+
   constructor(params: ParamsInput<SGDHyper>, opts: SGDOptions) {
     super(params, {
       lr: opts.lr,

@@ -69,11 +69,9 @@ export class Tensor {
     return new Tensor(this.data, this.shape);
   }
 
-  /** A deep copy with no history. */
+  /** A copy with its own storage; differentiable, like torch.clone. */
   clone(): Tensor {
-    const d = allocStorage(this.size);
-    kernels().copy(this.data, d);
-    return new Tensor(d, this.shape, { requiresGrad: this.requiresGrad });
+    return ops.add(this, 0);
   }
 
   zeroGrad(): void {

@@ -41,9 +41,15 @@ export function mean(x: Tensor, axis?: number | number[], keepDim = false): Tens
   return y;
 }
 
-/** Max over one axis (all elements when omitted); the gradient goes to the first maximum. */
+/**
+ * Max over one axis (all elements when omitted). The gradient goes to the first maximum, as
+ * PyTorch's max(dim); PyTorch's full reduction max() instead splits it among ties.
+ */
 export function max(x: Tensor, axis?: number, keepDim = false): Tensor {
-  if (axis === undefined) return max(x.reshape([x.size]), 0, keepDim && x.ndim === 1);
+  if (axis === undefined) {
+    const m = max(x.reshape([x.size]), 0);
+    return keepDim ? m.reshape(x.shape.map(() => 1)) : m;
+  }
   const a = normAxis(axis, x.ndim, 'max', x.shape);
   const [outer, len, inner] = splitAt(x.shape, a);
   const out = new Tensor(allocStorage(outer * inner), reducedShape(x.shape, a, keepDim));

@@ -58,27 +58,25 @@ function householderQt(At: Float32Array, n: number, m: number): Float32Array {
   for (let k0 = 0; k0 < n; k0 += NB) {
     const kb = Math.min(NB, n - k0);
     for (let k = k0; k < k0 + kb; k++) {
-      const row = k * m;
-      let sigma = 0;
-      for (let c = k + 1; c < m; c++) sigma += At[row + c]! * At[row + c]!;
+      const row = k * m, len = m - k;
+      const tail = At.subarray(row + k + 1, row + m);
       const alpha = At[row + k]!;
-      const norm = Math.sqrt(alpha * alpha + sigma);
+      const norm = Math.sqrt(alpha * alpha + K.sumSquares(tail));
       if (norm === 0) { tau[k] = 0; diagSign[k] = 1; continue; }
       const beta = alpha >= 0 ? -norm : norm;
       tau[k] = (beta - alpha) / beta;
-      const inv = 1 / (alpha - beta);
-      for (let c = k + 1; c < m; c++) At[row + c]! *= inv;
-      At[row + k] = beta;
+      K.scale(1 / (alpha - beta), tail, tail);
       diagSign[k] = beta > 0 ? 1 : -1;
-      // Apply H_k to the rest of the panel: a -= tau (vᵀa) v, with v = (1, At[k][k+1:]).
-      for (let i = k + 1; i < k0 + kb; i++) {
-        const ri = i * m;
-        let dot = At[ri + k]!;
-        for (let c = k + 1; c < m; c++) dot += At[row + c]! * At[ri + c]!;
-        const s = tau[k]! * dot;
-        At[ri + k]! -= s;
-        for (let c = k + 1; c < m; c++) At[ri + c]! -= s * At[row + c]!;
+      // Apply H_k to the rest of the panel, a ← a - tau (a·v) v with v = (1, tail), as a
+      // matrix-vector product and a rank-1 update so the fast GEMM does this part too.
+      const q = k0 + kb - k - 1;
+      At[row + k] = 1;
+      if (q > 0) {
+        const v = At.subarray(row + k, row + m), rest = At.subarray(row + m + k);
+        K.gemm(false, true, q, 1, len, 1, rest, m, v, len, 0, W, 1);
+        K.gemm(false, false, q, len, 1, -tau[k]!, W, 1, v, len, 1, rest, m);
       }
+      At[row + k] = beta;
     }
     const mp = m - k0;
     const V = loadV(At, m, k0, kb, Vt);

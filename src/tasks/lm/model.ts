@@ -1,7 +1,7 @@
 import { RecurError } from '../../errors.js';
 import { Dropout, Embedding, Linear } from '../../nn/index.js';
 import { Module } from '../../nn/module.js';
-import { GRU, LSTM, RNN } from '../../nn/rnn/index.js';
+import { GRU, LSTM, RNN } from '../../nn/index.js';
 import { linear } from '../../autograd/ops/matmul.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -71,7 +71,8 @@ export class LanguageModel extends Module {
     const out = this.rnn.forward(emb, state ? { h0: state.h, ...(state.c ? { c0: state.c } : {}) } : {});
     const H = this.config.hiddenSize;
     const logits = this.decode(this.drop.forward(out.output).reshape([T * B, H]));
-    return { logits, state: { h: out.h, ...(out.c ? { c: out.c } : {}) } };
+    const c = 'c' in out ? (out as { c?: Tensor | null }).c : null;
+    return { logits, state: { h: out.h, ...(c ? { c } : {}) } };
   }
 }
 

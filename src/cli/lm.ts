@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { RecurError } from '../errors.js';
+import { loadTextCorpus } from '../data/corpora.js';
+import { evaluateLm } from '../tasks/lm/task.js';
+import { beamContinue, generateText, nextTokens } from '../tasks/lm/generate.js';
+import { prepareLmData } from '../tasks/lm/setup.js';
+import { loadLmRun, OPTIMIZERS, trainLm, type LmTrainOptions } from '../tasks/lm/train-lm.js';
+import { tokenizerFromJSON } from '../text/from-json.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { choiceArg, intArg, numArg } from './args.js';
+import { progressReporter } from './progress.js';
+
+/** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
+function interruptSignal(): AbortSignal {
+  const ac = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: saving a checkpoint (Ctrl-C again to quit now)\n');
+    ac.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return ac.signal;
+}
+
+export function registerLmTrain(train: Command): void {
+  train
+    .command('lm')
+    .description('train a language model (next character / word / BPE token)')
+    .option('--corpus <name|path>', 'moby-dick, sotu, brown, or a text file / folder', 'moby-dick')
+    .option('--level <level>', 'char, word or bpe', choiceArg('level', ['char', 'word', 'bpe'] as const), 'char')
+    .option('--cell <cell>', 'lstm, gru or rnn', choiceArg('cell', ['lstm', 'gru', 'rnn'] as const), 'lstm')
+    .option('--layers <n>', 'recurrent layers', intArg('layers', 1), 2)
+    .option('--hidden <n>', 'hidden size', intArg('hidden', 1), 256)
+    .option('--embed <n>', 'embedding size', intArg('embed', 1), 64)
+    .option('--dropout <p>', 'dropout', numArg('dropout', 0, 0.99), 0.1)
+    .option('--tie', 'tie embedding and decoder weights (embed must equal hidden)', false)
+    .option('--batch <n>', 'parallel streams', intArg('batch', 1), 32)
+    .option('--bptt <n>', 'truncated-BPTT window', intArg('bptt', 1), 64)
+    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.002)
+    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
+    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
+    .option('--epochs <n>', 'epoch budget', intArg('epochs', 1))
+    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
+    .option('--steps <n>', 'step budget', intArg('steps', 1))
+    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
+    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1))
+    .option('--max-vocab <n>', 'word level: vocabulary size', intArg('max-vocab', 2))
+    .option('--min-freq <n>', 'word level: minimum count', intArg('min-freq', 1))
+    .option('--lowercase', 'word level: lower-case the text', false)
+    .option('--bpe-vocab <n>', 'bpe level: vocabulary size', intArg('bpe-vocab', 257), 2000)
+    .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
+    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
+    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .action((opts: LmTrainOptions) => {
+      if (!opts.epochs && !opts.minutes && !opts.steps) opts.epochs = 1;
+      const r = trainLm(opts, progressReporter({ unit: 'tok', ...(opts.minutes ? { minutes: opts.minutes } : {}) }), interruptSignal());
+      console.log(`run saved in ${opts.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+    });
+}
+
+export function registerLmCommands(program: Command): void {
+  program
+    .command('generate')
+    .description('generate text from a trained language model')
+    .argument('<run-dir>')
+    .option('--prompt <text>', 'text to start from', '')
+    .option('--length <n>', 'tokens to generate', intArg('length', 0), 500)
+    .option('--temperature <t>', 'sampling temperature (0 = greedy)', numArg('temperature', 0), 0.8)
+    .option('--top-k <k>', 'sample among the k most likely (0 = all)', intArg('top-k', 0), 0)
+    .option('--top-p <p>', 'nucleus sampling mass', numArg('top-p', 0, 1), 1)
+    .option('--beam <k>', 'beam search with k beams instead of sampling', intArg('beam', 1))
+    .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
+    .action((dir: string, o: { prompt: string; length: number; temperature: number; topK: number; topP: number; beam?: number; seed: number }) => {
+      const { model, config } = loadLmRun(dir);
+      const tok = tokenizerFromJSON(config.tokenizer);
+      process.stdout.write(o.prompt);
+      if (o.beam) {
+        const best = beamContinue(model, tok, o.prompt, o.length, o.beam)[0]!;
+        process.stdout.write(tok.decode(best.tokens) + '\n');
+        return;
+      }
+      for (const piece of generateText(model, tok, { prompt: o.prompt, length: o.length, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: o.seed })) {
+        process.stdout.write(piece);
+      }
+      process.stdout.write('\n');
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a trained model: loss, perplexity, bits per token')
+    .argument('<run-dir>')
+    .option('--split <split>', 'valid or test', choiceArg('split', ['valid', 'test'] as const), 'test')
+    .option('--data <path>', 'evaluate on this text file instead')
+    .option('--bptt <n>', 'evaluation window', intArg('bptt', 1), 64)
+    .action((dir: string, o: { split: 'valid' | 'test'; data?: string; bptt: number }) => {
+      const { model, config } = loadLmRun(dir);
+      const tok = tokenizerFromJSON(config.tokenizer);
+      const ids = o.data ? tok.encode(loadTextCorpus(o.data)) : prepareLmData(config.corpus, config, config.tokenizer).splits[o.split];
+      if (ids.length < 2) throw new RecurError(`too little text to evaluate (${ids.length} tokens)`);
+      const r = noGrad(() => evaluateLm(model, ids, 10, o.bptt));
+      const unit = config.level === 'char' ? 'character' : 'token';
+      console.log(`${o.data ?? `${config.corpus} ${o.split}`}: ${r.metrics.tokens} ${unit}s`);
+      console.log(`loss ${r.loss.toFixed(4)} nats/${unit} | perplexity ${r.metrics.perplexity!.toFixed(3)} | bits per ${unit} ${r.metrics.bits_per_token!.toFixed(4)}`);
+    });
+
+  program
+    .command('next-word')
+    .description('print the most likely next tokens after a prompt')
+    .argument('<run-dir>')
+    .argument('<prompt>')
+    .option('--top-k <k>', 'how many', intArg('top-k', 1), 10)
+    .action((dir: string, prompt: string, o: { topK: number }) => {
+      const { model, config } = loadLmRun(dir);
+      const tok = tokenizerFromJSON(config.tokenizer);
+      for (const e of nextTokens(model, tok, prompt, o.topK)) console.log(`${(e.prob * 100).toFixed(2).padStart(6)}%  ${JSON.stringify(e.token)}`);
+    });
+}

@@ -1,0 +1,444 @@
+import { jsKernels } from '../js.js';
+import type { AdamParams, BinaryOp, Kernels, ReduceOp, UnaryOp } from '../types.js';
+import type { WasmExports } from './exports.js';
+import { WasmHeap, type HeapStats } from './heap.js';
+import type { LoadedModule, Variant } from './loader.js';
+
+/**
+ * The WebAssembly SIMD backend: every method of `Kernels`, in the AssemblyScript module.
+ *
+ * Dispatch. Each call turns its arrays into pointers:
+ * - fast path: a Float32Array view into the module's memory (what `alloc` returns) is passed
+ *   by its byteOffset, zero-copy;
+ * - slow path: any other Float32Array (user-made, or allocated after the wasm budget ran out)
+ *   is copied into scratch memory and, if the kernel writes it, copied back afterwards;
+ * - anything else (Float64Array storage of the gradient checks), an array shorter than the
+ *   sizes imply, or out-of-range indices: the call goes to the JS reference backend, which has
+ *   the reference semantics for those cases. The wasm code never touches memory outside the
+ *   extents checked here, so a bad call cannot corrupt other tensors.
+ */
+
+export interface WasmKernels extends Kernels {
+  /** Which compiled build is running: relaxed-SIMD FMA or plain SIMD. */
+  readonly variant: Variant;
+  readonly heap: WasmHeap;
+  stats(): HeapStats;
+}
+
+const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
+const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
+
+const IN = false;
+const OUT = true;
+
+interface Pending {
+  arr: Float32Array | Int32Array;
+  ptr: number;
+  n: number;
+}
+
+/** Turns arrays into pointers for one kernel call; see the file comment. Not re-entrant. */
+class Marshal {
+  /** Set when the call must go to the reference backend instead. */
+  failed = false;
+  private readonly heap: WasmHeap;
+  private scratch = 0;
+  private scratchCap = 0;
+  private used = 0;
+  private highWater = 0;
+  private readonly extra: Array<[number, number]> = [];
+  private readonly pending: Pending[] = [];
+
+  constructor(heap: WasmHeap) {
+    this.heap = heap;
+  }
+
+  begin(): void {
+    this.failed = false;
+    this.used = 0;
+    this.pending.length = 0;
+  }
+
+  /** Pointer for a Float32Array whose first `need` elements the kernel may touch. */
+  f(a: Float32Array, need: number, out: boolean): number {
+    if (this.heap.owns(a.buffer)) {
+      if (need <= a.length) return a.byteOffset;
+      this.failed = true;
+      return 0;
+    }
+    return this.slow(a, need, out);
+  }
+
+  /** Like f, for optional arrays: 0 (absent) for null. */
+  opt(a: Float32Array | null, need: number, out: boolean): number {
+    return a ? this.f(a, need, out) : 0;
+  }
+
+  /** Pointer for an Int32Array (indices are always JS arrays: copy). */
+  i32(a: Int32Array, need: number, out: boolean): number {
+    return this.slow(a, need, out);
+  }
+
+  private slow(a: Float32Array | Int32Array, need: number, out: boolean): number {
+    if (this.failed) return 0;
+    if (!(a instanceof Float32Array || a instanceof Int32Array) || !(need <= a.length) || !(need >= 0)) {
+      this.failed = true;
+      return 0;
+    }
+    const bytes = Math.max(16, Math.ceil((need * 4) / 16) * 16);
+    const ptr = this.take(bytes);
+    if (ptr < 0) {
+      this.failed = true;
+      return 0;
+    }
+    // Copy in even for outputs: a kernel may leave gaps (strided C) or accumulate.
+    if (need > 0) {
+      const view = a instanceof Float32Array ? new Float32Array(this.heap.buf, ptr, need) : new Int32Array(this.heap.buf, ptr, need);
+      view.set(a.subarray(0, need) as never);
+    }
+    if (out && need > 0) this.pending.push({ arr: a, ptr, n: need });
+    return ptr;
+  }
+
+  private take(bytes: number): number {
+    if (this.used + bytes <= this.scratchCap) {
+      const p = this.scratch + this.used;
+      this.used += bytes;
+      return p;
+    }
+    // Does not fit: a one-off block for this call; the scratch grows to the high-water mark after.
+    this.highWater = Math.max(this.highWater, this.used + bytes);
+    const p = this.heap.allocRaw(bytes);
+    if (p >= 0) this.extra.push([p, bytes]);
+    return p;
+  }
+
+  /** Copies outputs back and releases per-call blocks. Call after the kernel ran (or failed). */
+  end(): void {
+    if (!this.failed) {
+      for (const { arr, ptr, n } of this.pending) {
+        arr.set((arr instanceof Float32Array ? new Float32Array(this.heap.buf, ptr, n) : new Int32Array(this.heap.buf, ptr, n)) as never);
+      }
+    }
+    this.pending.length = 0;
+    if (this.extra.length) {
+      for (const [p, b] of this.extra) this.heap.freeRaw(p, b);
+      this.extra.length = 0;
+      if (this.highWater > this.scratchCap) {
+        if (this.scratchCap) this.heap.freeRaw(this.scratch, this.scratchCap);
+        const cap = Math.ceil(this.highWater / 65536) * 65536;
+        const p = this.heap.allocRaw(cap);
+        this.scratch = p < 0 ? 0 : p;
+        this.scratchCap = p < 0 ? 0 : cap;
+      }
+    }
+  }
+}
+
+function isCount(...xs: number[]): boolean {
+  for (const x of xs) if (!(Number.isInteger(x) && x >= 0 && x < 2 ** 31)) return false;
+  return true;
+}
+
+/** Number of elements a (possibly transposed) rows x cols matrix with leading dimension ld spans. */
+function extent(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+export function createWasmKernels(mod: LoadedModule): WasmKernels {
+  const w: WasmExports = mod.exports;
+  const heap = new WasmHeap(mod.memory, mod.shared, w.heapBase(), mod.maxBytes);
+  const m = new Marshal(heap);
+  const js = jsKernels;
+  let work = 0, workBytes = 0;
+
+  /** GEMM packing workspace, kept between calls (one allocation, grown when a call needs more). */
+  function workspace(bytes: number): number {
+    if (bytes > workBytes) {
+      if (workBytes) heap.freeRaw(work, workBytes);
+      const p = heap.allocRaw(bytes);
+      work = p < 0 ? 0 : p;
+      workBytes = p < 0 ? 0 : bytes;
+      if (p < 0) return -1;
+    }
+    return work;
+  }
+
+  const k: WasmKernels = {
+    name: 'wasm',
+    variant: mod.variant,
+    heap,
+    stats: () => heap.stats(),
+
+    alloc: (n) => heap.alloc(n),
+
+    // Native typed-array methods are already memset/memcpy speed, on any array.
+    fill(x, value) {
+      x.fill(value);
+    },
+
+    copy(src, dst) {
+      dst.set(src);
+    },
+
+    axpy(alpha, x, y) {
+      const n = x.length;
+      m.begin();
+      const px = m.f(x, n, IN), py = m.f(y, n, OUT);
+      if (m.failed) { m.end(); return js.axpy(alpha, x, y); }
+      w.axpy(alpha, px, py, n);
+      m.end();
+    },
+
+    scale(alpha, x, out) {
+      const n = x.length;
+      m.begin();
+      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
+      if (m.failed) { m.end(); return js.scale(alpha, x, out); }
+      w.scale(alpha, px, po, n);
+      m.end();
+    },
+
+    clamp(x, lo, hi, out) {
+      const n = x.length;
+      m.begin();
+      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
+      if (m.failed) { m.end(); return js.clamp(x, lo, hi, out); }
+      w.clamp(px, lo, hi, po, n);
+      m.end();
+    },
+
+    unary(op, x, out) {
+      const n = out.length;
+      m.begin();
+      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
+      if (m.failed) { m.end(); return js.unary(op, x, out); }
+      w.unary(UNARY[op], px, po, n);
+      m.end();
+    },
+
+    unaryBackward(op, x, y, gy, gx) {
+      const n = gx.length;
+      m.begin();
+      const px = m.f(x, n, IN), py = m.f(y, n, IN), pg = m.f(gy, n, IN), pgx = m.f(gx, n, OUT);
+      if (m.failed) { m.end(); return js.unaryBackward(op, x, y, gy, gx); }
+      w.unaryBackward(UNARY[op], px, py, pg, pgx, n);
+      m.end();
+    },
+
+    binary(op, a, aRepeat, b, bRepeat, out, accumulate) {
+      const n = out.length, na = a.length, nb = b.length;
+      m.begin();
+      const pa = m.f(a, na, IN), pb = m.f(b, nb, IN), po = m.f(out, n, OUT);
+      // Empty operands against a non-empty output read `undefined` (NaN) in the reference.
+      if (m.failed || !isCount(aRepeat, bRepeat) || aRepeat === 0 || bRepeat === 0 || (n > 0 && (na === 0 || nb === 0))) {
+        m.end();
+        return js.binary(op, a, aRepeat, b, bRepeat, out, accumulate);
+      }
+      w.binary(BINARY[op], pa, na, aRepeat, pb, nb, bRepeat, po, n, accumulate ? 1 : 0);
+      m.end();
+    },
+
+    sumToBroadcast(g, repeat, out, alpha) {
+      const n = g.length, mo = out.length;
+      m.begin();
+      const pg = m.f(g, n, IN), po = m.f(out, mo, OUT);
+      if (m.failed || !isCount(repeat) || repeat === 0 || (n > 0 && mo === 0)) {
+        m.end();
+        return js.sumToBroadcast(g, repeat, out, alpha);
+      }
+      w.sumToBroadcast(pg, n, repeat, po, mo, alpha);
+      m.end();
+    },
+
+    gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
+      const fallback = (): void => js.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      if (!isCount(M, N, K, lda, ldb, ldc)) return fallback();
+      const kk = alpha === 0 ? 0 : K;
+      const needA = transA ? extent(kk, M, lda) : extent(M, kk, lda);
+      const needB = transB ? extent(N, kk, ldb) : extent(kk, N, ldb);
+      m.begin();
+      const pa = m.f(A, needA, IN), pb = m.f(B, needB, IN), pc = m.f(C, extent(M, N, ldc), OUT);
+      const pw = m.failed ? -1 : workspace(w.gemmWorkBytes(M, N, K));
+      if (m.failed || pw < 0) { m.end(); return fallback(); }
+      w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
+      m.end();
+    },
+
+    reduce(op: ReduceOp, x, outer, len, inner, out, argmax) {
+      if (!isCount(outer, len, inner)) return js.reduce(op, x, outer, len, inner, out, argmax);
+      m.begin();
+      const px = m.f(x, outer * len * inner, IN), po = m.f(out, outer * inner, OUT);
+      const pi = op === 'max' && argmax ? m.i32(argmax, outer * inner, OUT) : 0;
+      if (m.failed) { m.end(); return js.reduce(op, x, outer, len, inner, out, argmax); }
+      if (op === 'sum') w.reduceSum(px, outer, len, inner, po);
+      else w.reduceMax(px, outer, len, inner, po, pi);
+      m.end();
+    },
+
+    broadcastAxis(gy, outer, len, inner, gx, alpha) {
+      if (!isCount(outer, len, inner)) return js.broadcastAxis(gy, outer, len, inner, gx, alpha);
+      m.begin();
+      const pg = m.f(gy, outer * inner, IN), px = m.f(gx, outer * len * inner, OUT);
+      if (m.failed) { m.end(); return js.broadcastAxis(gy, outer, len, inner, gx, alpha); }
+      w.broadcastAxis(pg, outer, len, inner, px, alpha);
+      m.end();
+    },
+
+    scatterArgmax(gy, argmax, outer, len, inner, gx) {
+      const n = outer * inner;
+      let ok = isCount(outer, len, inner) && n <= argmax.length;
+      for (let i = 0; ok && i < n; i++) { const a = argmax[i]!; if (!(a >= 0 && a < len)) ok = false; }
+      if (!ok) return js.scatterArgmax(gy, argmax, outer, len, inner, gx);
+      m.begin();
+      const pg = m.f(gy, n, IN), pa = m.i32(argmax, n, IN), px = m.f(gx, outer * len * inner, OUT);
+      if (m.failed) { m.end(); return js.scatterArgmax(gy, argmax, outer, len, inner, gx); }
+      w.scatterArgmax(pg, pa, outer, len, inner, px);
+      m.end();
+    },
+
+    sumSquares(x) {
+      m.begin();
+      const px = m.f(x, x.length, IN);
+      if (m.failed) { m.end(); return js.sumSquares(x); }
+      const s = w.sumSquares(px, x.length);
+      m.end();
+      return s;
+    },
+
+    maxAbs(x) {
+      m.begin();
+      const px = m.f(x, x.length, IN);
+      if (m.failed) { m.end(); return js.maxAbs(x); }
+      const s = w.maxAbs(px, x.length);
+      m.end();
+      return s;
+    },
+
+    softmax(x, rows, n, out, log) {
+      if (!isCount(rows, n)) return js.softmax(x, rows, n, out, log);
+      m.begin();
+      const px = m.f(x, rows * n, IN), po = m.f(out, rows * n, OUT);
+      if (m.failed) { m.end(); return js.softmax(x, rows, n, out, log); }
+      w.softmax(px, rows, n, po, log ? 1 : 0);
+      m.end();
+    },
+
+    softmaxBackward(y, gy, rows, n, gx, log) {
+      if (!isCount(rows, n)) return js.softmaxBackward(y, gy, rows, n, gx, log);
+      m.begin();
+      const py = m.f(y, rows * n, IN), pg = m.f(gy, rows * n, IN), px = m.f(gx, rows * n, OUT);
+      if (m.failed) { m.end(); return js.softmaxBackward(y, gy, rows, n, gx, log); }
+      w.softmaxBackward(py, pg, rows, n, px, log ? 1 : 0);
+      m.end();
+    },
+
+    gatherRows(table, d, idx, out) {
+      const r = idx.length;
+      if (!isCount(d) || !indicesFit(idx, d, table.length)) return js.gatherRows(table, d, idx, out);
+      m.begin();
+      const pt = m.f(table, table.length, IN), pi = m.i32(idx, r, IN), po = m.f(out, r * d, OUT);
+      if (m.failed) { m.end(); return js.gatherRows(table, d, idx, out); }
+      w.gatherRows(pt, d, pi, r, po);
+      m.end();
+    },
+
+    scatterAddRows(src, d, idx, table) {
+      const r = idx.length;
+      if (!isCount(d) || !indicesFit(idx, d, table.length)) return js.scatterAddRows(src, d, idx, table);
+      m.begin();
+      const ps = m.f(src, r * d, IN), pi = m.i32(idx, r, IN), pt = m.f(table, table.length, OUT);
+      if (m.failed) { m.end(); return js.scatterAddRows(src, d, idx, table); }
+      w.scatterAddRows(ps, d, pi, r, pt);
+      m.end();
+    },
+
+    copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) {
+      const fallback = (): void => js.copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate);
+      if (!isCount(sOff, sStride, dOff, dStride, len, count)) return fallback();
+      const empty = len === 0 || count === 0;
+      m.begin();
+      const ps = m.f(src, empty ? 0 : sOff + extent(count, len, sStride), IN);
+      const pd = m.f(dst, empty ? 0 : dOff + extent(count, len, dStride), OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      if (!empty) w.copyBlocks(ps + 4 * sOff, sStride, pd + 4 * dOff, dStride, len, count, accumulate ? 1 : 0);
+      m.end();
+    },
+
+    swapAxes(x, outer, A, mid, B, inner, out, accumulate) {
+      const n = outer * A * mid * B * inner;
+      if (!isCount(outer, A, mid, B, inner, n)) return js.swapAxes(x, outer, A, mid, B, inner, out, accumulate);
+      m.begin();
+      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
+      if (m.failed) { m.end(); return js.swapAxes(x, outer, A, mid, B, inner, out, accumulate); }
+      w.swapAxes(px, outer, A, mid, B, inner, po, accumulate ? 1 : 0);
+      m.end();
+    },
+
+    where(cond, a, b, out) {
+      const n = out.length;
+      m.begin();
+      const pc = m.f(cond, n, IN), pa = m.f(a, n, IN), pb = m.f(b, n, IN), po = m.f(out, n, OUT);
+      if (m.failed) { m.end(); return js.where(cond, a, b, out); }
+      w.where(pc, pa, pb, po, n);
+      m.end();
+    },
+
+    whereBackward(cond, gy, gx, pick) {
+      const n = gx.length;
+      m.begin();
+      const pc = m.f(cond, n, IN), pg = m.f(gy, n, IN), px = m.f(gx, n, OUT);
+      if (m.failed) { m.end(); return js.whereBackward(cond, gy, gx, pick); }
+      w.whereBackward(pc, pg, px, n, pick ? 1 : 0);
+      m.end();
+    },
+
+    layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd) {
+      if (!isCount(rows, n)) return js.layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd);
+      m.begin();
+      const px = m.f(x, rows * n, IN), pgm = m.opt(gamma, n, IN), pbt = m.opt(beta, n, IN);
+      const po = m.f(out, rows * n, OUT), pm = m.f(mean, rows, OUT), pr = m.f(rstd, rows, OUT);
+      if (m.failed) { m.end(); return js.layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd); }
+      w.layerNorm(px, rows, n, pgm, pbt, eps, po, pm, pr);
+      m.end();
+    },
+
+    layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta) {
+      const fallback = (): void => js.layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta);
+      if (!isCount(rows, n)) return fallback();
+      m.begin();
+      const px = m.f(x, rows * n, IN), pg = m.f(gy, rows * n, IN), pgm = m.opt(gamma, n, IN);
+      const pm = m.f(mean, rows, IN), pr = m.f(rstd, rows, IN);
+      const pgx = m.opt(gx, rows * n, OUT), pgg = m.opt(gGamma, n, OUT), pgb = m.opt(gBeta, n, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.layerNormBackward(px, pg, rows, n, pgm, pm, pr, pgx, pgg, pgb);
+      m.end();
+    },
+
+    adamStep(p, g, mm, v, vmax, o: AdamParams) {
+      const n = p.length;
+      m.begin();
+      const pp = m.f(p, n, OUT), pg = m.f(g, n, IN), pm = m.f(mm, n, OUT), pv = m.f(v, n, OUT);
+      const px = m.opt(vmax, n, OUT);
+      if (m.failed) { m.end(); return js.adamStep(p, g, mm, v, vmax, o); }
+      // Scalar factors in f64 exactly as the reference computes them.
+      const bc1 = 1 - Math.pow(o.beta1, o.step);
+      const bc2sqrt = Math.sqrt(1 - Math.pow(o.beta2, o.step));
+      const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
+      const l2 = o.decoupled ? 0 : o.weightDecay;
+      w.adamStep(pp, pg, pm, pv, px, n, o.beta1, o.beta2, o.lr / bc1, bc2sqrt, o.eps, decay, l2);
+      m.end();
+    },
+  };
+  return k;
+}
+
+/** Every index selects a whole row of width d inside a table of `size` elements. */
+function indicesFit(idx: Int32Array, d: number, size: number): boolean {
+  const rows = d === 0 ? Infinity : Math.floor(size / d);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    if (!(r >= 0 && r < rows)) return false;
+  }
+  return true;
+}

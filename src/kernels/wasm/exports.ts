@@ -1,0 +1,36 @@
+/**
+ * The functions exported by the AssemblyScript module (assembly/index.ts). Pointers are byte
+ * addresses in linear memory, lengths are element counts, booleans are passed as 0/1.
+ */
+export interface WasmExports {
+  heapBase(): number;
+  gemmWorkBytes(M: number, N: number, K: number): number;
+  gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
+    A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  scale(alpha: number, x: number, out: number, n: number): void;
+  clamp(x: number, lo: number, hi: number, out: number, n: number): void;
+  unary(op: number, x: number, out: number, n: number): void;
+  unaryBackward(op: number, x: number, y: number, gy: number, gx: number, n: number): void;
+  binary(op: number, a: number, na: number, ar: number, b: number, nb: number, br: number, out: number, n: number, acc: number): void;
+  sumToBroadcast(g: number, n: number, r: number, out: number, m: number, alpha: number): void;
+  reduceSum(x: number, outer: number, len: number, inner: number, out: number): void;
+  reduceMax(x: number, outer: number, len: number, inner: number, out: number, argmax: number): void;
+  broadcastAxis(gy: number, outer: number, len: number, inner: number, gx: number, alpha: number): void;
+  scatterArgmax(gy: number, argmax: number, outer: number, len: number, inner: number, gx: number): void;
+  sumSquares(x: number, n: number): number;
+  maxAbs(x: number, n: number): number;
+  softmax(x: number, rows: number, n: number, out: number, log: number): void;
+  softmaxBackward(y: number, gy: number, rows: number, n: number, gx: number, log: number): void;
+  gatherRows(table: number, d: number, idx: number, nidx: number, out: number): void;
+  scatterAddRows(src: number, d: number, idx: number, nidx: number, table: number): void;
+  copyBlocks(src: number, sStride: number, dst: number, dStride: number, len: number, count: number, acc: number): void;
+  swapAxes(x: number, outer: number, A: number, mid: number, B: number, inner: number, out: number, acc: number): void;
+  where(cond: number, a: number, b: number, out: number, n: number): void;
+  whereBackward(cond: number, gy: number, gx: number, n: number, pick: number): void;
+  layerNorm(x: number, rows: number, n: number, gamma: number, beta: number, eps: number, out: number, mean: number, rstd: number): void;
+  layerNormBackward(x: number, gy: number, rows: number, n: number, gamma: number, mean: number, rstd: number,
+    gx: number, gGamma: number, gBeta: number): void;
+  adamStep(p: number, g: number, m: number, v: number, vmax: number, n: number,
+    b1: number, b2: number, stepSize: number, bc2sqrt: number, eps: number, decay: number, l2: number): void;
+}

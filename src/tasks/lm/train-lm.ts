@@ -1,0 +1,100 @@
+import { RecurError } from '../../errors.js';
+import { Adagrad, Adam, AdamW, RMSprop, ReduceLROnPlateau, SGD, type Optimizer } from '../../optim/index.js';
+import { manualSeed } from '../../tensor/rng.js';
+import { hasCheckpoint, loadCheckpoint } from '../../train/checkpoint.js';
+import { train, type TrainEvent, type TrainResult } from '../../train/trainer.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { LanguageModel, type CellKind } from './model.js';
+import { prepareLmData, type Level, type LmRunConfig } from './setup.js';
+import { LmTask } from './task.js';
+
+export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop' | 'adagrad';
+export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
+
+export interface LmTrainOptions {
+  corpus: string;
+  level: Level;
+  cell: CellKind;
+  layers: number;
+  hidden: number;
+  embed: number;
+  dropout: number;
+  tie: boolean;
+  batch: number;
+  bptt: number;
+  lr: number;
+  optimizer: OptimizerName;
+  clip: number;
+  epochs?: number;
+  minutes?: number;
+  steps?: number;
+  evalEvery?: number;
+  patience?: number;
+  seed: number;
+  out: string;
+  resume: boolean;
+  maxVocab?: number;
+  minFreq?: number;
+  lowercase?: boolean;
+  bpeVocab?: number;
+}
+
+export function makeOptimizer(name: OptimizerName, params: Tensor[], lr: number): Optimizer {
+  switch (name) {
+    case 'adam': return new Adam(params, { lr });
+    case 'adamw': return new AdamW(params, { lr });
+    case 'sgd': return new SGD(params, { lr, momentum: 0.9 });
+    case 'rmsprop': return new RMSprop(params, { lr });
+    case 'adagrad': return new Adagrad(params, { lr });
+    default: throw new RecurError(`unknown optimizer '${String(name)}' (expected ${OPTIMIZERS.join(', ')})`);
+  }
+}
+
+/**
+ * `recur train lm`: corpus -> tokenizer -> LanguageModel -> shared training loop. With
+ * resume, the model and tokenizer come from the run directory and must match the options.
+ */
+export function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): TrainResult {
+  manualSeed(o.seed);
+  let saved: LmRunConfig | null = null;
+  if (o.resume) {
+    if (!hasCheckpoint(o.out, 'last')) throw new RecurError(`nothing to resume: no last.safetensors in ${o.out}`);
+    saved = loadCheckpoint(o.out, 'last').config as LmRunConfig;
+    if (!saved || saved.task !== 'lm') throw new RecurError(`${o.out} is not a language-model run`);
+    if (saved.corpus !== o.corpus || saved.level !== o.level) {
+      throw new RecurError(`vocabulary mismatch on resume: ${o.out} was trained on corpus '${saved.corpus}' at level '${saved.level}', ` +
+        `not '${o.corpus}' at '${o.level}'`);
+    }
+  }
+  const { tokenizer, splits } = prepareLmData(o.corpus, o, saved?.tokenizer);
+  const modelConfig = saved?.model ?? {
+    vocabSize: tokenizer.vocabSize, embedSize: o.embed, hiddenSize: o.hidden, numLayers: o.layers,
+    cell: o.cell, dropout: o.dropout, tieWeights: o.tie,
+  };
+  const model = new LanguageModel(modelConfig);
+  const optimizer = makeOptimizer(o.optimizer, model.parameters(), o.lr);
+  const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
+  const task = new LmTask(model, splits, { batchSize: o.batch, bptt: o.bptt });
+  const config: LmRunConfig = {
+    task: 'lm', corpus: o.corpus, level: o.level, model: modelConfig, tokenizer: tokenizer.toJSON(),
+    train: { ...o },
+  };
+  return train(task, {
+    optimizer, getLr: () => optimizer.paramGroups[0]!.lr, scheduler, schedulerOn: 'eval',
+    clipNorm: o.clip, maxSteps: o.steps, maxEpochs: o.epochs, maxMinutes: o.minutes,
+    evalEvery: o.evalEvery, patience: o.patience, logEvery: 10, outDir: o.out, resume: o.resume,
+    config, signal, onEvent,
+  });
+}
+
+/** Rebuilds a trained language model and its tokenizer from a run directory. */
+export function loadLmRun(dir: string, which: 'best' | 'last' = 'best'): { model: LanguageModel; config: LmRunConfig } {
+  const name = hasCheckpoint(dir, which) ? which : 'last';
+  const ck = loadCheckpoint(dir, name);
+  const config = ck.config as LmRunConfig;
+  if (!config || config.task !== 'lm') throw new RecurError(`${dir} is not a language-model run`);
+  const model = new LanguageModel(config.model);
+  model.loadStateDict(ck.weights);
+  model.eval();
+  return { model, config };
+}
