@@ -7,6 +7,11 @@ export {
   broadcastAxis, scatterArgmax, sumSquares, maxAbs, softmax, softmaxBackward, gatherRows,
   scatterAddRows, copyBlocks, swapAxes, where, whereBackward, layerNorm, layerNormBackward, adamStep,
 } from './elementwise';
+export {
+  rnnGatesForward, rnnGatesBackward, lstmGatesForward, lstmGatesBackward, gruGatesForward, gruGatesBackward,
+  gruResetBeforeGates, gruResetBeforeOutput, gruResetBeforeOutputBackward, gruResetBeforeGatesBackward,
+  rmspropStep, adagradStep,
+} from './rnn';
 
 /** First byte after the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { RecurError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
@@ -41,7 +41,8 @@ export function buildReport(dir: string): string {
     return [...m.entries()].sort((a, b) => a[0] - b[0]).map(([x, y]) => ({ x, y }));
   };
   const train = series('train', 'loss'), valid = series('eval', 'valid_loss');
-  const chartJs = readFileSync(createRequire(import.meta.url).resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+  // chart.js does not export its UMD file; find it next to the package's main entry.
+  const chartJs = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
   const data = JSON.stringify({ train, valid }).replace(/</g, '\\u003c');
   const title = `recur run: ${resolve(dir)}`.replace(/[<>&]/g, '');
   return `<!doctype html>

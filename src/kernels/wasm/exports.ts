@@ -33,4 +33,19 @@ export interface WasmExports {
     gx: number, gGamma: number, gBeta: number): void;
   adamStep(p: number, g: number, m: number, v: number, vmax: number, n: number,
     b1: number, b2: number, stepSize: number, bc2sqrt: number, eps: number, decay: number, l2: number): void;
+  rnnGatesForward(relu: number, rows: number, H: number, xg: number, hg: number, h: number): void;
+  rnnGatesBackward(relu: number, rows: number, H: number, h: number, dh: number, dpre: number): void;
+  lstmGatesForward(rows: number, H: number, xg: number, hg: number, cPrev: number, gates: number, c: number, m: number): void;
+  lstmGatesBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dm: number, dc: number, dGates: number, dcPrev: number): void;
+  gruGatesForward(rows: number, H: number, xg: number, hg: number, bhn: number, hPrev: number, gates: number, hn: number, h: number): void;
+  gruGatesBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dGx: number, dGh: number, dhPrev: number): void;
+  gruResetBeforeGates(rows: number, H: number, xg: number, hg: number, hPrev: number, gates: number, rh: number): void;
+  gruResetBeforeOutput(rows: number, H: number, xg: number, hg: number, hPrev: number, gates: number, h: number): void;
+  gruResetBeforeOutputBackward(rows: number, H: number, gates: number, hPrev: number, dh: number, dG: number, dhPrev: number): void;
+  gruResetBeforeGatesBackward(rows: number, H: number, gates: number, hPrev: number, drh: number, dG: number, dhPrev: number): void;
+  rmspropStep(p: number, g: number, sq: number, ga: number, buf: number, n: number,
+    lr: number, alpha: number, eps: number, wd: number, momentum: number): void;
+  adagradStep(p: number, g: number, sum: number, n: number, clr: number, wd: number, eps: number): void;
+  /** Start function (exported rather than run on instantiation, for worker instances). */
+  _initialize?(): void;
 }
