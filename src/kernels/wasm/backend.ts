@@ -1,5 +1,5 @@
 import { jsKernels } from '../js.js';
-import type { AdamParams, BinaryOp, Kernels, ReduceOp, UnaryOp } from '../types.js';
+import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
 import type { WasmExports } from './exports.js';
 import { WasmHeap, type HeapStats } from './heap.js';
 import type { LoadedModule, Variant } from './loader.js';
@@ -427,6 +427,139 @@ export function createWasmKernels(mod: LoadedModule): WasmKernels {
       const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
       const l2 = o.decoupled ? 0 : o.weightDecay;
       w.adamStep(pp, pg, pm, pv, px, n, o.beta1, o.beta2, o.lr / bc1, bc2sqrt, o.eps, decay, l2);
+      m.end();
+    },
+
+    rmspropStep(p, g, sq, ga, buf, o: RmspropParams) {
+      const n = p.length;
+      m.begin();
+      const pp = m.f(p, n, OUT), pg = m.f(g, n, IN), ps = m.f(sq, n, OUT), pa = m.opt(ga, n, OUT), pb = m.opt(buf, n, OUT);
+      if (m.failed) { m.end(); return js.rmspropStep(p, g, sq, ga, buf, o); }
+      w.rmspropStep(pp, pg, ps, pa, pb, n, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum);
+      m.end();
+    },
+
+    adagradStep(p, g, sum, o: AdagradParams) {
+      const n = p.length;
+      m.begin();
+      const pp = m.f(p, n, OUT), pg = m.f(g, n, IN), ps = m.f(sum, n, OUT);
+      if (m.failed) { m.end(); return js.adagradStep(p, g, sum, o); }
+      w.adagradStep(pp, pg, ps, n, o.lr / (1 + (o.step - 1) * o.lrDecay), o.weightDecay, o.eps);
+      m.end();
+    },
+
+    // ---- Fused recurrent gates (contract in ../rnn-types.ts) --------------------------------
+    // Sizes: S = rows*H for state arrays, rows*G for gate arrays (G = H, 4H or 3H).
+
+    rnnGatesForward(act, rows, H, xg, hg, h) {
+      const S = rows * H;
+      if (!isCount(rows, H, S)) return js.rnnGatesForward(act, rows, H, xg, hg, h);
+      m.begin();
+      const a = m.f(xg, S, IN), b = m.f(hg, S, IN), c = m.f(h, S, OUT);
+      if (m.failed) { m.end(); return js.rnnGatesForward(act, rows, H, xg, hg, h); }
+      w.rnnGatesForward(act === 'relu' ? 1 : 0, rows, H, a, b, c);
+      m.end();
+    },
+
+    rnnGatesBackward(act, rows, H, h, dh, dpre) {
+      const S = rows * H;
+      if (!isCount(rows, H, S)) return js.rnnGatesBackward(act, rows, H, h, dh, dpre);
+      m.begin();
+      const a = m.f(h, S, IN), b = m.f(dh, S, IN), c = m.f(dpre, S, OUT);
+      if (m.failed) { m.end(); return js.rnnGatesBackward(act, rows, H, h, dh, dpre); }
+      w.rnnGatesBackward(act === 'relu' ? 1 : 0, rows, H, a, b, c);
+      m.end();
+    },
+
+    lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, mm) {
+      const S = rows * H, Gs = 4 * S;
+      const fallback = (): void => js.lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, mm);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), cp = m.f(cPrev, S, IN);
+      const pg = m.f(gates, Gs, OUT), pc = m.f(c, S, OUT), pm = m.f(mm, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.lstmGatesForward(rows, H, a, b, cp, pg, pc, pm);
+      m.end();
+    },
+
+    lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev) {
+      const S = rows * H, Gs = 4 * S;
+      const fallback = (): void => js.lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const pg = m.f(gates, Gs, IN), cp = m.f(cPrev, S, IN), pc = m.f(c, S, IN), pdm = m.f(dm, S, IN), pdc = m.f(dc, S, IN);
+      const pdg = m.f(dGates, Gs, OUT), pdp = m.f(dcPrev, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.lstmGatesBackward(rows, H, pg, cp, pc, pdm, pdc, pdg, pdp);
+      m.end();
+    },
+
+    gruGatesForward(rows, H, xg, hg, bhn, hPrev, gates, hn, h) {
+      const S = rows * H, Gs = 3 * S;
+      const fallback = (): void => js.gruGatesForward(rows, H, xg, hg, bhn, hPrev, gates, hn, h);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), pb = m.opt(bhn, H, IN), hp = m.f(hPrev, S, IN);
+      const pg = m.f(gates, Gs, OUT), phn = m.f(hn, S, OUT), ph = m.f(h, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.gruGatesForward(rows, H, a, b, pb, hp, pg, phn, ph);
+      m.end();
+    },
+
+    gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev) {
+      const S = rows * H, Gs = 3 * S;
+      const fallback = (): void => js.gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const pg = m.f(gates, Gs, IN), phn = m.f(hn, S, IN), hp = m.f(hPrev, S, IN), pdh = m.f(dh, S, IN);
+      const px = m.f(dGx, Gs, OUT), pgh = m.f(dGh, Gs, OUT), pdp = m.f(dhPrev, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.gruGatesBackward(rows, H, pg, phn, hp, pdh, px, pgh, pdp);
+      m.end();
+    },
+
+    gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh) {
+      const S = rows * H, Gs = 3 * S;
+      const fallback = (): void => js.gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), hp = m.f(hPrev, S, IN), pg = m.f(gates, Gs, OUT), pr = m.f(rh, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.gruResetBeforeGates(rows, H, a, b, hp, pg, pr);
+      m.end();
+    },
+
+    gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h) {
+      const S = rows * H, Gs = 3 * S;
+      const fallback = (): void => js.gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), hp = m.f(hPrev, S, IN), pg = m.f(gates, Gs, OUT), ph = m.f(h, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.gruResetBeforeOutput(rows, H, a, b, hp, pg, ph);
+      m.end();
+    },
+
+    gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev) {
+      const S = rows * H, Gs = 3 * S;
+      const fallback = (): void => js.gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const pg = m.f(gates, Gs, IN), hp = m.f(hPrev, S, IN), pdh = m.f(dh, S, IN), pdg = m.f(dG, Gs, OUT), pdp = m.f(dhPrev, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.gruResetBeforeOutputBackward(rows, H, pg, hp, pdh, pdg, pdp);
+      m.end();
+    },
+
+    gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev) {
+      const S = rows * H, Gs = 3 * S;
+      const fallback = (): void => js.gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev);
+      if (!isCount(rows, H, Gs)) return fallback();
+      m.begin();
+      const pg = m.f(gates, Gs, IN), hp = m.f(hPrev, S, IN), pdr = m.f(drh, S, IN), pdg = m.f(dG, Gs, OUT), pdp = m.f(dhPrev, S, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.gruResetBeforeGatesBackward(rows, H, pg, hp, pdr, pdg, pdp);
       m.end();
     },
   };

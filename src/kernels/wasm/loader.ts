@@ -15,6 +15,8 @@
 import type { WasmExports } from './exports.js';
 
 export type Variant = 'relaxed' | 'simd';
+/** Module bytes backed by a plain ArrayBuffer (what the WebAssembly API accepts). */
+type Bytes = Uint8Array<ArrayBuffer>;
 
 export interface WasmOptions {
   /** Use the relaxed-SIMD build when supported (default true; env RECUR_WASM_RELAXED=0 disables). */
@@ -54,17 +56,17 @@ function fileUrl(variant: Variant): URL {
 }
 
 /** Reads a build with fs (Node only); null when not built. */
-function readNode(variant: Variant): Uint8Array | null {
+function readNode(variant: Variant): Bytes | null {
   const fs = nodeProcess()?.getBuiltinModule?.('node:fs') as { readFileSync(p: URL): Uint8Array } | undefined;
   if (!fs) return null;
   try {
-    return fs.readFileSync(fileUrl(variant));
+    return new Uint8Array(fs.readFileSync(fileUrl(variant)));
   } catch {
     return null;
   }
 }
 
-async function readBrowser(variant: Variant): Promise<Uint8Array | null> {
+async function readBrowser(variant: Variant): Promise<Bytes | null> {
   try {
     const res = await fetch(fileUrl(variant));
     if (res.ok) return new Uint8Array(await res.arrayBuffer());
@@ -80,7 +82,7 @@ async function readBrowser(variant: Variant): Promise<Uint8Array | null> {
   }
 }
 
-function base64Bytes(b64: string): Uint8Array {
+function base64Bytes(b64: string): Bytes {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -90,7 +92,7 @@ function base64Bytes(b64: string): Uint8Array {
 let relaxedFlagTried = false;
 
 /** Whether the engine accepts relaxed SIMD, turning on Node 20's V8 flag once if needed. */
-function relaxedSupported(bytes: Uint8Array): boolean {
+function relaxedSupported(bytes: Bytes): boolean {
   if (WebAssembly.validate(bytes)) return true;
   if (relaxedFlagTried) return false;
   relaxedFlagTried = true;
@@ -104,7 +106,7 @@ function relaxedSupported(bytes: Uint8Array): boolean {
  * The builds declare a shared memory import. For the non-shared fallback, clear the "shared"
  * bit in the import's limits flag (0x03 -> 0x01); nothing else in the binary depends on it.
  */
-export function unshareMemoryImport(bytes: Uint8Array): Uint8Array {
+export function unshareMemoryImport(bytes: Bytes): Bytes {
   const out = bytes.slice();
   let p = 8;
   const leb = (): number => {
@@ -169,7 +171,7 @@ function makeMemory(opts: WasmOptions): { memory: WebAssembly.Memory; shared: bo
   throw new Error('recur wasm: could not allocate WebAssembly memory');
 }
 
-function pickVariant(opts: WasmOptions, read: (v: Variant) => Uint8Array | null): { bytes: Uint8Array; variant: Variant } | null {
+function pickVariant(opts: WasmOptions, read: (v: Variant) => Bytes | null): { bytes: Bytes; variant: Variant } | null {
   const wantRelaxed = opts.relaxed ?? env('RECUR_WASM_RELAXED') !== '0';
   if (wantRelaxed) {
     const r = read('relaxed');
@@ -183,6 +185,7 @@ function pickVariant(opts: WasmOptions, read: (v: Variant) => Uint8Array | null)
 
 function finish(instance: WebAssembly.Instance, module: WebAssembly.Module, variant: Variant, mem: ReturnType<typeof makeMemory>): LoadedModule {
   const exports = instance.exports as unknown as WasmExports;
+  exports._initialize?.();
   return { exports, memory: mem.memory, shared: mem.shared, variant, module, maxBytes: mem.maxBytes };
 }
 
@@ -195,7 +198,7 @@ export function loadSync(opts: WasmOptions = {}): LoadedModule {
   if (!picked) throw new Error(NOT_BUILT);
   const mem = makeMemory(opts);
   const bytes = mem.shared ? picked.bytes : unshareMemoryImport(picked.bytes);
-  const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  const module = new WebAssembly.Module(bytes);
   return finish(new WebAssembly.Instance(module, { env: { memory: mem.memory } }), module, picked.variant, mem);
 }
 
@@ -211,7 +214,7 @@ export async function load(opts: WasmOptions = {}): Promise<LoadedModule> {
   const mem = makeMemory(opts);
   const bytes = mem.shared ? picked.bytes : unshareMemoryImport(picked.bytes);
   // Asynchronous compile and instantiate: browsers refuse synchronous ones above 4 KB.
-  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory: mem.memory } });
   return finish(instance, module, picked.variant, mem);
 }

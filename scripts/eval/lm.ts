@@ -1,0 +1,86 @@
+/**
+ * `npm run eval` (language modelling): the quality figures of the LM issue, measured.
+ *  1. Character level, Moby-Dick, 2x256 LSTM, fixed wall time: validation nats/char.
+ *  2. The same configuration trained by PyTorch for the same wall time on the same ids.
+ *  3. Word level, Brown: test perplexity of a word LSTM vs an interpolated Kneser–Ney
+ *     trigram on the same split and vocabulary.
+ * Usage: npx tsx scripts/eval/lm.ts [--minutes M] [--word-minutes M] [--skip-torch]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { noGrad } from '../../src/autograd/grad-mode.js';
+import { backendName } from '../../src/kernels/index.js';
+import { evaluateLm } from '../../src/tasks/lm/task.js';
+import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
+import { prepareLmData } from '../../src/tasks/lm/setup.js';
+import { loadLmRun, trainLm, type LmTrainOptions } from '../../src/tasks/lm/train-lm.js';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const minutes = arg('minutes', 15), wordMinutes = arg('word-minutes', 10);
+const skipTorch = process.argv.includes('--skip-torch');
+const root = mkdtempSync(join(tmpdir(), 'recur-eval-'));
+const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString() };
+const log = (s: string): void => console.log(s);
+
+// 1. Character-level Moby-Dick.
+const charOpts: LmTrainOptions = {
+  corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
+  batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed: 0,
+  out: join(root, 'char'), resume: false,
+};
+log(`[1] char LSTM 2x256 on Moby-Dick for ${minutes} min (backend ${backendName()})`);
+const t0 = Date.now();
+const r1 = trainLm(charOpts);
+const trainSec = (Date.now() - t0) / 1000;
+const { model: charModel, config: charCfg } = loadLmRun(charOpts.out, 'last');
+const charData = prepareLmData('moby-dick', charOpts, charCfg.tokenizer);
+const charValid = noGrad(() => evaluateLm(charModel, charData.splits.valid, 10, 64)).loss;
+results.char = { steps: r1.step, trainSeconds: trainSec, validNatsPerChar: charValid, tokensPerSec: (r1.step * 32 * 64) / trainSec };
+log(`    ${r1.step} steps, validation ${charValid.toFixed(4)} nats/char (target <= 1.55)`);
+
+// 2. PyTorch, same ids, same config, same wall time.
+if (!skipTorch) {
+  const dataDir = join(root, 'torch-data');
+  mkdirSync(dataDir, { recursive: true });
+  for (const s of ['train', 'valid'] as const) {
+    const a = charData.splits[s];
+    writeFileSync(join(dataDir, `${s}.i32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  }
+  const cfg = { model: charCfg.model, lr: charOpts.lr, batch: charOpts.batch, bptt: charOpts.bptt, clip: charOpts.clip, minutes, seed: 0, threads: 2 };
+  writeFileSync(join(dataDir, 'config.json'), JSON.stringify(cfg));
+  log(`[2] PyTorch, same config and ids, ${minutes} min`);
+  const p = spawnSync('/usr/bin/python3', ['scripts/eval/torch_lm.py', join(dataDir, 'config.json'), dataDir], { encoding: 'utf8' });
+  if (p.status === 0) {
+    const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { valid_loss: number; steps: number; tokens_per_sec: number };
+    results.torch = t;
+    log(`    PyTorch: ${t.steps} steps, ${Math.round(t.tokens_per_sec)} tok/s, validation ${t.valid_loss.toFixed(4)} nats/char; recur ${charValid.toFixed(4)}`);
+  } else {
+    results.torch = { error: p.stderr.slice(-500) };
+    log(`    PyTorch run failed (is python3-torch installed for /usr/bin/python3?):\n${p.stderr.slice(-500)}`);
+  }
+}
+
+// 3. Word-level Brown vs Kneser–Ney trigram.
+const wordOpts: LmTrainOptions = {
+  corpus: 'brown', level: 'word', lowercase: true, maxVocab: 10000, cell: 'lstm', layers: 1, hidden: 256, embed: 256,
+  dropout: 0.3, tie: true, batch: 32, bptt: 35, lr: 0.002, optimizer: 'adam', clip: 1, minutes: wordMinutes, evalEvery: 500,
+  seed: 0, out: join(root, 'word'), resume: false,
+};
+log(`[3] word LSTM 1x256 (tied, vocab 10k) on Brown for ${wordMinutes} min vs Kneser-Ney trigram`);
+const r3 = trainLm(wordOpts);
+const { model: wordModel, config: wordCfg } = loadLmRun(wordOpts.out);
+const wordData = prepareLmData('brown', wordOpts, wordCfg.tokenizer);
+const lstmTest = noGrad(() => evaluateLm(wordModel, wordData.splits.test, 10, 35)).loss;
+const kn = new KneserNeyTrigram(wordData.splits.train, wordCfg.model.vocabSize);
+const knTest = kn.crossEntropy(wordData.splits.test);
+results.word = { steps: r3.step, lstmTestPpl: Math.exp(lstmTest), trigramTestPpl: Math.exp(knTest), reduction: 1 - Math.exp(lstmTest) / Math.exp(knTest) };
+log(`    test perplexity: LSTM ${Math.exp(lstmTest).toFixed(1)} vs KN trigram ${Math.exp(knTest).toFixed(1)} ` +
+  `(${((1 - Math.exp(lstmTest) / Math.exp(knTest)) * 100).toFixed(1)}% lower; target >= 20%)`);
+
+writeFileSync('eval-results.json', JSON.stringify(results, null, 2) + '\n');
+log('results written to eval-results.json');

@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""PyTorch twin of recur's language model, for `npm run eval`'s same-wall-time comparison.
+
+Reads the token ids recur prepared (int32 little-endian files) and a JSON config, trains
+Embedding -> LSTM/GRU/RNN -> Dropout -> Linear with truncated BPTT exactly as recur's LmTask
+does (same batchify layout, windows, Adam, grad-norm clipping, evaluation on 10 streams),
+for the same number of minutes, and prints one JSON line with the validation loss.
+Usage: torch_lm.py CONFIG.json DATA_DIR
+"""
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def batchify(ids, b):
+    steps = len(ids) // b
+    return torch.from_numpy(ids[: steps * b].astype(np.int64)).view(b, steps).t().contiguous()
+
+
+class LM(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.encoder = nn.Embedding(c["vocabSize"], c["embedSize"])
+        cls = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[c["cell"]]
+        self.rnn = cls(c["embedSize"], c["hiddenSize"], c["numLayers"], dropout=c["dropout"] if c["numLayers"] > 1 else 0)
+        self.drop = nn.Dropout(c["dropout"])
+        self.decoder = nn.Linear(c["hiddenSize"], c["vocabSize"])
+        nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
+        nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
+        nn.init.zeros_(self.decoder.bias)
+
+    def forward(self, x, h):
+        out, h = self.rnn(self.drop(self.encoder(x)), h)
+        return self.decoder(self.drop(out)).view(-1, self.decoder.out_features), h
+
+
+def detach(h):
+    return tuple(t.detach() for t in h) if isinstance(h, tuple) else (h.detach() if h is not None else None)
+
+
+def evaluate(model, ids, bptt):
+    model.eval()
+    data = batchify(ids, 10)
+    total, count, h = 0.0, 0, None
+    with torch.no_grad():
+        for i in range(0, data.size(0) - 1, bptt):
+            t = min(bptt, data.size(0) - 1 - i)
+            x, y = data[i : i + t], data[i + 1 : i + 1 + t]
+            logits, h = model(x, h)
+            total += nn.functional.cross_entropy(logits, y.reshape(-1), reduction="sum").item()
+            count += y.numel()
+    model.train()
+    return total / count
+
+
+def main():
+    cfg = json.load(open(sys.argv[1]))
+    d = sys.argv[2]
+    read = lambda n: np.fromfile(os.path.join(d, n + ".i32"), dtype="<i4")
+    train_ids, valid_ids = read("train"), read("valid")
+    torch.manual_seed(cfg.get("seed", 0))
+    torch.set_num_threads(cfg.get("threads", 2))
+    model = LM(cfg["model"])
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    data = batchify(train_ids, cfg["batch"])
+    bptt, budget = cfg["bptt"], cfg["minutes"] * 60
+    t0, step, h, i, tokens = time.time(), 0, None, 0, 0
+    while time.time() - t0 < budget:
+        if i >= data.size(0) - 1:
+            i, h = 0, None
+        t = min(bptt, data.size(0) - 1 - i)
+        x, y = data[i : i + t], data[i + 1 : i + 1 + t]
+        logits, h = model(x, h)
+        h = detach(h)
+        loss = nn.functional.cross_entropy(logits, y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        if cfg["clip"] > 0:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
+        opt.step()
+        step, i, tokens = step + 1, i + bptt, tokens + y.numel()
+    train_time = time.time() - t0
+    vl = evaluate(model, valid_ids, bptt)
+    print(json.dumps({"steps": step, "tokens_per_sec": tokens / train_time, "valid_loss": vl,
+                      "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "blas": "openblas" if "openblas" in torch.__config__.show().lower() else "see torch.__config__"}))
+
+
+if __name__ == "__main__":
+    main()
