@@ -161,11 +161,14 @@ function mergeTile(tile: usize, mr: i32, nr: i32, c: usize, ldc: i32, alpha: f32
 
 /** Packs op(A)[ic.., pc..] (mc x kc) into MR-row panels laid out [k][MR], zero-padded. */
 function packA(transA: bool, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  if (transA) {
+    packAT(A, lda, ic, pc, mc, kc, dst);
+    return;
+  }
   const ld = <usize>lda;
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     const d = dst + <usize>(ir * kc) * 4;
-    if (!transA) {
       // op(A)(i, k) = A[i*lda + k]: rows are contiguous in k; interleave two rows.
       const r0 = A + (<usize>(ic + ir) * ld + <usize>pc) * 4;
       if (mr == 2) {
@@ -186,17 +189,33 @@ function packA(transA: bool, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: 
           store<f32>(d + <usize>k * 8, 0, 4);
         }
       }
-    } else {
-      // op(A)(i, k) = A[k*lda + i]: the MR values of one k are adjacent.
-      const s = A + (<usize>pc * ld + <usize>(ic + ir)) * 4;
-      if (mr == 2) {
-        for (let k = 0; k < kc; k++) store<u64>(d + <usize>k * 8, load<u64>(s + <usize>k * ld * 4));
-      } else {
-        for (let k = 0; k < kc; k++) {
-          store<f32>(d + <usize>k * 8, load<f32>(s + <usize>k * ld * 4));
-          store<f32>(d + <usize>k * 8, 0, 4);
-        }
-      }
+  }
+}
+
+/**
+ * packA for op(A) = Aᵀ: op(A)(i, k) = A[k*lda + i], so the mc values of one k are contiguous.
+ * Walk k in the outer loop and read each row segment once with SIMD loads (two panels per
+ * f32x4), instead of reading 8 bytes per row at a large stride, which thrashes L1 when lda is
+ * a multiple of 4 KiB.
+ */
+function packAT(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  const ld = <usize>lda;
+  const panelB = <usize>(kc * MR) * 4;
+  for (let k = 0; k < kc; k++) {
+    const s = A + (<usize>(pc + k) * ld + <usize>ic) * 4;
+    const d = dst + <usize>k * 8;
+    let i = 0;
+    for (; i + 4 <= mc; i += 4) {
+      const v = v128.load(s + <usize>i * 4);
+      const di = d + <usize>(i >> 1) * panelB;
+      v128.store64_lane(di, v, 0);
+      v128.store64_lane(di + panelB, v, 1);
+    }
+    for (; i < mc; i++) {
+      // Odd tail row: its panel's second slot is zero padding.
+      const di = d + <usize>(i >> 1) * panelB + <usize>(i & 1) * 4;
+      store<f32>(di, load<f32>(s + <usize>i * 4));
+      if ((i & 1) == 0 && i + 1 == mc) store<f32>(di, 0, 4);
     }
   }
 }

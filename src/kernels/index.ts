@@ -55,3 +55,36 @@ export function isFloat64(): boolean {
 export function allocStorage(n: number): Float32Array {
   return float64 ? (new Float64Array(n) as unknown as Float32Array) : kernels().alloc(n);
 }
+
+// ---- WebAssembly SIMD backend (src/kernels/wasm, assembly/) ---------------------------------
+// 'wasm' is the default backend (DESIGN.md). In Node it is loaded synchronously right here, at
+// import, so every tensor is allocated in wasm memory from the start. In browsers, call
+// `await initWasm()` once before creating tensors (compiling is asynchronous there).
+// Environment: RECUR_BACKEND=js keeps the reference backend; RECUR_BACKEND=wasm makes a failed
+// load an error (otherwise an unbuilt checkout quietly stays on js).
+import { createWasmBackend, createWasmBackendSync, type WasmOptions } from './wasm/index.js';
+
+export type { WasmOptions, WasmKernels, HeapStats } from './wasm/index.js';
+
+/** Loads the WebAssembly backend (once), registers it and makes it active. */
+export async function initWasm(opts: WasmOptions = {}): Promise<Kernels> {
+  const k = registry.get('wasm') ?? (await createWasmBackend(opts));
+  registerBackend(k);
+  setBackend('wasm');
+  return k;
+}
+
+function autoSelectBackend(): void {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } }).process;
+  if (!proc?.versions?.node) return;
+  const want = proc.env?.RECUR_BACKEND;
+  if (want === 'js') return;
+  try {
+    registerBackend(createWasmBackendSync());
+    setBackend('wasm');
+  } catch (e) {
+    if (want === 'wasm') throw e;
+  }
+}
+
+autoSelectBackend();

@@ -60,7 +60,7 @@ describe('gradcheck: layers (float64 central differences)', () => {
         const run = (): Tensor => {
           const r = m instanceof LSTM ? m.forward(x, { h0, c0, lengths: lengths ?? undefined })
             : m.forward(x, { h0, lengths: lengths ?? undefined });
-          return flatAll(r.output, r.h, 'c' in r ? r.c : undefined);
+          return flatAll(r.output, r.h, (r as { c?: Tensor }).c);
         };
         expectOk(gradcheck(run, [x, h0, ...(c0 ? [c0] : []), ...m.parameters()]), label);
       });

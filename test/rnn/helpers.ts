@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { readSafetensorsFile } from '../../src/io/files.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { assertClose } from '../helpers/assert.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/rnn/', import.meta.url));
 
@@ -30,9 +31,12 @@ export function relError(got: ArrayLike<number>, want: ArrayLike<number>): numbe
   return d / Math.max(m, 1e-3);
 }
 
-/** Asserts relError <= tol and returns it. */
+/**
+ * Asserts |got - want| <= tol·max(1, max|want|) elementwise (shared assertClose, for its
+ * failure message) and relError <= tol; returns relError.
+ */
 export function expectClose(got: Tensor, want: Tensor, tol: number, what: string): number {
-  assert.deepEqual([...got.shape], [...want.shape], `${what}: shape`);
+  assertClose(got, want, { rtol: tol, atol: 0, relativeToMax: true, what });
   const e = relError(got.data, want.data);
   assert.ok(e <= tol, `${what}: relative error ${e.toExponential(2)} > ${tol}`);
   return e;

@@ -125,8 +125,11 @@ export function unshareMemoryImport(bytes: Bytes): Bytes {
     if (id === 2) {
       const count = leb();
       for (let i = 0; i < count; i++) {
-        p += leb(); // module name
-        p += leb(); // field name
+        // (not `p += leb()`: that would add to p's value from before the LEB was read)
+        const modLen = leb();
+        p += modLen;
+        const fieldLen = leb();
+        p += fieldLen;
         const kind = out[p++]!;
         if (kind === 0) leb();
         else if (kind === 1) { p++; const f = out[p++]!; leb(); if (f & 1) leb(); }

@@ -39,7 +39,7 @@ export function orthogonal_(t: Tensor, gain = 1, rng: Rng = globalRng, rowStart 
 }
 
 /** Panel width of the blocked QR: the panel is scalar code, the rest goes through GEMM. */
-const NB = 32;
+const NB = 64;
 
 /**
  * Thin Q of A [m, n] = Atᵀ with R's diagonal made positive, returned transposed as Qt [n, m].
