@@ -169,26 +169,26 @@ function packA(transA: bool, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: 
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     const d = dst + <usize>(ir * kc) * 4;
-      // op(A)(i, k) = A[i*lda + k]: rows are contiguous in k; interleave two rows.
-      const r0 = A + (<usize>(ic + ir) * ld + <usize>pc) * 4;
-      if (mr == 2) {
-        const r1 = r0 + ld * 4;
-        let k = 0;
-        for (; k + 4 <= kc; k += 4) {
-          const x = v128.load(r0 + <usize>k * 4), y = v128.load(r1 + <usize>k * 4);
-          v128.store(d + <usize>k * 8, v128.shuffle<f32>(x, y, 0, 4, 1, 5));
-          v128.store(d + <usize>k * 8, v128.shuffle<f32>(x, y, 2, 6, 3, 7), 16);
-        }
-        for (; k < kc; k++) {
-          store<f32>(d + <usize>k * 8, load<f32>(r0 + <usize>k * 4));
-          store<f32>(d + <usize>k * 8, load<f32>(r1 + <usize>k * 4), 4);
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          store<f32>(d + <usize>k * 8, load<f32>(r0 + <usize>k * 4));
-          store<f32>(d + <usize>k * 8, 0, 4);
-        }
+    // op(A)(i, k) = A[i*lda + k]: rows are contiguous in k; interleave two rows.
+    const r0 = A + (<usize>(ic + ir) * ld + <usize>pc) * 4;
+    if (mr == 2) {
+      const r1 = r0 + ld * 4;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const x = v128.load(r0 + <usize>k * 4), y = v128.load(r1 + <usize>k * 4);
+        v128.store(d + <usize>k * 8, v128.shuffle<f32>(x, y, 0, 4, 1, 5));
+        v128.store(d + <usize>k * 8, v128.shuffle<f32>(x, y, 2, 6, 3, 7), 16);
       }
+      for (; k < kc; k++) {
+        store<f32>(d + <usize>k * 8, load<f32>(r0 + <usize>k * 4));
+        store<f32>(d + <usize>k * 8, load<f32>(r1 + <usize>k * 4), 4);
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        store<f32>(d + <usize>k * 8, load<f32>(r0 + <usize>k * 4));
+        store<f32>(d + <usize>k * 8, 0, 4);
+      }
+    }
   }
 }
 

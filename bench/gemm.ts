@@ -26,7 +26,7 @@ header('GEMM GFLOP/s (C = A·B, alpha 1, beta 0), single thread', {
 
 const shapes = [[32, 256, 1024], [2048, 64, 1024], [512, 512, 512], [1, 512, 2048]] as const;
 const fmt = (t: Timing, flops: number): string =>
-  `${(flops / t.median / 1e9).toFixed(1)} [${(flops / t.max / 1e9).toFixed(1)}-${(flops / t.min / 1e9).toFixed(1)}]`;
+  `${(flops / t.median / 1e9).toFixed(1)} [${(flops / t.max / 1e9).toFixed(1)}-${(flops / t.min / 1e9).toFixed(1)}]${t.contended ? '*' : ''}`;
 
 const cols = ['js', `wasm-${wasm.variant}`, ...(plain ? ['wasm-simd'] : [])];
 console.log(`\n${pad('M x N x K', 16)}${pad('op', 6)}${cols.map((c) => pad(c, 22)).join('')}speedup`);

@@ -9,6 +9,7 @@ import { tokenizerFromJSON } from '../text/from-json.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { progressReporter } from './progress.js';
+import { registerEvaluator, type EvalOptions } from './eval.js';
 
 /** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
 function interruptSignal(): AbortSignal {
@@ -57,7 +58,21 @@ export function registerLmTrain(train: Command): void {
     });
 }
 
+/** `recur eval` for language-model runs: loss, perplexity and bits per character/token. */
+function evalLm(dir: string, o: EvalOptions): void {
+  const { model, config } = loadLmRun(dir);
+  const tok = tokenizerFromJSON(config.tokenizer);
+  const ids = o.data ? tok.encode(loadTextCorpus(o.data)) : prepareLmData(config.corpus, config, config.tokenizer).splits[o.split];
+  if (ids.length < 2) throw new RecurError(`too little text to evaluate (${ids.length} tokens)`);
+  const bptt = Number((config.train as { bptt?: number }).bptt ?? 64);
+  const r = noGrad(() => evaluateLm(model, ids, 10, bptt));
+  const unit = config.level === 'char' ? 'character' : 'token';
+  console.log(`${o.data ?? `${config.corpus} ${o.split}`}: ${r.metrics.tokens} ${unit}s`);
+  console.log(`loss ${r.loss.toFixed(4)} nats/${unit} | perplexity ${r.metrics.perplexity!.toFixed(3)} | bits per ${unit} ${r.metrics.bits_per_token!.toFixed(4)}`);
+}
+
 export function registerLmCommands(program: Command): void {
+  registerEvaluator('lm', evalLm);
   program
     .command('generate')
     .description('generate text from a trained language model')
@@ -82,24 +97,6 @@ export function registerLmCommands(program: Command): void {
         process.stdout.write(piece);
       }
       process.stdout.write('\n');
-    });
-
-  program
-    .command('eval')
-    .description('evaluate a trained model: loss, perplexity, bits per token')
-    .argument('<run-dir>')
-    .option('--split <split>', 'valid or test', choiceArg('split', ['valid', 'test'] as const), 'test')
-    .option('--data <path>', 'evaluate on this text file instead')
-    .option('--bptt <n>', 'evaluation window', intArg('bptt', 1), 64)
-    .action((dir: string, o: { split: 'valid' | 'test'; data?: string; bptt: number }) => {
-      const { model, config } = loadLmRun(dir);
-      const tok = tokenizerFromJSON(config.tokenizer);
-      const ids = o.data ? tok.encode(loadTextCorpus(o.data)) : prepareLmData(config.corpus, config, config.tokenizer).splits[o.split];
-      if (ids.length < 2) throw new RecurError(`too little text to evaluate (${ids.length} tokens)`);
-      const r = noGrad(() => evaluateLm(model, ids, 10, o.bptt));
-      const unit = config.level === 'char' ? 'character' : 'token';
-      console.log(`${o.data ?? `${config.corpus} ${o.split}`}: ${r.metrics.tokens} ${unit}s`);
-      console.log(`loss ${r.loss.toFixed(4)} nats/${unit} | perplexity ${r.metrics.perplexity!.toFixed(3)} | bits per ${unit} ${r.metrics.bits_per_token!.toFixed(4)}`);
     });
 
   program

@@ -5,6 +5,7 @@ import { registerInfo } from './info.js';
 import { registerDemo } from './demo.js';
 import { registerLmCommands, registerLmTrain } from './lm.js';
 import { registerReport } from './report.js';
+import { registerEval } from './eval.js';
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
@@ -20,6 +21,7 @@ export function buildCli(): Command {
   const train = program.command('train').description('train a model: recur train <task> ...');
   registerLmTrain(train);
   registerLmCommands(program);
+  registerEval(program);
   registerReport(program);
   return program;
 }
