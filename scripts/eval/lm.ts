@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noGrad } from '../../src/autograd/grad-mode.js';
 import { backendName } from '../../src/kernels/index.js';
 import { evaluateLm } from '../../src/tasks/lm/task.js';
 import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
@@ -35,11 +34,11 @@ const charOpts: LmTrainOptions = {
 };
 log(`[1] char LSTM 2x256 on Moby-Dick for ${minutes} min (backend ${backendName()})`);
 const t0 = Date.now();
-const r1 = trainLm(charOpts);
+const r1 = await trainLm(charOpts);
 const trainSec = (Date.now() - t0) / 1000;
 const { model: charModel, config: charCfg } = loadLmRun(charOpts.out, 'last');
 const charData = prepareLmData('moby-dick', charOpts, charCfg.tokenizer);
-const charValid = noGrad(() => evaluateLm(charModel, charData.splits.valid, 10, 64)).loss;
+const charValid = (await evaluateLm(charModel, charData.splits.valid, 10, 64)).loss;
 results.char = { steps: r1.step, trainSeconds: trainSec, validNatsPerChar: charValid, tokensPerSec: (r1.step * 32 * 64) / trainSec };
 log(`    ${r1.step} steps, validation ${charValid.toFixed(4)} nats/char (target <= 1.55)`);
 
@@ -72,10 +71,10 @@ const wordOpts: LmTrainOptions = {
   seed: 0, out: join(root, 'word'), resume: false,
 };
 log(`[3] word LSTM 1x256 (tied, vocab 10k) on Brown for ${wordMinutes} min vs Kneser-Ney trigram`);
-const r3 = trainLm(wordOpts);
+const r3 = await trainLm(wordOpts);
 const { model: wordModel, config: wordCfg } = loadLmRun(wordOpts.out);
 const wordData = prepareLmData('brown', wordOpts, wordCfg.tokenizer);
-const lstmTest = noGrad(() => evaluateLm(wordModel, wordData.splits.test, 10, 35)).loss;
+const lstmTest = (await evaluateLm(wordModel, wordData.splits.test, 10, 35)).loss;
 const kn = new KneserNeyTrigram(wordData.splits.train, wordCfg.model.vocabSize);
 const knTest = kn.crossEntropy(wordData.splits.test);
 results.word = { steps: r3.step, lstmTestPpl: Math.exp(lstmTest), trigramTestPpl: Math.exp(knTest), reduction: 1 - Math.exp(lstmTest) / Math.exp(knTest) };

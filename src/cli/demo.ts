@@ -16,9 +16,9 @@ export function registerDemo(program: Command): void {
     .option('--minutes <m>', 'training time', numArg('minutes', 0.05), 4)
     .option('--out <dir>', 'run directory', 'runs/demo')
     .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
-    .action((o: { minutes: number; out: string; seed: number }) => {
+    .action(async (o: { minutes: number; out: string; seed: number }) => {
       console.log(`Training a 2x256 character LSTM on Moby-Dick for ${o.minutes} minutes (run directory: ${o.out})`);
-      trainLm({
+      await trainLm({
         corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
         batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes: o.minutes, evalEvery: 200,
         seed: o.seed, out: o.out, resume: false,
@@ -28,7 +28,7 @@ export function registerDemo(program: Command): void {
       const prompt = 'Call me Ishmael. ';
       console.log('\n--- generated (temperature 0.7) ---');
       process.stdout.write(prompt);
-      for (const piece of generateText(model, tok, { prompt, length: 600, temperature: 0.7, seed: o.seed })) process.stdout.write(piece);
+      for await (const piece of generateText(model, tok, { prompt, length: 600, temperature: 0.7, seed: o.seed })) process.stdout.write(piece);
       process.stdout.write('\n');
     });
 }

@@ -10,7 +10,7 @@ export interface EvalOptions {
 }
 
 /** Each task registers how `recur eval RUN_DIR` evaluates its runs. */
-export type Evaluator = (dir: string, o: EvalOptions) => void;
+export type Evaluator = (dir: string, o: EvalOptions) => void | Promise<void>;
 const evaluators = new Map<string, Evaluator>();
 
 export function registerEvaluator(task: string, fn: Evaluator): void {
@@ -39,11 +39,11 @@ export function registerEval(program: Command): void {
     .argument('<run-dir>')
     .option('--split <split>', 'valid or test', 'test')
     .option('--data <path>', 'evaluate on this file instead')
-    .action((dir: string, o: EvalOptions) => {
+    .action(async (dir: string, o: EvalOptions) => {
       if (o.split !== 'valid' && o.split !== 'test') throw new RecurError(`--split must be valid or test, got '${String(o.split)}'`);
       const task = runTask(dir);
       const fn = evaluators.get(task);
       if (!fn) throw new RecurError(`${dir}: no evaluator for task '${task}' (known: ${[...evaluators.keys()].join(', ')})`);
-      fn(dir, o);
+      await fn(dir, o);
     });
 }

@@ -6,7 +6,6 @@ import { beamContinue, generateText, nextTokens } from '../tasks/lm/generate.js'
 import { prepareLmData } from '../tasks/lm/setup.js';
 import { loadLmRun, OPTIMIZERS, trainLm, type LmTrainOptions } from '../tasks/lm/train-lm.js';
 import { tokenizerFromJSON } from '../text/from-json.js';
-import { noGrad } from '../autograd/grad-mode.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { progressReporter } from './progress.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
@@ -51,21 +50,21 @@ export function registerLmTrain(train: Command): void {
     .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
     .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
     .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
-    .action((opts: LmTrainOptions) => {
+    .action(async (opts: LmTrainOptions) => {
       if (!opts.epochs && !opts.minutes && !opts.steps) opts.epochs = 1;
-      const r = trainLm(opts, progressReporter({ unit: 'tok', ...(opts.minutes ? { minutes: opts.minutes } : {}) }), interruptSignal());
+      const r = await trainLm(opts, progressReporter({ unit: 'tok', ...(opts.minutes ? { minutes: opts.minutes } : {}) }), interruptSignal());
       console.log(`run saved in ${opts.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
     });
 }
 
 /** `recur eval` for language-model runs: loss, perplexity and bits per character/token. */
-function evalLm(dir: string, o: EvalOptions): void {
+async function evalLm(dir: string, o: EvalOptions): Promise<void> {
   const { model, config } = loadLmRun(dir);
   const tok = tokenizerFromJSON(config.tokenizer);
   const ids = o.data ? tok.encode(loadTextCorpus(o.data)) : prepareLmData(config.corpus, config, config.tokenizer).splits[o.split];
   if (ids.length < 2) throw new RecurError(`too little text to evaluate (${ids.length} tokens)`);
   const bptt = Number((config.train as { bptt?: number }).bptt ?? 64);
-  const r = noGrad(() => evaluateLm(model, ids, 10, bptt));
+  const r = await evaluateLm(model, ids, 10, bptt);
   const unit = config.level === 'char' ? 'character' : 'token';
   console.log(`${o.data ?? `${config.corpus} ${o.split}`}: ${r.metrics.tokens} ${unit}s`);
   console.log(`loss ${r.loss.toFixed(4)} nats/${unit} | perplexity ${r.metrics.perplexity!.toFixed(3)} | bits per ${unit} ${r.metrics.bits_per_token!.toFixed(4)}`);
@@ -84,7 +83,7 @@ export function registerLmCommands(program: Command): void {
     .option('--top-p <p>', 'nucleus sampling mass', numArg('top-p', 0, 1), 1)
     .option('--beam <k>', 'beam search with k beams instead of sampling', intArg('beam', 1))
     .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
-    .action((dir: string, o: { prompt: string; length: number; temperature: number; topK: number; topP: number; beam?: number; seed: number }) => {
+    .action(async (dir: string, o: { prompt: string; length: number; temperature: number; topK: number; topP: number; beam?: number; seed: number }) => {
       const { model, config } = loadLmRun(dir);
       const tok = tokenizerFromJSON(config.tokenizer);
       process.stdout.write(o.prompt);
@@ -93,7 +92,7 @@ export function registerLmCommands(program: Command): void {
         process.stdout.write(tok.decode(best.tokens) + '\n');
         return;
       }
-      for (const piece of generateText(model, tok, { prompt: o.prompt, length: o.length, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: o.seed })) {
+      for await (const piece of generateText(model, tok, { prompt: o.prompt, length: o.length, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: o.seed })) {
         process.stdout.write(piece);
       }
       process.stdout.write('\n');

@@ -88,3 +88,71 @@ function autoSelectBackend(): void {
 }
 
 autoSelectBackend();
+
+// ---- Native OpenBLAS backend (native/, src/kernels/native) ------------------------------------
+// Optional and Node only: an N-API addon built by `npm run build:native`. At import (after the
+// wasm block above has run) it is loaded if built and registered as 'native'; a missing or
+// broken build is silently ignored. RECUR_BACKEND=native makes it the active backend and an
+// unavailable addon an error; RECUR_BACKEND=js or =wasm leave it unloaded.
+import { createNativeBackend, nativeUnavailableMessage, type NativeKernels } from './native/index.js';
+
+export type { NativeKernels } from './native/index.js';
+
+/** Whether the native backend becomes the active one when it loads and RECUR_BACKEND is unset. */
+const NATIVE_BY_DEFAULT = false;
+
+/** Loads the native backend (once) and registers it; null when not built/loadable. Does not activate it. */
+export function loadNative(): NativeKernels | null {
+  const have = registry.get('native');
+  if (have) return have as NativeKernels;
+  const k = createNativeBackend();
+  if (k) registerBackend(k);
+  return k;
+}
+
+function autoSelectNative(): void {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } }).process;
+  if (!proc?.versions?.node) return;
+  const want = proc.env?.RECUR_BACKEND;
+  if (want === 'native') {
+    if (!loadNative()) throw new RecurError(`RECUR_BACKEND=native: ${nativeUnavailableMessage()}`);
+    setBackend('native');
+    return;
+  }
+  if (want === 'js' || want === 'wasm') return;
+  if (want !== undefined && want !== '' && want !== 'auto') {
+    throw new RecurError(`RECUR_BACKEND='${want}' is not a backend (use js, wasm or native)`);
+  }
+  if (loadNative() && NATIVE_BY_DEFAULT) setBackend('native');
+}
+
+autoSelectNative();
+
+// ---- Reclaiming tensor storage ----------------------------------------------------------------
+// Backends that keep storage in their own heap (wasm) get blocks back only when a tensor's view
+// is garbage-collected AND the event loop turns (FinalizationRegistry). A synchronous loop
+// therefore never reclaims anything. Long loops (training, evaluation, generation) await
+// reclaimMemory() between steps: it runs a cheap GC when the heap has grown, then yields.
+let gcHook: (() => void) | null = null;
+let liveAtLastGc = 0;
+const GC_GROWTH_BYTES = 128 * 1024 * 1024;
+
+/** Installs a function that forces a garbage collection (Node: see src/train/node-gc.ts). */
+export function setGcHook(fn: (() => void) | null): void {
+  gcHook = fn;
+}
+
+function liveBytes(): number | null {
+  const k = kernels() as Kernels & { stats?: () => { liveBytes: number } };
+  return k.stats ? k.stats().liveBytes : null;
+}
+
+export async function reclaimMemory(): Promise<void> {
+  const before = liveBytes();
+  if (before === null) return;
+  const collect = gcHook !== null && before > liveAtLastGc + GC_GROWTH_BYTES;
+  if (collect) gcHook!();
+  await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+  // Finalizers have run by now: what is still live is the new baseline.
+  if (collect || before < liveAtLastGc) liveAtLastGc = liveBytes() ?? 0;
+}

@@ -21,8 +21,11 @@ export interface TrainTask {
   startEpoch(epoch: number): void;
   /** Forward pass of batch `index` of the current epoch with the graph recorded: mean loss over `count` items. */
   trainBatch(index: number): { loss: Tensor; count: number };
-  /** Mean loss and metrics on a held-out split (the loop has already set eval mode and noGrad). */
-  evaluate(split: 'valid' | 'test'): EvalResult;
+  /**
+   * Mean loss and metrics on a held-out split. The loop has set eval mode; wrap each forward
+   * pass in noGrad and `await reclaimMemory()` between batches (noGrad does not survive an await).
+   */
+  evaluate(split: 'valid' | 'test'): Promise<EvalResult>;
   /** What the task carries between batches (e.g. detached hidden states), for exact resume. */
   getState(): unknown;
   setState(state: unknown): void;

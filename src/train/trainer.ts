@@ -1,9 +1,10 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { noGrad } from '../autograd/grad-mode.js';
 import { RecurError } from '../errors.js';
 import { globalRng, type RngState } from '../tensor/rng.js';
 import { clipGradNorm } from '../optim/index.js';
+import { reclaimMemory } from '../kernels/index.js';
+import { installNodeGc } from './node-gc.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { EvalResult, TrainTask } from './task.js';
 
@@ -87,7 +88,8 @@ export interface TrainResult {
  * atomically, exact resume, JSONL metrics, and a hard stop on a non-finite loss that never
  * overwrites a good checkpoint.
  */
-export function train(task: TrainTask, o: TrainerOptions): TrainResult {
+export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainResult> {
+  installNodeGc();
   const model = task.model;
   const perEpoch = task.batchesPerEpoch();
   if (perEpoch < 1) throw new RecurError('training data is too small for one batch (0 batches per epoch)');
@@ -123,9 +125,9 @@ export function train(task: TrainTask, o: TrainerOptions): TrainResult {
     o.onEvent?.({ type: 'checkpoint', step: s.step, path });
   };
 
-  const evaluate = (): EvalResult => {
+  const evaluate = async (): Promise<EvalResult> => {
     model.eval();
-    const r = noGrad(() => task.evaluate('valid'));
+    const r = await task.evaluate('valid');
     model.train();
     const best = r.loss < s.bestLoss;
     if (best) {
@@ -159,6 +161,8 @@ export function train(task: TrainTask, o: TrainerOptions): TrainResult {
     if (o.maxMinutes && Date.now() - t0 >= o.maxMinutes * 60_000) { reason = 'time'; break; }
     if (o.signal?.aborted) { reason = 'interrupted'; break; }
 
+    // Yields to the event loop so storage of the previous step's tensors is reclaimed.
+    await reclaimMemory();
     const { loss, count } = task.trainBatch(s.index);
     const lossValue = loss.item();
     if (!Number.isFinite(lossValue)) {
@@ -187,7 +191,7 @@ export function train(task: TrainTask, o: TrainerOptions): TrainResult {
 
     const epochDone = s.index >= perEpoch;
     if ((o.evalEvery && s.step % o.evalEvery === 0) || (!o.evalEvery && epochDone)) {
-      lastEval = evaluate();
+      lastEval = await evaluate();
       if (o.patience && s.evalsSinceBest >= o.patience) reason = 'early-stopping';
     }
     if (epochDone) {

@@ -28,13 +28,13 @@ const base = (corpus: string, out: string): LmTrainOptions => ({
   batch: 4, bptt: 8, lr: 0.01, optimizer: 'adam', clip: 1, evalEvery: 7, seed: 3, out, resume: false,
 });
 
-test('10 steps + resume + 10 steps gives bit-identical weights to 20 straight steps', () => {
+test('10 steps + resume + 10 steps gives bit-identical weights to 20 straight steps', async () => {
   const { dir, corpus } = setup();
   const straight = join(dir, 'straight'), split = join(dir, 'split');
-  trainLm({ ...base(corpus, straight), steps: 20 });
-  trainLm({ ...base(corpus, split), steps: 10 });
+  await trainLm({ ...base(corpus, straight), steps: 20 });
+  await trainLm({ ...base(corpus, split), steps: 10 });
   // A different seed on resume must not matter: the RNG state comes from the checkpoint.
-  trainLm({ ...base(corpus, split), steps: 20, resume: true, seed: 99 });
+  await trainLm({ ...base(corpus, split), steps: 20, resume: true, seed: 99 });
   const a = loadCheckpoint(straight, 'last'), b = loadCheckpoint(split, 'last');
   assert.equal(a.weights.size, b.weights.size);
   for (const [name, t] of a.weights) {
@@ -47,7 +47,7 @@ test('10 steps + resume + 10 steps gives bit-identical weights to 20 straight st
   assert.deepEqual(steps(split), steps(straight));
 });
 
-test('a non-finite loss stops with the step number and keeps the last good checkpoint', () => {
+test('a non-finite loss stops with the step number and keeps the last good checkpoint', async () => {
   const { dir } = setup();
   const model = new Linear(3, 1);
   const x = tensor([[1, 2, 3], [0, 1, 0]]), y = tensor([[1], [2]]);
@@ -61,14 +61,14 @@ test('a non-finite loss stops with the step number and keeps the last good check
       const loss = mseLoss(model.forward(x), y);
       return { loss: steps >= 9 ? loss.mul(NaN) : loss, count: 2 };
     },
-    evaluate: () => ({ loss: 1 / steps, metrics: {} }),
+    evaluate: async () => ({ loss: 1 / steps, metrics: {} }),
     getState: () => null,
     setState: () => {},
   };
   const opt = new SGD(model.parameters(), { lr: 0.01 });
   const weightsAt5 = () => Array.from(model.weight.data);
   let saved: number[] = [];
-  assert.throws(() => train(task, { optimizer: opt, maxSteps: 20, evalEvery: 5, outDir: dir, onEvent: (e) => {
+  await assert.rejects(() => train(task, { optimizer: opt, maxSteps: 20, evalEvery: 5, outDir: dir, onEvent: (e) => {
     if (e.type === 'checkpoint' && e.step === 5) saved = weightsAt5();
   } }), (e: unknown) => e instanceof RecurError && /loss is NaN at step 9 \(epoch 1, batch 9\)/.test(e.message));
   const last = loadCheckpoint(dir, 'last');

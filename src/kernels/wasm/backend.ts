@@ -562,6 +562,13 @@ export function createWasmKernels(mod: LoadedModule): WasmKernels {
       w.gruResetBeforeGatesBackward(rows, H, pg, hp, pdr, pdg, pdp);
       m.end();
     },
+
+    // ---- Linear-chain CRF (added with src/nn/crf.ts) ---------------------------------------
+    // Sequential O(B·T·K²) loops with small K: the reference code runs directly on the wasm
+    // memory views (they are ordinary Float32Arrays), so no copying and no wasm version.
+    crfForward: (...a) => js.crfForward(...a),
+    crfBackward: (...a) => js.crfBackward(...a),
+    crfViterbi: (...a) => js.crfViterbi(...a),
   };
   return k;
 }

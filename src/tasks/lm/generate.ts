@@ -5,6 +5,7 @@ import { beamSearch, type BeamStepper, type Hypothesis } from '../../decode/beam
 import { sampleLogits, checkSamplingOptions, type SamplingOptions } from '../../decode/sampling.js';
 import { RecurError } from '../../errors.js';
 import { Rng } from '../../tensor/rng.js';
+import { reclaimMemory } from '../../kernels/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import type { LanguageModel, LmState } from './model.js';
@@ -38,7 +39,7 @@ function prime(model: LanguageModel, ids: Int32Array): { logits: Float32Array; s
  * Samples text token by token, yielding each new piece of text as soon as it decodes
  * (byte-level BPE pieces may need a following token to form a whole character).
  */
-export function* generateText(model: LanguageModel, tokenizer: Tokenizer, o: GenerateOptions): Generator<string> {
+export async function* generateText(model: LanguageModel, tokenizer: Tokenizer, o: GenerateOptions): AsyncGenerator<string> {
   checkSamplingOptions(o);
   if (!Number.isInteger(o.length) || o.length < 0) throw new RecurError(`length must be a whole number >= 0, got ${o.length}`);
   model.eval();
@@ -55,6 +56,7 @@ export function* generateText(model: LanguageModel, tokenizer: Tokenizer, o: Gen
       yield text.slice(emitted.length);
       emitted = text;
     }
+    if (i % 64 === 63) await reclaimMemory();
     ({ logits, state } = noGrad(() => {
       const r = model.forward(Int32Array.of(id), 1, 1, state);
       return { logits: r.logits.data, state: r.state };

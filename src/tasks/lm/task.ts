@@ -1,3 +1,5 @@
+import { noGrad } from '../../autograd/grad-mode.js';
+import { reclaimMemory } from '../../kernels/index.js';
 import { crossEntropy } from '../../nn/losses/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { batchify, getWindow, windowCount, type Batched } from '../../data/streams.js';
@@ -54,7 +56,7 @@ export class LmTask implements TrainTask {
   }
 
   /** Mean loss per token over a whole split, hidden state carried across windows. */
-  evaluate(split: 'valid' | 'test'): EvalResult {
+  evaluate(split: 'valid' | 'test'): Promise<EvalResult> {
     return evaluateLm(this.model, this.splits[split], this.opts.evalBatchSize ?? 10, this.bptt);
   }
 
@@ -68,17 +70,20 @@ export class LmTask implements TrainTask {
   }
 }
 
-export function evaluateLm(model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number): EvalResult {
+export async function evaluateLm(model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number): Promise<EvalResult> {
   const B = Math.max(1, Math.min(batchSize, Math.floor(ids.length / 2)));
   const data = batchify(ids, B);
   let hidden: LmState | null = null;
   let total = 0, count = 0;
   for (let start = 0; start < data.steps - 1; start += bptt) {
     const w = getWindow(data, start, bptt);
-    const { logits, state } = model.forward(w.input, w.steps, w.batchSize, hidden);
-    hidden = state;
-    total += crossEntropy(logits, w.target, { reduction: 'sum' }).item();
+    noGrad(() => {
+      const { logits, state } = model.forward(w.input, w.steps, w.batchSize, hidden);
+      hidden = state;
+      total += crossEntropy(logits, w.target, { reduction: 'sum' }).item();
+    });
     count += w.input.length;
+    await reclaimMemory();
   }
   const loss = total / count;
   return { loss, metrics: { perplexity: Math.exp(loss), bits_per_token: loss / Math.LN2, tokens: count } };

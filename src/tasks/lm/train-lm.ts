@@ -54,7 +54,7 @@ export function makeOptimizer(name: OptimizerName, params: Tensor[], lr: number)
  * `recur train lm`: corpus -> tokenizer -> LanguageModel -> shared training loop. With
  * resume, the model and tokenizer come from the run directory and must match the options.
  */
-export function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): TrainResult {
+export async function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainResult> {
   manualSeed(o.seed);
   let saved: LmRunConfig | null = null;
   if (o.resume) {

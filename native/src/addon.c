@@ -1,0 +1,769 @@
+/*
+ * recur_native: the N-API addon behind src/kernels/native (the optional native backend).
+ *
+ * - GEMM goes to the system OpenBLAS (cblas_sgemm; one-row / one-column products to cblas_sgemv,
+ *   which is ~5x faster than sgemm at M = 1).
+ * - Every other kernel is a C loop from kernels.h, in the AVX2+FMA build when the CPU has it,
+ *   else the baseline build.
+ * - `alloc(n)` returns zero-filled Float32Arrays whose data starts on a 64-byte boundary (V8's
+ *   own allocations sit 16 bytes off one, which costs OpenBLAS ~20%, ~45% at M = 1).
+ *
+ * Calling convention (src/kernels/native/backend.ts): every kernel validates its arguments —
+ * Float32Array operands (Int32Array for indices), integer counts in [0, 2^31), every array at
+ * least as long as the sizes imply, indices in range — and then either runs and returns
+ * undefined, or touches nothing and returns `true`, meaning "run the JS reference instead"
+ * (Float64Array storage of the gradient checks, short arrays, odd strides BLAS rejects). So a
+ * bad call can never read or write outside its arrays. Kernels that return a value
+ * (sumSquares, maxAbs) return undefined for "fall back".
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <cblas.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+#include "kernels_api.h"
+
+/* In OpenBLAS's cblas.h; declared again so that the file compiles against any cblas.h. */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
+
+static const rk_table *K = &rk_table_base;
+static const char *variant = "base";
+
+/* ---- Argument parsing ------------------------------------------------------------------------ */
+
+#define MAXARGS 14
+#define LIMIT ((uint64_t)1 << 31)
+/* Element counts above this are refused (products of counts are checked against it). */
+#define SIZE_CAP ((uint64_t)1 << 40)
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAXARGS];
+  size_t argc;
+  int bad;
+} Args;
+
+static void args_init(napi_env env, napi_callback_info info, Args *a, size_t want) {
+  a->env = env;
+  a->argc = MAXARGS;
+  a->bad = napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok || a->argc < want;
+}
+
+/* Integer count in [0, 2^31). */
+static size_t cnt(Args *a, size_t i) {
+  double d;
+  if (a->bad || napi_get_value_double(a->env, a->argv[i], &d) != napi_ok || !(d >= 0 && d < (double)LIMIT) || d != (double)(int64_t)d) {
+    a->bad = 1;
+    return 0;
+  }
+  return (size_t)d;
+}
+
+static double num(Args *a, size_t i) {
+  double d = 0;
+  if (a->bad || napi_get_value_double(a->env, a->argv[i], &d) != napi_ok) a->bad = 1;
+  return d;
+}
+
+static int flag(Args *a, size_t i) {
+  bool b = false;
+  if (a->bad || napi_get_value_bool(a->env, a->argv[i], &b) != napi_ok) a->bad = 1;
+  return b ? 1 : 0;
+}
+
+/* x * y, refusing (bad) results above SIZE_CAP. */
+static size_t mul(Args *a, size_t x, size_t y) {
+  if (y != 0 && x > SIZE_CAP / y) { a->bad = 1; return 0; }
+  return x * y;
+}
+
+/* Elements spanned by a rows x cols matrix with row stride ld. */
+static size_t extent(Args *a, size_t rows, size_t cols, size_t ld) {
+  if (rows == 0 || cols == 0) return 0;
+  return mul(a, rows - 1, ld) + cols;
+}
+
+static void *typed(Args *a, size_t i, napi_typedarray_type want, size_t *len) {
+  napi_typedarray_type t;
+  void *data = NULL;
+  if (a->bad || napi_get_typedarray_info(a->env, a->argv[i], &t, len, &data, NULL, NULL) != napi_ok || t != want) {
+    a->bad = 1;
+    *len = 0;
+    return NULL;
+  }
+  return data;
+}
+
+/* A Float32Array of at least `need` elements; *len gets its length when len is not NULL. */
+static float *f32(Args *a, size_t i, size_t need, size_t *len) {
+  size_t n;
+  if (len) *len = 0;
+  float *p = (float *)typed(a, i, napi_float32_array, &n);
+  if (a->bad || n < need || need > SIZE_CAP) { a->bad = 1; return NULL; }
+  if (len) *len = n;
+  return p;
+}
+
+static int is_null(Args *a, size_t i) {
+  napi_valuetype t;
+  if (a->bad || napi_typeof(a->env, a->argv[i], &t) != napi_ok) { a->bad = 1; return 0; }
+  return t == napi_null || t == napi_undefined;
+}
+
+/* Optional Float32Array: NULL for null/undefined. */
+static float *f32opt(Args *a, size_t i, size_t need) {
+  if (is_null(a, i)) return NULL;
+  return f32(a, i, need, NULL);
+}
+
+static int32_t *i32(Args *a, size_t i, size_t need, size_t *len) {
+  size_t n;
+  if (len) *len = 0;
+  int32_t *p = (int32_t *)typed(a, i, napi_int32_array, &n);
+  if (a->bad || n < need) { a->bad = 1; return NULL; }
+  if (len) *len = n;
+  return p;
+}
+
+static napi_value fallback(napi_env env) {
+  napi_value v;
+  napi_get_boolean(env, true, &v);
+  return v;
+}
+
+#define BEGIN(n)          \
+  Args A_;                \
+  Args *a = &A_;          \
+  args_init(env, info, a, n)
+#define DONE return a->bad ? fallback(env) : NULL
+#define CHECK \
+  if (a->bad) return fallback(env)
+
+/* ---- Storage --------------------------------------------------------------------------------- */
+
+/* alloc(n): a zero-filled Float32Array of n elements starting on a 64-byte boundary. */
+static napi_value n_alloc(napi_env env, napi_callback_info info) {
+  BEGIN(1);
+  size_t n = cnt(a, 0);
+  if (a->bad) {
+    napi_throw_range_error(env, NULL, "recur native alloc: bad length");
+    return NULL;
+  }
+  void *data = NULL;
+  napi_value ab, out;
+  /* ArrayBuffers are zero-initialised by V8. */
+  if (napi_create_arraybuffer(env, n * 4 + 64, &data, &ab) != napi_ok) {
+    napi_throw_error(env, NULL, "recur native alloc: out of memory");
+    return NULL;
+  }
+  size_t off = (64 - ((uintptr_t)data & 63)) & 63;
+  if (napi_create_typedarray(env, napi_float32_array, n, ab, off, &out) != napi_ok) return NULL;
+  return out;
+}
+
+/* addressMod64(typedArray): where its data starts relative to a 64-byte boundary (tests). */
+static napi_value n_address_mod64(napi_env env, napi_callback_info info) {
+  BEGIN(1);
+  napi_typedarray_type t;
+  size_t len;
+  void *data = NULL;
+  napi_value out;
+  if (a->bad || napi_get_typedarray_info(env, a->argv[0], &t, &len, &data, NULL, NULL) != napi_ok) return NULL;
+  napi_create_uint32(env, (uint32_t)((uintptr_t)data & 63), &out);
+  return out;
+}
+
+/* ---- GEMM through OpenBLAS ------------------------------------------------------------------- */
+
+/* C[i*ldc + j] = beta * C (0 when beta == 0, never reading C). */
+static void scale_c(size_t M, size_t N, float beta, float *C, size_t ldc) {
+  if (beta == 1.0f) return;
+  for (size_t i = 0; i < M; i++) {
+    float *row = C + i * ldc;
+    if (beta == 0.0f) memset(row, 0, N * 4);
+    else for (size_t j = 0; j < N; j++) row[j] *= beta;
+  }
+}
+
+/* gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C. */
+static napi_value n_gemm(napi_env env, napi_callback_info info) {
+  BEGIN(13);
+  int tA = flag(a, 0), tB = flag(a, 1);
+  size_t M = cnt(a, 2), N = cnt(a, 3), Kd = cnt(a, 4);
+  double alpha = num(a, 5), beta = num(a, 10);
+  size_t lda = cnt(a, 7), ldb = cnt(a, 9), ldc = cnt(a, 12);
+  CHECK;
+  size_t kk = alpha == 0 ? 0 : Kd;
+  size_t needA = tA ? extent(a, kk, M, lda) : extent(a, M, kk, lda);
+  size_t needB = tB ? extent(a, N, kk, ldb) : extent(a, kk, N, ldb);
+  size_t needC = extent(a, M, N, ldc);
+  float *Ap = f32(a, 6, needA, NULL), *Bp = f32(a, 8, needB, NULL), *Cp = f32(a, 11, needC, NULL);
+  CHECK;
+  if (M == 0 || N == 0) return NULL;
+  const float fa = (float)alpha, fb = (float)beta;
+  if (kk == 0) {
+    scale_c(M, N, fb, Cp, ldc);
+    return NULL;
+  }
+  const int iM = (int)M, iN = (int)N, iK = (int)kk, iA = (int)lda, iB = (int)ldb, iC = (int)ldc;
+  if (M == 1) {
+    /* One output row: c = alpha * op(B)^T a (+ beta c), a = row 0 of op(A). */
+    const int incx = tA ? iA : 1;
+    if (incx < 1) return fallback(env);
+    if (fb == 0.0f) memset(Cp, 0, N * 4);
+    if (!tB) {
+      if (iB < (iN > 1 ? iN : 1)) return fallback(env);
+      cblas_sgemv(CblasRowMajor, CblasTrans, iK, iN, fa, Bp, iB, Ap, incx, fb, Cp, 1);
+    } else {
+      if (iB < (iK > 1 ? iK : 1)) return fallback(env);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, iN, iK, fa, Bp, iB, Ap, incx, fb, Cp, 1);
+    }
+    return NULL;
+  }
+  if (N == 1) {
+    /* One output column (stride ldc): c = alpha * op(A) b (+ beta c), b = column 0 of op(B). */
+    const int incb = tB ? 1 : iB;
+    if (incb < 1 || iC < 1) return fallback(env);
+    if (fb == 0.0f) for (size_t i = 0; i < M; i++) Cp[i * ldc] = 0.0f;
+    if (!tA) {
+      if (iA < (iK > 1 ? iK : 1)) return fallback(env);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, iM, iK, fa, Ap, iA, Bp, incb, fb, Cp, iC);
+    } else {
+      if (iA < (iM > 1 ? iM : 1)) return fallback(env);
+      cblas_sgemv(CblasRowMajor, CblasTrans, iK, iM, fa, Ap, iA, Bp, incb, fb, Cp, iC);
+    }
+    return NULL;
+  }
+  /* BLAS rejects (prints an error for) leading dimensions below the row width: use the reference then. */
+  if (iA < (tA ? iM : iK) || iB < (tB ? iK : iN) || iC < iN) return fallback(env);
+  cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
+              iM, iN, iK, fa, Ap, iA, Bp, iB, fb, Cp, iC);
+  return NULL;
+}
+
+/* ---- Elementwise ----------------------------------------------------------------------------- */
+
+static napi_value n_axpy(napi_env env, napi_callback_info info) {
+  BEGIN(3);
+  float alpha = (float)num(a, 0);
+  size_t n;
+  float *x = f32(a, 1, 0, &n), *y = f32(a, 2, n, NULL);
+  CHECK;
+  K->axpy(alpha, x, y, n);
+  DONE;
+}
+
+static napi_value n_scale(napi_env env, napi_callback_info info) {
+  BEGIN(3);
+  float alpha = (float)num(a, 0);
+  size_t n;
+  float *x = f32(a, 1, 0, &n), *out = f32(a, 2, n, NULL);
+  CHECK;
+  K->scale(alpha, x, out, n);
+  DONE;
+}
+
+static napi_value n_clamp(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  size_t n;
+  float *x = f32(a, 0, 0, &n);
+  float lo = (float)num(a, 1), hi = (float)num(a, 2);
+  float *out = f32(a, 3, n, NULL);
+  CHECK;
+  K->clamp(x, lo, hi, out, n);
+  DONE;
+}
+
+static napi_value n_unary(napi_env env, napi_callback_info info) {
+  BEGIN(3);
+  size_t op = cnt(a, 0);
+  size_t n;
+  float *out = f32(a, 2, 0, &n), *x = f32(a, 1, n, NULL);
+  CHECK;
+  if (op > U_ABS) return fallback(env);
+  K->unary((int)op, x, out, n);
+  DONE;
+}
+
+static napi_value n_unary_backward(napi_env env, napi_callback_info info) {
+  BEGIN(5);
+  size_t op = cnt(a, 0);
+  size_t n;
+  float *gx = f32(a, 4, 0, &n), *x = f32(a, 1, n, NULL), *y = f32(a, 2, n, NULL), *gy = f32(a, 3, n, NULL);
+  CHECK;
+  if (op > U_ABS) return fallback(env);
+  K->unary_backward((int)op, x, y, gy, gx, n);
+  DONE;
+}
+
+/* binary(op, a, aRepeat, b, bRepeat, out, accumulate) */
+static napi_value n_binary(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  size_t op = cnt(a, 0);
+  size_t na, nb, n;
+  float *pa = f32(a, 1, 0, &na);
+  size_t ar = cnt(a, 2);
+  float *pb = f32(a, 3, 0, &nb);
+  size_t br = cnt(a, 4);
+  float *po = f32(a, 5, 0, &n);
+  int acc = flag(a, 6);
+  CHECK;
+  /* Empty operands against a non-empty output read `undefined` (NaN) in the reference. */
+  if (op > B_MIN || ar == 0 || br == 0 || (n > 0 && (na == 0 || nb == 0))) return fallback(env);
+  if (n > 0) K->binary((int)op, pa, na, ar, pb, nb, br, po, n, acc);
+  return NULL;
+}
+
+/* sumToBroadcast(g, repeat, out, alpha) */
+static napi_value n_sum_to_broadcast(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  size_t n, m;
+  float *g = f32(a, 0, 0, &n);
+  size_t r = cnt(a, 1);
+  float *out = f32(a, 2, 0, &m);
+  float alpha = (float)num(a, 3);
+  CHECK;
+  if (r == 0 || (n > 0 && m == 0)) return fallback(env);
+  if (n > 0) K->sum_to_broadcast(g, n, r, out, m, alpha);
+  return NULL;
+}
+
+/* ---- Reductions ------------------------------------------------------------------------------ */
+
+/* reduce(op (0 sum, 1 max), x, outer, len, inner, out, argmax | null) */
+static napi_value n_reduce(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  size_t op = cnt(a, 0), outer = cnt(a, 2), len = cnt(a, 3), inner = cnt(a, 4);
+  size_t oi = mul(a, outer, inner), n = mul(a, oi, len);
+  float *x = f32(a, 1, n, NULL), *out = f32(a, 5, oi, NULL);
+  int32_t *am = NULL;
+  if (op == 1 && !is_null(a, 6)) am = i32(a, 6, oi, NULL);
+  CHECK;
+  if (op == 0) K->reduce_sum(x, outer, len, inner, out);
+  else if (op == 1) K->reduce_max(x, outer, len, inner, out, am);
+  else return fallback(env);
+  return NULL;
+}
+
+/* broadcastAxis(gy, outer, len, inner, gx, alpha) */
+static napi_value n_broadcast_axis(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  size_t outer = cnt(a, 1), len = cnt(a, 2), inner = cnt(a, 3);
+  size_t oi = mul(a, outer, inner), n = mul(a, oi, len);
+  float *gy = f32(a, 0, oi, NULL), *gx = f32(a, 4, n, NULL);
+  float alpha = (float)num(a, 5);
+  CHECK;
+  K->broadcast_axis(gy, outer, len, inner, gx, alpha);
+  return NULL;
+}
+
+/* scatterArgmax(gy, argmax, outer, len, inner, gx) */
+static napi_value n_scatter_argmax(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  size_t outer = cnt(a, 2), len = cnt(a, 3), inner = cnt(a, 4);
+  size_t oi = mul(a, outer, inner), n = mul(a, oi, len);
+  float *gy = f32(a, 0, oi, NULL), *gx = f32(a, 5, n, NULL);
+  int32_t *am = i32(a, 1, oi, NULL);
+  CHECK;
+  for (size_t i = 0; i < oi; i++)
+    if (!(am[i] >= 0 && (size_t)am[i] < len)) return fallback(env);
+  K->scatter_argmax(gy, am, outer, len, inner, gx);
+  return NULL;
+}
+
+static napi_value n_sum_squares(napi_env env, napi_callback_info info) {
+  BEGIN(1);
+  size_t n;
+  float *x = f32(a, 0, 0, &n);
+  if (a->bad) return NULL;
+  napi_value out;
+  napi_create_double(env, K->sum_squares(x, n), &out);
+  return out;
+}
+
+static napi_value n_max_abs(napi_env env, napi_callback_info info) {
+  BEGIN(1);
+  size_t n;
+  float *x = f32(a, 0, 0, &n);
+  if (a->bad) return NULL;
+  napi_value out;
+  napi_create_double(env, (double)K->max_abs(x, n), &out);
+  return out;
+}
+
+/* softmax(x, rows, n, out, log) */
+static napi_value n_softmax(napi_env env, napi_callback_info info) {
+  BEGIN(5);
+  size_t rows = cnt(a, 1), n = cnt(a, 2), rn = mul(a, rows, n);
+  float *x = f32(a, 0, rn, NULL), *out = f32(a, 3, rn, NULL);
+  int lg = flag(a, 4);
+  CHECK;
+  K->softmax(x, rows, n, out, lg);
+  return NULL;
+}
+
+/* softmaxBackward(y, gy, rows, n, gx, log) */
+static napi_value n_softmax_backward(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  size_t rows = cnt(a, 2), n = cnt(a, 3), rn = mul(a, rows, n);
+  float *y = f32(a, 0, rn, NULL), *gy = f32(a, 1, rn, NULL), *gx = f32(a, 4, rn, NULL);
+  int lg = flag(a, 5);
+  CHECK;
+  K->softmax_backward(y, gy, rows, n, gx, lg);
+  return NULL;
+}
+
+/* ---- Indexing and copies --------------------------------------------------------------------- */
+
+/* Every index selects a whole row of width d inside a table of `size` elements. */
+static int indices_fit(const int32_t *idx, size_t n, size_t d, size_t size) {
+  for (size_t i = 0; i < n; i++) {
+    if (idx[i] < 0) return 0;
+    if (d != 0 && (size_t)idx[i] >= size / d) return 0;
+  }
+  return 1;
+}
+
+/* gatherRows(table, d, idx, out) */
+static napi_value n_gather_rows(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  size_t tn, r;
+  float *table = f32(a, 0, 0, &tn);
+  size_t d = cnt(a, 1);
+  int32_t *idx = i32(a, 2, 0, &r);
+  float *out = f32(a, 3, mul(a, r, d), NULL);
+  CHECK;
+  if (!indices_fit(idx, r, d, tn)) return fallback(env);
+  K->gather_rows(table, d, idx, r, out);
+  return NULL;
+}
+
+/* scatterAddRows(src, d, idx, table) */
+static napi_value n_scatter_add_rows(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  size_t tn, r;
+  size_t d = cnt(a, 1);
+  int32_t *idx = i32(a, 2, 0, &r);
+  float *src = f32(a, 0, mul(a, r, d), NULL);
+  float *table = f32(a, 3, 0, &tn);
+  CHECK;
+  if (!indices_fit(idx, r, d, tn)) return fallback(env);
+  K->scatter_add_rows(src, d, idx, r, table);
+  return NULL;
+}
+
+/* copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) */
+static napi_value n_copy_blocks(napi_env env, napi_callback_info info) {
+  BEGIN(9);
+  size_t sOff = cnt(a, 1), sStride = cnt(a, 2), dOff = cnt(a, 4), dStride = cnt(a, 5), len = cnt(a, 6), count = cnt(a, 7);
+  int acc = flag(a, 8);
+  CHECK;
+  int empty = len == 0 || count == 0;
+  float *src = f32(a, 0, empty ? 0 : sOff + extent(a, count, len, sStride), NULL);
+  float *dst = f32(a, 3, empty ? 0 : dOff + extent(a, count, len, dStride), NULL);
+  CHECK;
+  if (!empty) K->copy_blocks(src + sOff, sStride, dst + dOff, dStride, len, count, acc);
+  return NULL;
+}
+
+/* swapAxes(x, outer, A, mid, B, inner, out, accumulate) */
+static napi_value n_swap_axes(napi_env env, napi_callback_info info) {
+  BEGIN(8);
+  size_t outer = cnt(a, 1), A = cnt(a, 2), mid = cnt(a, 3), B = cnt(a, 4), inner = cnt(a, 5);
+  size_t n = mul(a, mul(a, mul(a, mul(a, outer, A), mid), B), inner);
+  float *x = f32(a, 0, n, NULL), *out = f32(a, 6, n, NULL);
+  int acc = flag(a, 7);
+  CHECK;
+  K->swap_axes(x, outer, A, mid, B, inner, out, acc);
+  return NULL;
+}
+
+/* where(cond, a, b, out) */
+static napi_value n_where(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  size_t n;
+  float *out = f32(a, 3, 0, &n), *c = f32(a, 0, n, NULL), *pa = f32(a, 1, n, NULL), *pb = f32(a, 2, n, NULL);
+  CHECK;
+  K->where(c, pa, pb, out, n);
+  return NULL;
+}
+
+/* whereBackward(cond, gy, gx, pick) */
+static napi_value n_where_backward(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  size_t n;
+  float *gx = f32(a, 2, 0, &n), *c = f32(a, 0, n, NULL), *gy = f32(a, 1, n, NULL);
+  int pick = flag(a, 3);
+  CHECK;
+  K->where_backward(c, gy, gx, n, pick);
+  return NULL;
+}
+
+/* ---- Layer norm ------------------------------------------------------------------------------ */
+
+/* layerNorm(x, rows, n, gamma|null, beta|null, eps, out, mean, rstd) */
+static napi_value n_layer_norm(napi_env env, napi_callback_info info) {
+  BEGIN(9);
+  size_t rows = cnt(a, 1), n = cnt(a, 2), rn = mul(a, rows, n);
+  float *x = f32(a, 0, rn, NULL), *gamma = f32opt(a, 3, n), *beta = f32opt(a, 4, n);
+  float eps = (float)num(a, 5);
+  float *out = f32(a, 6, rn, NULL), *mean = f32(a, 7, rows, NULL), *rstd = f32(a, 8, rows, NULL);
+  CHECK;
+  K->layer_norm(x, rows, n, gamma, beta, eps, out, mean, rstd);
+  return NULL;
+}
+
+/* layerNormBackward(x, gy, rows, n, gamma|null, mean, rstd, gx|null, gGamma|null, gBeta|null) */
+static napi_value n_layer_norm_backward(napi_env env, napi_callback_info info) {
+  BEGIN(10);
+  size_t rows = cnt(a, 2), n = cnt(a, 3), rn = mul(a, rows, n);
+  float *x = f32(a, 0, rn, NULL), *gy = f32(a, 1, rn, NULL), *gamma = f32opt(a, 4, n);
+  float *mean = f32(a, 5, rows, NULL), *rstd = f32(a, 6, rows, NULL);
+  float *gx = f32opt(a, 7, rn), *gg = f32opt(a, 8, n), *gb = f32opt(a, 9, n);
+  CHECK;
+  K->layer_norm_backward(x, gy, rows, n, gamma, mean, rstd, gx, gg, gb);
+  return NULL;
+}
+
+/* ---- Optimisers ------------------------------------------------------------------------------ */
+
+/* adamStep(p, g, m, v, vmax|null, beta1, beta2, stepSize, bc2sqrt, eps, decay, l2) */
+static napi_value n_adam_step(napi_env env, napi_callback_info info) {
+  BEGIN(12);
+  size_t n;
+  float *p = f32(a, 0, 0, &n), *g = f32(a, 1, n, NULL), *m = f32(a, 2, n, NULL), *v = f32(a, 3, n, NULL);
+  float *vmax = f32opt(a, 4, n);
+  float b1 = (float)num(a, 5), b2 = (float)num(a, 6), step = (float)num(a, 7), bc2 = (float)num(a, 8);
+  float eps = (float)num(a, 9), decay = (float)num(a, 10), l2 = (float)num(a, 11);
+  CHECK;
+  K->adam_step(p, g, m, v, vmax, n, b1, b2, step, bc2, eps, decay, l2);
+  return NULL;
+}
+
+/* rmspropStep(p, g, squareAvg, gradAvg|null, momentumBuffer|null, lr, alpha, eps, weightDecay, momentum) */
+static napi_value n_rmsprop_step(napi_env env, napi_callback_info info) {
+  BEGIN(10);
+  size_t n;
+  float *p = f32(a, 0, 0, &n), *g = f32(a, 1, n, NULL), *sq = f32(a, 2, n, NULL);
+  float *ga = f32opt(a, 3, n), *buf = f32opt(a, 4, n);
+  float lr = (float)num(a, 5), alpha = (float)num(a, 6), eps = (float)num(a, 7), wd = (float)num(a, 8), mom = (float)num(a, 9);
+  CHECK;
+  K->rmsprop_step(p, g, sq, ga, buf, n, lr, alpha, eps, wd, mom);
+  return NULL;
+}
+
+/* adagradStep(p, g, sum, clr, weightDecay, eps) */
+static napi_value n_adagrad_step(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  size_t n;
+  float *p = f32(a, 0, 0, &n), *g = f32(a, 1, n, NULL), *s = f32(a, 2, n, NULL);
+  float clr = (float)num(a, 3), wd = (float)num(a, 4), eps = (float)num(a, 5);
+  CHECK;
+  K->adagrad_step(p, g, s, n, clr, wd, eps);
+  return NULL;
+}
+
+/* ---- Fused recurrent gates ------------------------------------------------------------------- */
+/* Sizes: S = rows*H for state arrays, rows*G for gate arrays (G = H, 4H or 3H). */
+
+/* rnnGatesForward(relu, rows, H, xg, hg, h) */
+static napi_value n_rnn_forward(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  int relu = flag(a, 0);
+  size_t rows = cnt(a, 1), H = cnt(a, 2), S = mul(a, rows, H);
+  float *xg = f32(a, 3, S, NULL), *hg = f32(a, 4, S, NULL), *h = f32(a, 5, S, NULL);
+  CHECK;
+  K->rnn_forward(relu, rows, H, xg, hg, h);
+  return NULL;
+}
+
+/* rnnGatesBackward(relu, rows, H, h, dh, dpre) */
+static napi_value n_rnn_backward(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  int relu = flag(a, 0);
+  size_t rows = cnt(a, 1), H = cnt(a, 2), S = mul(a, rows, H);
+  float *h = f32(a, 3, S, NULL), *dh = f32(a, 4, S, NULL), *dp = f32(a, 5, S, NULL);
+  CHECK;
+  K->rnn_backward(relu, rows, H, h, dh, dp);
+  return NULL;
+}
+
+/* lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, m) */
+static napi_value n_lstm_forward(napi_env env, napi_callback_info info) {
+  BEGIN(8);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 4);
+  float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *cp = f32(a, 4, S, NULL);
+  float *gates = f32(a, 5, Gs, NULL), *c = f32(a, 6, S, NULL), *m = f32(a, 7, S, NULL);
+  CHECK;
+  K->lstm_forward(rows, H, xg, hg, cp, gates, c, m);
+  return NULL;
+}
+
+/* lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev) */
+static napi_value n_lstm_backward(napi_env env, napi_callback_info info) {
+  BEGIN(9);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 4);
+  float *gates = f32(a, 2, Gs, NULL), *cp = f32(a, 3, S, NULL), *c = f32(a, 4, S, NULL);
+  float *dm = f32(a, 5, S, NULL), *dc = f32(a, 6, S, NULL), *dG = f32(a, 7, Gs, NULL), *dcp = f32(a, 8, S, NULL);
+  CHECK;
+  K->lstm_backward(rows, H, gates, cp, c, dm, dc, dG, dcp);
+  return NULL;
+}
+
+/* gruGatesForward(rows, H, xg, hg, bhn|null, hPrev, gates, hn, h) */
+static napi_value n_gru_forward(napi_env env, napi_callback_info info) {
+  BEGIN(9);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 3);
+  float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *bhn = f32opt(a, 4, H), *hp = f32(a, 5, S, NULL);
+  float *gates = f32(a, 6, Gs, NULL), *hn = f32(a, 7, S, NULL), *h = f32(a, 8, S, NULL);
+  CHECK;
+  K->gru_forward(rows, H, xg, hg, bhn, hp, gates, hn, h);
+  return NULL;
+}
+
+/* gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev) */
+static napi_value n_gru_backward(napi_env env, napi_callback_info info) {
+  BEGIN(9);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 3);
+  float *gates = f32(a, 2, Gs, NULL), *hn = f32(a, 3, S, NULL), *hp = f32(a, 4, S, NULL), *dh = f32(a, 5, S, NULL);
+  float *dgx = f32(a, 6, Gs, NULL), *dgh = f32(a, 7, Gs, NULL), *dhp = f32(a, 8, S, NULL);
+  CHECK;
+  K->gru_backward(rows, H, gates, hn, hp, dh, dgx, dgh, dhp);
+  return NULL;
+}
+
+/* gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh) */
+static napi_value n_gru_rb_gates(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 3);
+  float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *hp = f32(a, 4, S, NULL);
+  float *gates = f32(a, 5, Gs, NULL), *rh = f32(a, 6, S, NULL);
+  CHECK;
+  K->gru_rb_gates(rows, H, xg, hg, hp, gates, rh);
+  return NULL;
+}
+
+/* gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h) */
+static napi_value n_gru_rb_output(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 3);
+  float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *hp = f32(a, 4, S, NULL);
+  float *gates = f32(a, 5, Gs, NULL), *h = f32(a, 6, S, NULL);
+  CHECK;
+  K->gru_rb_output(rows, H, xg, hg, hp, gates, h);
+  return NULL;
+}
+
+/* gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev) */
+static napi_value n_gru_rb_output_backward(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 3);
+  float *gates = f32(a, 2, Gs, NULL), *hp = f32(a, 3, S, NULL), *dh = f32(a, 4, S, NULL);
+  float *dG = f32(a, 5, Gs, NULL), *dhp = f32(a, 6, S, NULL);
+  CHECK;
+  K->gru_rb_output_backward(rows, H, gates, hp, dh, dG, dhp);
+  return NULL;
+}
+
+/* gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev) */
+static napi_value n_gru_rb_gates_backward(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  size_t rows = cnt(a, 0), H = cnt(a, 1), S = mul(a, rows, H), Gs = mul(a, S, 3);
+  float *gates = f32(a, 2, Gs, NULL), *hp = f32(a, 3, S, NULL), *drh = f32(a, 4, S, NULL);
+  float *dG = f32(a, 5, Gs, NULL), *dhp = f32(a, 6, S, NULL);
+  CHECK;
+  K->gru_rb_gates_backward(rows, H, gates, hp, drh, dG, dhp);
+  return NULL;
+}
+
+/* ---- Configuration --------------------------------------------------------------------------- */
+
+static int cpu_has_avx2(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return 0;
+#endif
+}
+
+/* setVariant('avx2' | 'base'): returns whether that build is usable here (and now active). */
+static napi_value n_set_variant(napi_env env, napi_callback_info info) {
+  BEGIN(1);
+  char name[16] = {0};
+  size_t len = 0;
+  napi_value out;
+  int ok = 0;
+  if (!a->bad && napi_get_value_string_utf8(env, a->argv[0], name, sizeof name, &len) == napi_ok) {
+    if (strcmp(name, "base") == 0) { K = &rk_table_base; variant = "base"; ok = 1; }
+#if defined(__x86_64__)
+    else if (strcmp(name, "avx2") == 0 && cpu_has_avx2()) { K = &rk_table_avx2; variant = "avx2"; ok = 1; }
+#endif
+  }
+  napi_get_boolean(env, ok, &out);
+  return out;
+}
+
+/* setThreads(n): OpenBLAS threads. */
+static napi_value n_set_threads(napi_env env, napi_callback_info info) {
+  BEGIN(1);
+  size_t n = cnt(a, 0);
+  if (!a->bad && n >= 1) openblas_set_num_threads((int)n);
+  return NULL;
+}
+
+/* info(): { variant, threads, blasConfig, blasCore } */
+static napi_value n_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_string_utf8(env, variant, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "variant", v);
+  napi_create_int32(env, openblas_get_num_threads(), &v);
+  napi_set_named_property(env, o, "threads", v);
+  const char *cfg = openblas_get_config();
+  napi_create_string_utf8(env, cfg ? cfg : "", NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "blasConfig", v);
+  const char *core = openblas_get_corename();
+  napi_create_string_utf8(env, core ? core : "", NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "blasCore", v);
+  return o;
+}
+
+NAPI_MODULE_INIT() {
+  if (cpu_has_avx2()) {
+#if defined(__x86_64__)
+    K = &rk_table_avx2;
+    variant = "avx2";
+#endif
+  }
+  static const struct { const char *name; napi_callback fn; } fns[] = {
+    {"alloc", n_alloc}, {"addressMod64", n_address_mod64}, {"gemm", n_gemm},
+    {"axpy", n_axpy}, {"scale", n_scale}, {"clamp", n_clamp}, {"unary", n_unary},
+    {"unaryBackward", n_unary_backward}, {"binary", n_binary}, {"sumToBroadcast", n_sum_to_broadcast},
+    {"reduce", n_reduce}, {"broadcastAxis", n_broadcast_axis}, {"scatterArgmax", n_scatter_argmax},
+    {"sumSquares", n_sum_squares}, {"maxAbs", n_max_abs}, {"softmax", n_softmax},
+    {"softmaxBackward", n_softmax_backward}, {"gatherRows", n_gather_rows},
+    {"scatterAddRows", n_scatter_add_rows}, {"copyBlocks", n_copy_blocks}, {"swapAxes", n_swap_axes},
+    {"where", n_where}, {"whereBackward", n_where_backward}, {"layerNorm", n_layer_norm},
+    {"layerNormBackward", n_layer_norm_backward}, {"adamStep", n_adam_step},
+    {"rmspropStep", n_rmsprop_step}, {"adagradStep", n_adagrad_step},
+    {"rnnGatesForward", n_rnn_forward}, {"rnnGatesBackward", n_rnn_backward},
+    {"lstmGatesForward", n_lstm_forward}, {"lstmGatesBackward", n_lstm_backward},
+    {"gruGatesForward", n_gru_forward}, {"gruGatesBackward", n_gru_backward},
+    {"gruResetBeforeGates", n_gru_rb_gates}, {"gruResetBeforeOutput", n_gru_rb_output},
+    {"gruResetBeforeOutputBackward", n_gru_rb_output_backward},
+    {"gruResetBeforeGatesBackward", n_gru_rb_gates_backward},
+    {"setVariant", n_set_variant}, {"setThreads", n_set_threads}, {"info", n_info},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f) != napi_ok) return NULL;
+    if (napi_set_named_property(env, exports, fns[i].name, f) != napi_ok) return NULL;
+  }
+  return exports;
+}

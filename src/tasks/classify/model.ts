@@ -1,0 +1,92 @@
+import { RecurError } from '../../errors.js';
+import { Dropout, Embedding, GRU, Linear, LSTM, RNN } from '../../nn/index.js';
+import { Module } from '../../nn/module.js';
+import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } from '../../nn/pooling.js';
+import { Tensor } from '../../tensor/tensor.js';
+
+export type CellKind = 'lstm' | 'gru' | 'rnn';
+
+export interface SequenceClassifierConfig {
+  vocabSize: number;
+  embedSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  cell: CellKind;
+  bidirectional: boolean;
+  pooling: PoolingKind;
+  /** Dropout on the embeddings, between recurrent layers and on the pooled vector. */
+  dropout: number;
+  numClasses: number;
+  /** Token id of padding (its embedding is zero and gets no gradient). */
+  paddingIdx: number;
+}
+
+/** A padded batch: ids [B, T] batch-major, each sequence's length in [1, T]. */
+export interface TokenBatch {
+  ids: Int32Array;
+  lengths: number[];
+  B: number;
+  T: number;
+}
+
+/**
+ * Sequence classifier: embedding -> (bi)RNN/LSTM/GRU -> pooling -> dropout -> linear.
+ *
+ *     e = Dropout(Embedding(ids))                      [B, T, E]
+ *     o, h = RNN(e, lengths)                           o [B, T, D·H], h [L·D, B, H]
+ *     v = pool(o, h)                                   [B, D·H]   (last | mean | max | attention)
+ *     logits = W · Dropout(v) + b                      [B, C]
+ *
+ * Padded steps never reach the pooled vector: the RNN runs packed (exact PyTorch semantics for
+ * variable lengths), and mean/max/attention pooling mask the steps past each length.
+ *
+ * | tensor | shape |
+ * |---|---|
+ * | input ids | `[B, T]` (batch-major Int32Array) and `lengths` (B values in [1, T]) |
+ * | output logits | `[B, numClasses]` |
+ * | `embedding.weight` | `[vocabSize, embedSize]` |
+ * | `rnn.*` | PyTorch names, see LSTM/GRU/RNN |
+ * | `attention.*` (pooling 'attention') | see AttentionPooling |
+ * | `classifier.weight`, `classifier.bias` | `[numClasses, D·H]`, `[numClasses]` |
+ */
+export class SequenceClassifier extends Module {
+  readonly config: SequenceClassifierConfig;
+  readonly embedding: Embedding;
+  readonly rnn: LSTM | GRU | RNN;
+  readonly attention: AttentionPooling | null;
+  readonly drop: Dropout;
+  readonly classifier: Linear;
+
+  constructor(config: SequenceClassifierConfig) {
+    super();
+    const c = (this.config = { ...config });
+    if (!(c.numClasses >= 2)) throw new RecurError(`SequenceClassifier: needs at least 2 classes, got ${c.numClasses}`);
+    this.embedding = this.module('embedding', new Embedding(c.vocabSize, c.embedSize, { paddingIdx: c.paddingIdx }));
+    const opts = {
+      inputSize: c.embedSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, batchFirst: true,
+      bidirectional: c.bidirectional, dropout: c.numLayers > 1 ? c.dropout : 0,
+    };
+    this.rnn = this.module('rnn', c.cell === 'lstm' ? new LSTM({ ...opts, forgetBias: 1 }) : c.cell === 'gru' ? new GRU(opts) : new RNN(opts));
+    const features = (c.bidirectional ? 2 : 1) * c.hiddenSize;
+    this.attention = c.pooling === 'attention' ? this.module('attention', new AttentionPooling(features)) : null;
+    this.drop = this.module('drop', new Dropout(c.dropout));
+    this.classifier = this.module('classifier', new Linear(features, c.numClasses));
+  }
+
+  /** Class scores (logits) [B, C] for a padded batch. */
+  forward(batch: TokenBatch): Tensor {
+    const { B, T, lengths } = batch;
+    if (batch.ids.length !== B * T) throw new RecurError(`SequenceClassifier: ${batch.ids.length} ids for a [${B}, ${T}] batch`);
+    const emb = this.drop.forward(this.embedding.forward(new Tensor(Float32Array.from(batch.ids), [B, T])));
+    const { output, h } = this.rnn.forward(emb, { lengths });
+    let pooled: Tensor;
+    switch (this.config.pooling) {
+      case 'last': pooled = lastStatePool(h, this.rnn.numDirections); break;
+      case 'mean': pooled = meanPool(output, lengths); break;
+      case 'max': pooled = maxPool(output, lengths); break;
+      case 'attention': pooled = this.attention!.forward(output, lengths).pooled; break;
+      default: throw new RecurError(`SequenceClassifier: unknown pooling '${String(this.config.pooling)}'`);
+    }
+    return this.classifier.forward(this.drop.forward(pooled));
+  }
+}
