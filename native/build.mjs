@@ -28,7 +28,7 @@ if (!gyp) {
   console.error('build:native: node-gyp not found (it ships with npm); run this through `npm run build:native`');
   process.exit(1);
 }
-const args = [gyp, 'rebuild'];
+const args = [gyp, 'rebuild', '--jobs=max'];
 const prefix = join(dirname(process.execPath), '..');
 if (existsSync(join(prefix, 'include/node/node_api.h'))) args.push(`--nodedir=${prefix}`);
 else if (process.env.npm_config_nodedir) args.push(`--nodedir=${process.env.npm_config_nodedir}`);

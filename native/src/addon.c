@@ -680,6 +680,32 @@ static napi_value n_gru_rb_gates_backward(napi_env env, napi_callback_info info)
   return NULL;
 }
 
+/* ---- Attention ------------------------------------------------------------------------------ */
+
+/* bmv(trans, batch, M, N, A, x, y, accumulate) */
+static napi_value n_bmv(napi_env env, napi_callback_info info) {
+  BEGIN(8);
+  int trans = flag(a, 0);
+  size_t batch = cnt(a, 1), M = cnt(a, 2), N = cnt(a, 3);
+  size_t bm = mul(a, batch, M), bn = mul(a, batch, N);
+  float *A = f32(a, 4, mul(a, bm, N), NULL), *x = f32(a, 5, trans ? bm : bn, NULL), *y = f32(a, 6, trans ? bn : bm, NULL);
+  int acc = flag(a, 7);
+  CHECK;
+  K->bmv(trans, batch, M, N, A, x, y, acc);
+  return NULL;
+}
+
+/* bger(batch, M, N, x, y, A) */
+static napi_value n_bger(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  size_t batch = cnt(a, 0), M = cnt(a, 1), N = cnt(a, 2);
+  size_t bm = mul(a, batch, M), bn = mul(a, batch, N);
+  float *x = f32(a, 3, bm, NULL), *y = f32(a, 4, bn, NULL), *A = f32(a, 5, mul(a, bm, N), NULL);
+  CHECK;
+  K->bger(batch, M, N, x, y, A);
+  return NULL;
+}
+
 /* ---- Configuration --------------------------------------------------------------------------- */
 
 static int cpu_has_avx2(void) {
@@ -757,7 +783,7 @@ NAPI_MODULE_INIT() {
     {"gruGatesForward", n_gru_forward}, {"gruGatesBackward", n_gru_backward},
     {"gruResetBeforeGates", n_gru_rb_gates}, {"gruResetBeforeOutput", n_gru_rb_output},
     {"gruResetBeforeOutputBackward", n_gru_rb_output_backward},
-    {"gruResetBeforeGatesBackward", n_gru_rb_gates_backward},
+    {"gruResetBeforeGatesBackward", n_gru_rb_gates_backward}, {"bmv", n_bmv}, {"bger", n_bger},
     {"setVariant", n_set_variant}, {"setThreads", n_set_threads}, {"info", n_info},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

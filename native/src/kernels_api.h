@@ -55,6 +55,8 @@ typedef struct {
                                  float *dG, float *dhPrev);
   void (*gru_rb_gates_backward)(size_t rows, size_t H, const float *gates, const float *hPrev, const float *drh,
                                 float *dG, float *dhPrev);
+  void (*bmv)(int trans, size_t batch, size_t M, size_t N, const float *A, const float *x, float *y, int acc);
+  void (*bger)(size_t batch, size_t M, size_t N, const float *x, const float *y, float *A);
 } rk_table;
 
 extern const rk_table rk_table_base;

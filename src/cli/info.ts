@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { availableBackends, backendName } from '../kernels/index.js';
+import { availableBackends, backendName, loadNative } from '../kernels/index.js';
 
 export function registerInfo(program: Command): void {
   program
@@ -8,6 +8,11 @@ export function registerInfo(program: Command): void {
     .action(() => {
       console.log(`recur 0.1.0`);
       console.log(`backend: ${backendName()} (available: ${availableBackends().join(', ')})`);
+      const native = availableBackends().includes('native') ? loadNative() : null;
+      if (native) {
+        const n = native.info();
+        console.log(`native: ${n.blasConfig.split(' ').slice(0, 2).join(' ')} (${n.blasCore} kernels, ${n.threads} threads), C kernels ${n.variant}`);
+      }
       console.log(`node: ${process.version}, platform: ${process.platform}-${process.arch}`);
     });
 }

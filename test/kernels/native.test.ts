@@ -508,6 +508,23 @@ function kernelSuite(variant: 'avx2' | 'base'): void {
     });
   });
 
+  describe(`${tag}: attention (bmv, bger)`, { skip }, () => {
+    const r = rng(7);
+    it('bmv both ways, overwrite and accumulate, and bger', () => {
+      for (const [batch, M, N] of [[1, 1, 1], [2, 3, 5], [3, 17, 33], [4, 9, 8], [2, 30, 256], [1, 1, 1031], [0, 3, 4]] as const) {
+        const tol = { rtol: 1e-5, atol: 2e-6 * Math.max(M, N) };
+        for (const trans of [false, true]) for (const acc of [false, true]) {
+          both(`bmv ${trans ? 'T' : 'N'} acc=${acc}`, () => ({ f32: [randArray(r, batch * M * N), randArray(r, batch * (trans ? M : N)), randArray(r, batch * (trans ? N : M))] }), tol,
+            (k, [A, x, y]) => k.bmv(trans, batch, M, N, A!, x!, y!, acc), M === 17);
+        }
+        both('bger', () => { const x = randArray(r, batch * M); if (x.length > 1) x[1] = 0; const y = randArray(r, batch * N); if (y.length > 2) y[2] = NaN; return { f32: [x, y, randArray(r, batch * M * N)] }; },
+          DEFAULT_TOL, (k, [x, y, A]) => k.bger(batch, M, N, x!, y!, A!));
+      }
+      both('bmv short -> reference', () => ({ f32: [randArray(r, 5), randArray(r, 3), randArray(r, 2)] }), DEFAULT_TOL,
+        (k, [A, x, y]) => k.bmv(false, 1, 2, 3, A!, x!, y!, false));
+    });
+  });
+
   describe(`${tag}: approximations`, { skip }, () => {
     it('exp/log within a few ulp, tanh/sigmoid within 3.2e-7 absolute, over a dense sweep', () => {
       const n = 200001;

@@ -52,6 +52,8 @@ export interface NativeAddon {
   gruResetBeforeOutput(rows: number, H: number, xg: F, hg: F, hPrev: F, gates: F, h: F): R;
   gruResetBeforeOutputBackward(rows: number, H: number, gates: F, hPrev: F, dh: F, dG: F, dhPrev: F): R;
   gruResetBeforeGatesBackward(rows: number, H: number, gates: F, hPrev: F, drh: F, dG: F, dhPrev: F): R;
+  bmv(trans: boolean, batch: number, M: number, N: number, A: F, x: F, y: F, accumulate: boolean): R;
+  bger(batch: number, M: number, N: number, x: F, y: F, A: F): R;
   /** 'avx2' (AVX2+FMA build) or 'base'; false if that build cannot run on this CPU. */
   setVariant(v: string): boolean;
   setThreads(n: number): void;
@@ -107,7 +109,7 @@ export function loadNativeAddon(): NativeAddon | null {
       addon = m.exports;
     }
     const a = addon as Partial<NativeAddon>;
-    if (typeof a?.gemm !== 'function' || typeof a.alloc !== 'function' || typeof a.gruResetBeforeGatesBackward !== 'function') {
+    if (typeof a?.gemm !== 'function' || typeof a.alloc !== 'function' || typeof a.bger !== 'function') {
       reason = 'native/build/Release/recur_native.node is from another version of recur; rebuild it';
       return null;
     }

@@ -6,7 +6,7 @@ import type { NativeAddon } from './addon.js';
  * The native backend: every method of `Kernels`, in C (native/src).
  *
  * - GEMM: the system OpenBLAS (cblas_sgemm; M = 1 or N = 1 products through cblas_sgemv).
- * - Everything else: C loops vectorised on 8 float lanes, in an AVX2+FMA build picked at load
+ * - Everything else (but the CRF kernels, which run the JS reference in place): C loops vectorised on 8 float lanes, in an AVX2+FMA build picked at load
  *   time when the CPU has it, else a baseline build (env RECUR_NATIVE_ISA=base forces it).
  * - Storage: `alloc` returns zero-filled Float32Arrays starting on a 64-byte boundary (plain
  *   ArrayBuffers, garbage-collected as usual; no heap of our own, no size budget).
@@ -229,6 +229,16 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     crfForward: (...a) => js.crfForward(...a),
     crfBackward: (...a) => js.crfBackward(...a),
     crfViterbi: (...a) => js.crfViterbi(...a),
+
+    // ---- Attention: batched matrix-vector products (added with src/nn/attention.ts) ---------
+    // C loops (vectorised dot products / axpys per row); one call per batch, no BLAS threads.
+    bmv(trans, batch, M, N_, A, x, y, accumulate) {
+      if (N.bmv(trans, batch, M, N_, A, x, y, accumulate)) js.bmv(trans, batch, M, N_, A, x, y, accumulate);
+    },
+
+    bger(batch, M, N_, x, y, A) {
+      if (N.bger(batch, M, N_, x, y, A)) js.bger(batch, M, N_, x, y, A);
+    },
   };
   return k;
 }
