@@ -146,15 +146,25 @@ function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldcB: usize, alpha: f32
   }
 }
 
-/** Edge tiles: the kernel wrote a full tile to scratch; copy the valid mr x nr part. */
+/**
+ * Edge tiles: the kernel wrote a full tile to scratch; copy the valid mr x nr part. The store
+ * uses the same f32x4 arithmetic as the kernel's (incl. the fused multiply-add of the relaxed
+ * build), so an element's value does not depend on whether it fell in an edge tile — results
+ * are identical however a product is split (across threads, or by the caller).
+ */
 function mergeTile(tile: usize, mr: i32, nr: i32, c: usize, ldc: i32, alpha: f32, beta: f32): void {
+  const va = f32x4.splat(alpha), vb = f32x4.splat(beta);
   for (let i = 0; i < mr; i++) {
     const t = tile + <usize>(i * NR) * 4;
     const r = c + <usize>i * <usize>ldc * 4;
     for (let j = 0; j < nr; j++) {
-      const v = alpha * load<f32>(t + <usize>j * 4);
+      const acc = f32x4.splat(load<f32>(t + <usize>j * 4));
       const p = r + <usize>j * 4;
-      store<f32>(p, beta == 0 ? v : v + beta * load<f32>(p));
+      let v: v128;
+      if (beta == 0) v = f32x4.mul(va, acc);
+      else if (beta == 1) v = madd(va, acc, f32x4.splat(load<f32>(p)));
+      else v = madd(va, acc, f32x4.mul(vb, f32x4.splat(load<f32>(p))));
+      store<f32>(p, f32x4.extract_lane(v, 0));
     }
   }
 }
@@ -303,17 +313,15 @@ function gemvRows(n: i32, K: i32, X: usize, ldx: i32, v: usize, y: usize): void 
     store<f32>(y + <usize>i * 4, a0); store<f32>(y + <usize>i * 4, a1, 4);
     store<f32>(y + <usize>i * 4, a2, 8); store<f32>(y + <usize>i * 4, a3, 12);
   }
+  // Leftover rows: the same arithmetic per row as in the 4-row loop (one accumulator, same
+  // order), so a row's value does not depend on its position — splitting rows across threads
+  // gives identical bits.
   for (; i < n; i++) {
     const x0 = X + <usize>i * ld;
-    let s0 = f32x4.splat(0), s1 = s0;
+    let s0 = f32x4.splat(0);
     let k = 0;
-    for (; k + 8 <= K; k += 8) {
-      const o = <usize>k * 4;
-      s0 = madd(v128.load(x0 + o), v128.load(v + o), s0);
-      s1 = madd(v128.load(x0 + o, 16), v128.load(v + o, 16), s1);
-    }
     for (; k + 4 <= K; k += 4) s0 = madd(v128.load(x0 + <usize>k * 4), v128.load(v + <usize>k * 4), s0);
-    let a = hsum(f32x4.add(s0, s1));
+    let a = hsum(s0);
     for (; k < K; k++) a += load<f32>(x0 + <usize>k * 4) * load<f32>(v + <usize>k * 4);
     store<f32>(y + <usize>i * 4, a);
   }
@@ -339,9 +347,16 @@ function gemvCols(n: i32, K: i32, X: usize, ldx: i32, v: usize, y: usize): void 
       acc = madd(w3, v128.load(x3 + o), acc);
       v128.store(y + o, acc);
     }
+    // Tail columns through the same lane arithmetic as the vector body, so a column's value
+    // does not depend on where the body ended (bit-identical however columns are split).
     for (; j < n; j++) {
       const o = <usize>j * 4;
-      store<f32>(y + o, load<f32>(y + o) + v0 * load<f32>(x0 + o) + v1 * load<f32>(x1 + o) + v2 * load<f32>(x2 + o) + v3 * load<f32>(x3 + o));
+      let acc = f32x4.splat(load<f32>(y + o));
+      acc = madd(w0, f32x4.splat(load<f32>(x0 + o)), acc);
+      acc = madd(w1, f32x4.splat(load<f32>(x1 + o)), acc);
+      acc = madd(w2, f32x4.splat(load<f32>(x2 + o)), acc);
+      acc = madd(w3, f32x4.splat(load<f32>(x3 + o)), acc);
+      store<f32>(y + o, f32x4.extract_lane(acc, 0));
     }
   }
   for (; k < K; k++) {
@@ -353,7 +368,10 @@ function gemvCols(n: i32, K: i32, X: usize, ldx: i32, v: usize, y: usize): void 
       const o = <usize>j * 4;
       v128.store(y + o, madd(w0, v128.load(x0 + o), v128.load(y + o)));
     }
-    for (; j < n; j++) store<f32>(y + <usize>j * 4, load<f32>(y + <usize>j * 4) + v0 * load<f32>(x0 + <usize>j * 4));
+    for (; j < n; j++) {
+      const o = <usize>j * 4;
+      store<f32>(y + o, f32x4.extract_lane(madd(w0, f32x4.splat(load<f32>(x0 + o)), f32x4.splat(load<f32>(y + o))), 0));
+    }
   }
 }
 

@@ -6,6 +6,9 @@ import { registerDemo } from './demo.js';
 import { registerLmCommands, registerLmTrain } from './lm.js';
 import { registerReport } from './report.js';
 import { registerEval } from './eval.js';
+import { registerClassify } from './classify.js';
+import { registerTag } from './tag.js';
+import { registerTranslate } from './translate.js';
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
@@ -20,9 +23,12 @@ export function buildCli(): Command {
   registerDemo(program);
   const train = program.command('train').description('train a model: recur train <task> ...');
   registerLmTrain(train);
+  registerClassify(program, train);
+  registerTag(program, train);
   registerLmCommands(program);
   registerEval(program);
   registerReport(program);
+  registerTranslate(program);
   return program;
 }
 

@@ -28,6 +28,20 @@ export function readMetrics(dir: string): Row[] {
   return rows;
 }
 
+/** Extra HTML a task adds to its runs' reports (translation: an attention heat-map); '' when it has none. */
+export type ReportSection = (dir: string) => string | Promise<string>;
+const reportSections: ReportSection[] = [];
+
+export function registerReportSection(fn: ReportSection): void {
+  reportSections.push(fn);
+}
+
+async function extraSections(dir: string): Promise<string> {
+  let html = '';
+  for (const f of reportSections) html += await f(dir);
+  return html;
+}
+
 /**
  * A self-contained HTML page (Chart.js inlined, no network) with the train and validation
  * loss curves of a run. Resumed runs append to the same log, so steps may repeat: the last
@@ -72,8 +86,8 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('write an HTML page with the loss curves of a run and print its path')
     .argument('<run-dir>')
-    .action((dir: string) => {
-      const html = buildReport(dir);
+    .action(async (dir: string) => {
+      const html = buildReport(dir).replace('</body></html>', `${await extraSections(dir)}</body></html>`);
       const path = join(dir, 'report.html');
       writeFileAtomic(path, html);
       console.log(resolve(path));

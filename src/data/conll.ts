@@ -65,6 +65,9 @@ export function parseConll(text: string, path: string, opts: ConllOptions = {}):
     }
     const cols = splitColumns(raw);
     if (columns === 0) {
+      if (/^\s*[{[]/.test(raw) && /[}\]]\s*$/.test(raw)) {
+        throw new CorpusError(`${path}:${n}: this looks like JSON, not a CoNLL column file (one token per line: word and tag columns)`, path);
+      }
       if (cols.length < 2) {
         throw new CorpusError(`${path}:${n}: not a CoNLL column file: the line has 1 column, but a token line needs the word and at least one tag column ` +
           `(got ${JSON.stringify(raw.slice(0, 60))})`, path);

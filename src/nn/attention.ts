@@ -25,17 +25,18 @@
  * | weights a | [B, S] |
  *
  * `prepare` does the per-sequence work once (the key projection W_k h̄ of additive attention,
- * the padding mask, a transposed copy of the values), so each decoder step costs only the
- * query side. Parameter names match the PyTorch twin in scripts/eval/torch_translate.py.
+ * the padding mask), so each decoder step costs only the query side. Scores and context are
+ * batched matrix-vector products (kernels `bmv`/`bger`), not B tiny GEMMs. Parameter names match the PyTorch twin in scripts/eval/torch_translate.py.
  */
 import { RecurError } from '../errors.js';
-import { indexSelect, linear, matmul, maskedFill, softmax, tanh, transpose } from '../autograd/ops/index.js';
+import { indexSelect, linear, maskedFill, softmax, tanh, transpose } from '../autograd/ops/index.js';
 import { allocStorage } from '../kernels/index.js';
 import { shapeStr } from '../tensor/shape.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
+import { bmv, bmvT } from './ops/bmv.js';
 
 export type AttentionScore = 'additive' | 'dot' | 'general';
 
@@ -43,8 +44,6 @@ export type AttentionScore = 'additive' | 'dot' | 'general';
 export interface AttentionMemory {
   /** h̄ [B, S, Dv]. */
   readonly values: Tensor;
-  /** h̄ transposed [B, Dv, S]: the context is then one batched matrix-vector product per step. */
-  readonly valuesT: Tensor;
   /** Additive attention's W_k h̄ + b_k, time-major [S, B, A] so a [B, A] query term broadcasts over it; null otherwise. */
   readonly keys: Tensor | null;
   /** 1 at padding positions [B, S]; null when no sequence is padded. */
@@ -109,7 +108,7 @@ export abstract class Attention extends Module {
     const [B, S] = values.shape as [number, number, number];
     if (lengths && lengths.length !== B) throw new RecurError(`${this.label}: ${lengths.length} lengths for a batch of ${B} (memory ${shapeStr(values.shape)})`);
     const lens = Int32Array.from(lengths ?? new Array<number>(B).fill(S));
-    return { values, valuesT: transpose(values, 1, 2), keys: this.projectKeys(values), mask: paddingMask(lens, S), lengths: lens };
+    return { values, keys: this.projectKeys(values), mask: paddingMask(lens, S), lengths: lens };
   }
 
   /** Additive attention's key projection; null for the others. */
@@ -121,16 +120,14 @@ export abstract class Attention extends Module {
   protected abstract scores(query: Tensor, mem: AttentionMemory): Tensor;
 
   forward(query: Tensor, mem: AttentionMemory): AttentionOutput {
-    const [B, , S] = mem.valuesT.shape as [number, number, number];
+    const [B] = mem.values.shape as [number, number, number];
     if (query.ndim !== 2 || query.shape[0] !== B || query.shape[1] !== this.queryDim) {
       throw new RecurError(`${this.label}: query must be [${B}, ${this.queryDim}] (batch, queryDim), got ${shapeStr(query.shape)} for memory ${shapeStr(mem.values.shape)}`);
     }
     let e = this.scores(query, mem);
     if (mem.mask) e = maskedFill(e, mem.mask, -Infinity);
     const weights = softmax(e, -1);
-    // [B, Dv, S] · [B, S, 1]: the batched product with the fast (tall) layout.
-    const context = matmul(mem.valuesT, weights.reshape([B, S, 1])).reshape([B, this.valueDim]);
-    return { context, weights };
+    return { context: bmvT(mem.values, weights), weights };
   }
 }
 
@@ -146,8 +143,7 @@ export class DotAttention extends Attention {
   }
 
   protected scores(query: Tensor, mem: AttentionMemory): Tensor {
-    const [B, S] = mem.values.shape as [number, number, number];
-    return matmul(mem.values, query.reshape([B, this.valueDim, 1])).reshape([B, S]);
+    return bmv(mem.values, query);
   }
 }
 
@@ -163,8 +159,7 @@ export class GeneralAttention extends Attention {
   }
 
   protected scores(query: Tensor, mem: AttentionMemory): Tensor {
-    const [B, S] = mem.values.shape as [number, number, number];
-    return matmul(mem.values, this.query.forward(query).reshape([B, this.valueDim, 1])).reshape([B, S]);
+    return bmv(mem.values, this.query.forward(query));
   }
 }
 
@@ -203,7 +198,6 @@ export class AdditiveAttention extends Attention {
 export function selectMemory(mem: AttentionMemory, rows: Int32Array): AttentionMemory {
   return {
     values: indexSelect(mem.values, rows),
-    valuesT: indexSelect(mem.valuesT, rows),
     keys: mem.keys ? transpose(indexSelect(transpose(mem.keys, 0, 1), rows), 0, 1) : null,
     mask: mem.mask ? indexSelect(mem.mask, rows) : null,
     lengths: Int32Array.from(rows, (r) => mem.lengths[r]!),

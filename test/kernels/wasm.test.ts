@@ -533,3 +533,38 @@ describe('wasm backend: memory', () => {
     both('tanh simd build', () => ({ f32: [randArray(r, 101, -5, 5), new Float32Array(101)] }), DEFAULT_TOL, (K, [x, y]) => K.unary('tanh', x!, y!), plain);
   });
 });
+
+describe('wasm backend: worker threads', () => {
+  it('split GEMMs (rows and columns, all transposes) are bit-identical to one thread', async () => {
+    const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
+    const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
+    try {
+      const r = rng(11);
+      // Start the worker: lazily created at the first big product, ready ~50 ms later.
+      const warm = par.alloc(256 * 256);
+      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
+        par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal(par.threads().workersReady, 1, 'worker started');
+      for (const [M, N, K] of [[300, 40, 700], [33, 1031, 250], [1, 9000, 600], [700, 1, 9000], [129, 130, 131]] as const) {
+        for (const tA of [false, true]) for (const tB of [false, true]) {
+          const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N);
+          const run = (k: WasmKernels): Float32Array => {
+            const A = k.alloc(a.length), B = k.alloc(b.length), C = k.alloc(c.length);
+            A.set(a); B.set(b); C.set(c);
+            k.gemm(tA, tB, M, N, K, 0.75, A, tA ? M : K, B, tB ? K : N, -0.5, C, N);
+            return C;
+          };
+          const cp = run(par), c1 = run(one);
+          assert.ok(cp.every((v, i) => Object.is(v, c1[i])), `${M}x${N}x${K} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`);
+          const ref = Float32Array.from(c);
+          jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);
+          assertClose(cp, ref, { rtol: 1e-5, atol: 2e-6 * K }, 'threaded gemm vs reference');
+        }
+      }
+    } finally {
+      par.close();
+    }
+  });
+});

@@ -2,7 +2,8 @@ import { jsKernels } from '../js.js';
 import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
 import type { WasmExports } from './exports.js';
 import { WasmHeap, type HeapStats } from './heap.js';
-import type { LoadedModule, Variant } from './loader.js';
+import { env, type LoadedModule, type Variant, type WasmOptions } from './loader.js';
+import { GemmPool, PAR_MIN_FLOPS } from './threads.js';
 
 /**
  * The WebAssembly SIMD backend: every method of `Kernels`, in the AssemblyScript module.
@@ -23,6 +24,20 @@ export interface WasmKernels extends Kernels {
   readonly variant: Variant;
   readonly heap: WasmHeap;
   stats(): HeapStats;
+  /** Threads a large GEMM may use (1 = calling thread only), and how many workers are running. */
+  threads(): { max: number; workersReady: number };
+  /** Stops worker threads (they never keep a Node process alive, so this is optional). */
+  close(): void;
+}
+
+function defaultThreads(): number {
+  const fromEnv = Number(env('RECUR_THREADS'));
+  if (fromEnv >= 1) return Math.floor(fromEnv);
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1;
+  // Two threads: measured here (2 cores). More would need tuning of the split and threshold.
+  return Math.max(1, Math.min(cores, 2));
 }
 
 const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
@@ -145,8 +160,13 @@ function extent(rows: number, cols: number, ld: number): number {
   return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
-export function createWasmKernels(mod: LoadedModule): WasmKernels {
+export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): WasmKernels {
   const w: WasmExports = mod.exports;
+  const maxThreads = opts.threads ?? defaultThreads();
+  // Workers start lazily, at the first GEMM big enough to be split: programs that never run
+  // one never pay for a thread.
+  let pool: GemmPool | null = null;
+  let poolTried = false;
   const heap = new WasmHeap(mod.memory, mod.shared, w.heapBase(), mod.maxBytes);
   const m = new Marshal(heap);
   const js = jsKernels;
@@ -169,6 +189,8 @@ export function createWasmKernels(mod: LoadedModule): WasmKernels {
     variant: mod.variant,
     heap,
     stats: () => heap.stats(),
+    threads: () => ({ max: maxThreads, workersReady: pool?.readyCount() ?? 0 }),
+    close: () => { pool?.close(); pool = null; },
 
     alloc: (n) => heap.alloc(n),
 
@@ -261,7 +283,14 @@ export function createWasmKernels(mod: LoadedModule): WasmKernels {
       const pa = m.f(A, needA, IN), pb = m.f(B, needB, IN), pc = m.f(C, extent(M, N, ldc), OUT);
       const pw = m.failed ? -1 : workspace(w.gemmWorkBytes(M, N, K));
       if (m.failed || pw < 0) { m.end(); return fallback(); }
-      w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
+      const big = 2 * M * N * K >= PAR_MIN_FLOPS && maxThreads > 1;
+      if (big && !poolTried) {
+        poolTried = true;
+        pool = GemmPool.create(mod.module, w, heap, maxThreads);
+      }
+      if (!(big && pool?.gemm(transA, transB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw))) {
+        w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
+      }
       m.end();
     },
 
@@ -569,6 +598,11 @@ export function createWasmKernels(mod: LoadedModule): WasmKernels {
     crfForward: (...a) => js.crfForward(...a),
     crfBackward: (...a) => js.crfBackward(...a),
     crfViterbi: (...a) => js.crfViterbi(...a),
+
+    // ---- Attention: batched matrix-vector products (added with src/nn/attention.ts) ---------
+    // O(batch·M·N) loops over contiguous rows: the reference code runs on the views directly.
+    bmv: (...a) => js.bmv(...a),
+    bger: (...a) => js.bger(...a),
   };
   return k;
 }

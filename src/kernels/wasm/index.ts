@@ -11,10 +11,10 @@ export type { HeapStats } from './heap.js';
 
 /** Loads the module synchronously (Node only) and returns a new backend instance. */
 export function createWasmBackendSync(opts: WasmOptions = {}): WasmKernels {
-  return createWasmKernels(loadSync(opts));
+  return createWasmKernels(loadSync(opts), opts);
 }
 
 /** Loads the module (fetch in browsers, fs in Node) and returns a new backend instance. */
 export async function createWasmBackend(opts: WasmOptions = {}): Promise<WasmKernels> {
-  return createWasmKernels(await load(opts));
+  return createWasmKernels(await load(opts), opts);
 }

@@ -25,6 +25,8 @@ export interface WasmOptions {
   maxMemoryMiB?: number;
   /** Prefer shared memory (default: whenever SharedArrayBuffer exists). */
   shared?: boolean;
+  /** Threads for large GEMMs, incl. the calling one (default min(cores, 2); env RECUR_THREADS). Needs shared memory. */
+  threads?: number;
 }
 
 export interface LoadedModule {

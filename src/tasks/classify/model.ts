@@ -2,7 +2,9 @@ import { RecurError } from '../../errors.js';
 import { Dropout, Embedding, GRU, Linear, LSTM, RNN } from '../../nn/index.js';
 import { Module } from '../../nn/module.js';
 import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } from '../../nn/pooling.js';
+import { concat } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
+import type { LexiconName } from './lexicon.js';
 
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 
@@ -19,6 +21,8 @@ export interface SequenceClassifierConfig {
   numClasses: number;
   /** Token id of padding (its embedding is zero and gets no gradient). */
   paddingIdx: number;
+  /** A per-token lexicon feature appended to each embedding (see lexicon.ts). Default none. */
+  lexicon?: LexiconName;
 }
 
 /** A padded batch: ids [B, T] batch-major, each sequence's length in [1, T]. */
@@ -27,12 +31,14 @@ export interface TokenBatch {
   lengths: number[];
   B: number;
   T: number;
+  /** Per-token lexicon feature [B, T] (0 at padding), when the model uses one. */
+  features?: Float32Array;
 }
 
 /**
  * Sequence classifier: embedding -> (bi)RNN/LSTM/GRU -> pooling -> dropout -> linear.
  *
- *     e = Dropout(Embedding(ids))                      [B, T, E]
+ *     e = Dropout(Embedding(ids)) [⊕ lexicon feature]   [B, T, E (+1)]
  *     o, h = RNN(e, lengths)                           o [B, T, D·H], h [L·D, B, H]
  *     v = pool(o, h)                                   [B, D·H]   (last | mean | max | attention)
  *     logits = W · Dropout(v) + b                      [B, C]
@@ -63,7 +69,7 @@ export class SequenceClassifier extends Module {
     if (!(c.numClasses >= 2)) throw new RecurError(`SequenceClassifier: needs at least 2 classes, got ${c.numClasses}`);
     this.embedding = this.module('embedding', new Embedding(c.vocabSize, c.embedSize, { paddingIdx: c.paddingIdx }));
     const opts = {
-      inputSize: c.embedSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, batchFirst: true,
+      inputSize: c.embedSize + (this.usesLexicon ? 1 : 0), hiddenSize: c.hiddenSize, numLayers: c.numLayers, batchFirst: true,
       bidirectional: c.bidirectional, dropout: c.numLayers > 1 ? c.dropout : 0,
     };
     this.rnn = this.module('rnn', c.cell === 'lstm' ? new LSTM({ ...opts, forgetBias: 1 }) : c.cell === 'gru' ? new GRU(opts) : new RNN(opts));
@@ -73,11 +79,19 @@ export class SequenceClassifier extends Module {
     this.classifier = this.module('classifier', new Linear(features, c.numClasses));
   }
 
+  get usesLexicon(): boolean {
+    return (this.config.lexicon ?? 'none') !== 'none';
+  }
+
   /** Class scores (logits) [B, C] for a padded batch. */
   forward(batch: TokenBatch): Tensor {
     const { B, T, lengths } = batch;
     if (batch.ids.length !== B * T) throw new RecurError(`SequenceClassifier: ${batch.ids.length} ids for a [${B}, ${T}] batch`);
-    const emb = this.drop.forward(this.embedding.forward(new Tensor(Float32Array.from(batch.ids), [B, T])));
+    let emb = this.drop.forward(this.embedding.forward(new Tensor(Float32Array.from(batch.ids), [B, T])));
+    if (this.usesLexicon) {
+      if (!batch.features || batch.features.length !== B * T) throw new RecurError(`SequenceClassifier: the model uses the '${this.config.lexicon}' lexicon feature but the batch has no [${B}, ${T}] features`);
+      emb = concat([emb, new Tensor(batch.features, [B, T, 1])], 2);
+    }
     const { output, h } = this.rnn.forward(emb, { lengths });
     let pooled: Tensor;
     switch (this.config.pooling) {

@@ -1,0 +1,145 @@
+/**
+ * `npm run eval:translate`: the quality figures of the translation issue, measured.
+ *  1. CMUdict grapheme-to-phoneme, held-out words: word and phoneme error rates (greedy, beam 5).
+ *  2. KJV -> Reina-Valera 1909 with attention: test BLEU/chrF, greedy and beam 5.
+ *  3. The same without attention (plain encoder-decoder), same budget.
+ *  4. The same attention model trained by PyTorch (scripts/eval/torch_translate.py) for the same
+ *     wall time on the same prepared ids; its greedy outputs are scored here with the same BLEU.
+ * Each training run has a wall-time budget (default 10 minutes) and runs in its own process
+ * (`--phase g2p|kjv-att|kjv-none|torch`), so no memory state leaks from one run into the next.
+ * Results are merged into eval-results-translate.json.
+ * Usage: npx tsx scripts/eval/translate.ts [--minutes M] [--g2p-minutes M] [--skip-torch] [--only g2p|kjv] [--torch-threads N]
+ * The backend is recur's default unless RECUR_BACKEND is set (e.g. RECUR_BACKEND=native RECUR_THREADS=1).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backendName } from '../../src/kernels/index.js';
+import { scoreExamples, scoreHypotheses } from '../../src/tasks/translate/evaluate.js';
+import { prepareTranslateData, loadTranslateRun, trainTranslate, type TranslateTrainOptions } from '../../src/tasks/translate/train-translate.js';
+import { tokenizerFromJSON } from '../../src/text/from-json.js';
+import { installNodeGc } from '../../src/train/node-gc.js';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const minutes = arg('minutes', 10), g2pMinutes = arg('g2p-minutes', minutes), torchThreads = arg('torch-threads', 1);
+const skipTorch = process.argv.includes('--skip-torch');
+const flag = (name: string): string | null => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : null;
+};
+const only = flag('only'), phase = flag('phase');
+const root = flag('root') ?? mkdtempSync(join(tmpdir(), 'recur-eval-translate-'));
+const resultsPath = 'eval-results-translate.json';
+const log = (s: string): void => console.log(s);
+/** Merges one phase's figures into the results file. */
+const save = (key: string, value: unknown): void => {
+  const all = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown>) : {};
+  Object.assign(all, { backend: backendName(), date: new Date().toISOString(), minutesPerRun: minutes, [key]: value });
+  writeFileSync(resultsPath, JSON.stringify(all, null, 2) + '\n');
+};
+installNodeGc();
+
+const base: Omit<TranslateTrainOptions, 'data' | 'out' | 'attention'> = {
+  reverse: false, cell: 'gru', layers: 1, hidden: 256, embed: 128, bidirectional: true, inputFeeding: true,
+  teacherForcing: 1, dropout: 0.2, bridge: 'dense', bpeVocab: 3000, maxLen: 64, batch: 64, lr: 0.002,
+  optimizer: 'adam', clip: 5, minutes, evalEvery: 400, evalDecode: 0, seed: 0, resume: false,
+};
+
+async function trainAndScore(name: string, o: TranslateTrainOptions): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  let rateSum = 0, rateN = 0;
+  const r = await trainTranslate(o, (e) => {
+    if (e.type === 'step' && e.step % 200 === 0) log(`    step ${e.step} loss ${e.loss.toFixed(3)} ${Math.round(e.itemsPerSec)} tok/s ${e.elapsedSec.toFixed(0)} s`);
+    if (e.type === 'step' && e.step > 10) {
+      rateSum += e.itemsPerSec;
+      rateN++;
+    }
+    if (e.type === 'eval') log(`    eval @ ${e.step}: valid loss ${e.result.loss.toFixed(3)}`);
+  });
+  const trainSeconds = (Date.now() - t0) / 1000;
+  const { model, config } = loadTranslateRun(o.out, 'last');
+  const src = tokenizerFromJSON(config.srcTokenizer), tgt = tokenizerFromJSON(config.tgtTokenizer);
+  const data = prepareTranslateData(config.data, config.reverse, {}, config);
+  const decode = { lengthPenalty: 1, maxLenA: config.decode.maxLenA, maxLenB: config.decode.maxLenB };
+  const t1 = Date.now();
+  const greedy = await scoreExamples(model, src, tgt, data.testExamples, config.metric, { ...decode, beam: 1 });
+  const greedySec = (Date.now() - t1) / 1000;
+  const t2 = Date.now();
+  const beam = await scoreExamples(model, src, tgt, data.testExamples, config.metric, { ...decode, beam: 5 });
+  const beamSec = (Date.now() - t2) / 1000;
+  log(`  ${name}: ${r.step} steps in ${trainSeconds.toFixed(0)} s (~${Math.round(rateSum / Math.max(rateN, 1))} target tok/s)`);
+  log(`    greedy: ${greedy.summary}`);
+  log(`    beam 5: ${beam.summary}`);
+  return {
+    steps: r.step, epochs: r.epoch, trainSeconds, tokensPerSec: rateSum / Math.max(rateN, 1), config: { ...o, onData: undefined }, test: data.testExamples.length,
+    greedy: greedy.metrics, beam5: beam.metrics, decodeSeconds: { greedy: greedySec, beam5: beamSec },
+    samples: data.testExamples.slice(0, 3).map((e, i) => ({ source: e.source, reference: e.targets[0], greedy: greedy.hypotheses[i], beam5: beam.hypotheses[i] })),
+  };
+}
+
+const attOut = join(root, 'kjv-att');
+
+if (phase === 'g2p') {
+  log(`[1] CMUdict G2P, ${g2pMinutes} min (backend ${backendName()})`);
+  save('g2p', await trainAndScore('G2P luong-general', {
+    ...base, data: 'cmudict', attention: 'luong-general', hidden: 256, embed: 64, batch: 128, lr: 0.004, dropout: 0, maxLen: 40,
+    minutes: g2pMinutes, evalEvery: 1000, out: join(root, 'g2p'),
+  }));
+} else if (phase === 'kjv-att') {
+  log(`[2] KJV -> RV1909 with attention (luong-general), ${minutes} min (backend ${backendName()})`);
+  save('kjvAttention', await trainAndScore('attention', { ...base, data: 'kjv-es', attention: 'luong-general', out: attOut }));
+} else if (phase === 'kjv-none') {
+  log(`[3] KJV -> RV1909 without attention, ${minutes} min (backend ${backendName()})`);
+  save('kjvNoAttention', await trainAndScore('no attention', { ...base, data: 'kjv-es', attention: 'none', out: join(root, 'kjv-none') }));
+} else if (phase === 'torch') {
+  log(`[4] PyTorch twin of the attention model, same ids, ${minutes} min, ${torchThreads} thread(s)`);
+  const { config } = loadTranslateRun(attOut, 'last');
+  const data = prepareTranslateData(config.data, config.reverse, { maxLen: base.maxLen }, config);
+  const dir = join(root, 'torch');
+  mkdirSync(dir, { recursive: true });
+  const writeSeqs = (name: string, seqs: Int32Array[]): void => {
+    const off = new Int32Array(seqs.length + 1);
+    seqs.forEach((s, i) => (off[i + 1] = off[i]! + s.length));
+    const flat = new Int32Array(off[seqs.length]!);
+    seqs.forEach((s, i) => flat.set(s, off[i]!));
+    writeFileSync(join(dir, `${name}.i32`), Buffer.from(flat.buffer));
+    writeFileSync(join(dir, `${name}.off`), Buffer.from(off.buffer));
+  };
+  writeSeqs('train_src', data.train.map((p) => p.src));
+  writeSeqs('train_tgt', data.train.map((p) => p.tgt));
+  writeSeqs('valid_src', data.valid.map((p) => p.src));
+  writeSeqs('valid_tgt', data.valid.map((p) => p.tgt));
+  writeSeqs('test_src', data.testExamples.map((e) => data.src.encode(e.source)));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({
+    model: config.model, specials: data.specials, batch: base.batch, lr: base.lr, clip: base.clip, minutes,
+    evalEvery: base.evalEvery, seed: 0, threads: torchThreads, maxLenA: config.decode.maxLenA, maxLenB: config.decode.maxLenB,
+  }));
+  const p = spawnSync('/usr/bin/python3', ['scripts/eval/torch_translate.py', join(dir, 'config.json'), dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (p.status === 0) {
+    const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { steps: number; train_seconds: number; tokens_per_sec: number; valid_loss: number };
+    const hypIds = JSON.parse(readFileSync(join(dir, 'test_hyp.json'), 'utf8')) as number[][];
+    const hyps = hypIds.map((ids) => data.tgt.decode(ids, { skipSpecials: true }).trim());
+    const s = scoreHypotheses(hyps, data.testExamples, 'bleu');
+    const all = JSON.parse(readFileSync(resultsPath, 'utf8')) as { kjvAttention?: { greedy: { bleu: number } } };
+    const recurGreedy = all.kjvAttention?.greedy.bleu ?? NaN;
+    save('torch', { ...t, greedy: s.metrics, recurGreedyBleu: recurGreedy, difference: recurGreedy - s.metrics.bleu! });
+    log(`    PyTorch: ${t.steps} steps, ${Math.round(t.tokens_per_sec)} tok/s; greedy ${s.summary}`);
+    log(`    recur greedy BLEU ${recurGreedy.toFixed(2)} vs PyTorch ${s.metrics.bleu!.toFixed(2)} (difference ${(recurGreedy - s.metrics.bleu!).toFixed(2)})`);
+  } else {
+    save('torch', { error: p.stderr.slice(-1500) });
+    log(`    PyTorch run failed (is python3-torch installed for /usr/bin/python3?):\n${p.stderr.slice(-1500)}`);
+  }
+} else {
+  // The driver: one child process per phase.
+  const phases = [...(!only || only === 'g2p' ? ['g2p'] : []), ...(!only || only === 'kjv' ? ['kjv-att', 'kjv-none', ...(skipTorch ? [] : ['torch'])] : [])];
+  const passOn = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only');
+  for (const ph of phases) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval/translate.ts', ...passOn, '--phase', ph, '--root', root], { stdio: 'inherit' });
+    if (r.status !== 0) log(`phase ${ph} failed with exit code ${r.status}`);
+  }
+  log(`results written to ${resultsPath}`);
+}

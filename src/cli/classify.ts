@@ -1,0 +1,133 @@
+import type { Command } from 'commander';
+import { CorpusError } from '../data/corpus-error.js';
+import { readTextFile } from '../data/text-file.js';
+import { RecurError } from '../errors.js';
+import { formatClassificationReport } from '../metrics/classification.js';
+import { POOLING_KINDS } from '../nn/pooling.js';
+import { LEXICONS } from '../tasks/classify/lexicon.js';
+import { OPTIMIZERS } from '../tasks/classify/optimizer.js';
+import { classifyTexts, evaluateClassifierRun, loadClassifierRun, trainClassifier, type ClassifyTrainOptions } from '../tasks/classify/train-classify.js';
+import { choiceArg, intArg, numArg } from './args.js';
+import { registerEvaluator, type EvalOptions } from './eval.js';
+import { progressReporter } from './progress.js';
+
+/** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
+function interruptSignal(): AbortSignal {
+  const ac = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: saving a checkpoint (Ctrl-C again to quit now)\n');
+    ac.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return ac.signal;
+}
+
+/** A column given as a header name or a 0-based index. */
+function columnArg(v: string): string | number {
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+type CliTrainOptions = ClassifyTrainOptions & { cv?: number };
+
+async function trainCommand(o: CliTrainOptions): Promise<void> {
+  if (!o.epochs && !o.minutes && !o.steps) o.epochs = 20;
+  const report = progressReporter({ unit: 'ex', ...(o.minutes ? { minutes: o.minutes } : {}) });
+  if (!o.cv) {
+    const r = await trainClassifier(o, report, interruptSignal());
+    console.log(formatClassificationReport(r.test));
+    console.log(`test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)} (best checkpoint)`);
+    console.log(`run saved in ${o.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+    return;
+  }
+  // k-fold cross-validation: one run per fold in RUN_DIR/fold-i, test accuracy of each.
+  const acc: number[] = [];
+  for (let fold = 0; fold < o.cv; fold++) {
+    const r = await trainClassifier({ ...o, folds: o.cv, fold, out: `${o.out}/fold-${fold}` }, report);
+    acc.push(r.test.accuracy);
+    console.log(`fold ${fold + 1}/${o.cv}: test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)}`);
+  }
+  const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
+  const sd = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, acc.length - 1));
+  console.log(`${o.cv}-fold cross-validation: mean test accuracy ${mean.toFixed(4)} (sd ${sd.toFixed(4)}); runs in ${o.out}/fold-*`);
+}
+
+export function registerClassifyTrain(train: Command): void {
+  train
+    .command('classify')
+    .description('train a sequence classifier (e.g. sentiment) on labelled texts')
+    .option('--data <name|path>', 'uci-sentiment, or a CSV/TSV/JSONL file with text and label columns', 'uci-sentiment')
+    .option('--text-column <name|index>', 'text column: header name / JSON key, or 0-based index (default: text, or the first column)', columnArg)
+    .option('--label-column <name|index>', 'label column: header name / JSON key, or 0-based index (default: label, or the last column)', columnArg)
+    .option('--cell <cell>', 'lstm, gru or rnn', choiceArg('cell', ['lstm', 'gru', 'rnn'] as const), 'lstm')
+    .option('--layers <n>', 'recurrent layers', intArg('layers', 1), 1)
+    .option('--hidden <n>', 'hidden size per direction', intArg('hidden', 1), 64)
+    .option('--embed <n>', 'word embedding size', intArg('embed', 1), 64)
+    .option('--unidirectional', 'one direction only (default: bidirectional)')
+    .option('--pooling <kind>', POOLING_KINDS.join('|'), choiceArg('pooling', POOLING_KINDS), 'max')
+    .option('--lexicon <name>', 'none, or afinn: append each word\'s AFINN sentiment valence (English sentiment only)', choiceArg('lexicon', LEXICONS), 'none')
+    .option('--dropout <p>', 'dropout on embeddings and the pooled vector', numArg('dropout', 0, 0.99), 0.5)
+    .option('--word-dropout <p>', 'replace training tokens by <unk> with this probability', numArg('word-dropout', 0, 0.99), 0.1)
+    .option('--class-weights <w>', 'none, or balanced (n / (C * n_c)) for imbalanced labels', choiceArg('class-weights', ['none', 'balanced'] as const), 'none')
+    .option('--min-freq <n>', 'vocabulary: minimum count in the training texts', intArg('min-freq', 1), 1)
+    .option('--max-vocab <n>', 'vocabulary: largest size', intArg('max-vocab', 3))
+    .option('--max-length <n>', 'cut texts to this many tokens (0 = no limit)', intArg('max-length', 0), 0)
+    .option('--valid <fraction>', 'validation fraction of the stratified split', numArg('valid', 0, 0.9), 0.1)
+    .option('--test <fraction>', 'test fraction of the stratified split', numArg('test', 0, 0.9), 0.1)
+    .option('--cv <k>', 'k-fold cross-validation instead: k runs in RUN_DIR/fold-i, mean test accuracy', intArg('cv', 3))
+    .option('--batch <n>', 'batch size', intArg('batch', 1), 32)
+    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.003)
+    .option('--weight-decay <x>', 'L2 weight decay', numArg('weight-decay', 0), 0)
+    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
+    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
+    .option('--epochs <n>', 'epoch budget (default 20 when no budget is given)', intArg('epochs', 1))
+    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
+    .option('--steps <n>', 'step budget', intArg('steps', 1))
+    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
+    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1), 5)
+    .option('--seed <n>', 'random seed (also fixes the split)', intArg('seed', 0), 0)
+    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
+    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .action(async (opts: CliTrainOptions & { unidirectional?: boolean; valid: number; test: number }) => {
+      if (opts.cv && opts.resume) throw new RecurError('--cv and --resume cannot be combined (resume a single fold with --out RUN_DIR/fold-i)');
+      await trainCommand({ ...opts, bidirectional: !opts.unidirectional, validFraction: opts.valid, testFraction: opts.test });
+    });
+}
+
+/** Lines of a text file for `recur classify --file`: every line must have text. */
+function readLines(path: string): string[] {
+  const lines = readTextFile(path).split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  lines.forEach((l, i) => {
+    if (l.trim() === '') throw new CorpusError(`${path}:${i + 1}: empty line (one text per line expected)`, path);
+  });
+  return lines;
+}
+
+async function evalClassify(dir: string, o: EvalOptions): Promise<void> {
+  const run = loadClassifierRun(dir);
+  const r = await evaluateClassifierRun(run, o);
+  console.log(`${r.where}: ${r.report.total} examples, loss ${r.loss.toFixed(4)}`);
+  console.log(formatClassificationReport(r.report));
+}
+
+export function registerClassify(program: Command, train: Command): void {
+  registerClassifyTrain(train);
+  registerEvaluator('classify', evalClassify);
+  program
+    .command('classify')
+    .description('classify texts with a trained run: the label and the class probabilities')
+    .argument('<run-dir>')
+    .argument('[text]', 'the text to classify')
+    .option('--file <path>', 'classify each line of a file (one prediction per line: label, tab, probabilities)')
+    .option('--json', 'print JSON (one object per line)', false)
+    .action(async (dir: string, text: string | undefined, o: { file?: string; json: boolean }) => {
+      if ((text === undefined) === (o.file === undefined)) throw new RecurError('give either a text or --file PATH');
+      const texts = o.file ? readLines(o.file) : [text!];
+      if (!o.file && text!.trim() === '') throw new RecurError('the text to classify is empty');
+      const run = loadClassifierRun(dir);
+      for (const p of await classifyTexts(run, texts)) {
+        if (o.json) console.log(JSON.stringify(p));
+        else console.log(`${p.label}\t${Object.entries(p.probs).map(([l, v]) => `${l}=${v.toFixed(4)}`).join(' ')}`);
+      }
+    });
+}

@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { CorpusError } from '../data/corpus-error.js';
+import { readTextFile } from '../data/text-file.js';
+import { RecurError } from '../errors.js';
+import { formatConllReport } from '../metrics/conlleval.js';
+import { OPTIMIZERS } from '../tasks/classify/optimizer.js';
+import { CHAR_ENCODERS } from '../tasks/tag/char-encoder.js';
+import { evaluateTaggerRun, loadTaggerRun, tagSentences, trainTagger, type TagTrainOptions } from '../tasks/tag/train-tag.js';
+import { choiceArg, intArg, numArg } from './args.js';
+import { registerEvaluator, type EvalOptions } from './eval.js';
+import { progressReporter } from './progress.js';
+
+/** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
+function interruptSignal(): AbortSignal {
+  const ac = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: saving a checkpoint (Ctrl-C again to quit now)\n');
+    ac.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return ac.signal;
+}
+
+function columnIndex(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new RecurError(`--tag-column must be a whole number (0-based; negative counts from the end), got '${v}'`);
+  return n;
+}
+
+export function registerTagTrain(train: Command): void {
+  train
+    .command('tag')
+    .description('train a sequence tagger (part of speech, named entities / chunks): BiLSTM with a softmax or CRF output')
+    .option('--data <name|path>', 'brown-pos, brown-names, or a CoNLL column file', 'brown-pos')
+    .option('--tag-column <n>', 'CoNLL: column holding the tag (0-based, negative from the end)', columnIndex, -1)
+    .option('--valid-data <path>', 'CoNLL: validation file (default: 10% of the sentences of --data)')
+    .option('--test-data <path>', 'CoNLL: test file (default: 10% of the sentences of --data)')
+    .option('--crf', 'linear-chain CRF output layer (default: softmax per token)', false)
+    .option('--scheme <s>', 'auto, bio, bioes or none: chunk tags are scored with conlleval and constrain the CRF',
+      choiceArg('scheme', ['auto', 'bio', 'bioes', 'none'] as const), 'auto')
+    .option('--char <kind>', 'character features: cnn, lstm or none', choiceArg('char', CHAR_ENCODERS), 'cnn')
+    .option('--char-embed <n>', 'character embedding size', intArg('char-embed', 1), 25)
+    .option('--char-hidden <n>', 'CNN filters / char BiLSTM hidden size per direction', intArg('char-hidden', 1), 50)
+    .option('--word-embed <n>', 'word embedding size', intArg('word-embed', 1), 100)
+    .option('--hidden <n>', 'BiLSTM hidden size per direction', intArg('hidden', 1), 128)
+    .option('--layers <n>', 'BiLSTM layers', intArg('layers', 1), 1)
+    .option('--dropout <p>', 'dropout', numArg('dropout', 0, 0.99), 0.5)
+    .option('--min-freq <n>', 'words seen fewer times become <unk> (their characters still count)', intArg('min-freq', 1), 2)
+    .option('--batch <n>', 'sentences per batch', intArg('batch', 1), 32)
+    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.002)
+    .option('--weight-decay <x>', 'L2 weight decay', numArg('weight-decay', 0), 0)
+    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
+    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
+    .option('--epochs <n>', 'epoch budget', intArg('epochs', 1))
+    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
+    .option('--steps <n>', 'step budget', intArg('steps', 1))
+    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
+    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1))
+    .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
+    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
+    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .action(async (opts: Omit<TagTrainOptions, 'charEncoder'> & { char: TagTrainOptions['charEncoder'] }) => {
+      const o: TagTrainOptions = { ...opts, charEncoder: opts.char };
+      if (!o.epochs && !o.minutes && !o.steps) o.epochs = 1;
+      const r = await trainTagger(o, progressReporter({ unit: 'tok', ...(o.minutes ? { minutes: o.minutes } : {}) }), interruptSignal());
+      console.log(`test: token accuracy ${r.test.accuracy.toFixed(4)}` +
+        (r.test.chunks ? ` | chunks: precision ${r.test.chunks.precision.toFixed(4)} recall ${r.test.chunks.recall.toFixed(4)} F1 ${r.test.chunks.f1.toFixed(4)}` : '') +
+        ' (best checkpoint)');
+      console.log(`run saved in ${o.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+    });
+}
+
+async function evalTag(dir: string, o: EvalOptions): Promise<void> {
+  const r = await evaluateTaggerRun(loadTaggerRun(dir), o);
+  console.log(`${r.where}: ${r.tokens} tokens, loss ${r.loss.toFixed(4)}, token accuracy ${r.accuracy.toFixed(4)}`);
+  if (r.chunks) console.log(formatConllReport(r.chunks));
+}
+
+/** Whitespace-separated tokens of each non-empty line of a file; an empty line is an error naming it. */
+function readSentences(path: string): string[][] {
+  const lines = readTextFile(path).split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  return lines.map((l, i) => {
+    const words = l.trim().split(/\s+/).filter((w) => w !== '');
+    if (words.length === 0) throw new CorpusError(`${path}:${i + 1}: empty line (one sentence per line expected)`, path);
+    return words;
+  });
+}
+
+export function registerTag(program: Command, train: Command): void {
+  registerTagTrain(train);
+  registerEvaluator('tag', evalTag);
+  program
+    .command('tag')
+    .description('tag a sentence (tokens separated by spaces) with a trained run: token/tag pairs')
+    .argument('<run-dir>')
+    .argument('[sentence]', 'the sentence, already tokenized: "A sentence to tag ."')
+    .option('--file <path>', 'tag each line of a file (one tokenized sentence per line)')
+    .option('--conll', 'print CoNLL columns (token TAB tag, blank line between sentences)', false)
+    .action(async (dir: string, sentence: string | undefined, o: { file?: string; conll: boolean }) => {
+      if ((sentence === undefined) === (o.file === undefined)) throw new RecurError('give either a sentence or --file PATH');
+      const sentences = o.file ? readSentences(o.file) : [sentence!.trim().split(/\s+/).filter((w) => w !== '')];
+      if (sentences[0]!.length === 0) throw new RecurError('the sentence to tag is empty');
+      const run = loadTaggerRun(dir);
+      const tags = await tagSentences(run, sentences);
+      sentences.forEach((words, i) => {
+        if (o.conll) console.log(words.map((w, t) => `${w}\t${tags[i]![t]}`).join('\n') + '\n');
+        else console.log(words.map((w, t) => `${w}/${tags[i]![t]}`).join(' '));
+      });
+    });
+}

@@ -1,0 +1,222 @@
+/**
+ * Worker threads for big GEMMs (two cores: the calling thread plus one worker).
+ *
+ * Each worker instantiates the SAME compiled module on the SAME shared memory, so a job is a
+ * handful of integers: the worker computes a slab of C (rows, or columns) while the calling
+ * thread computes the rest. Splitting C never changes a result bit: every element sees the
+ * same K blocking and the same arithmetic (see mergeTile in assembly/gemm.ts).
+ *
+ * Synchronisation is a small Int32 control block per worker in wasm memory: the caller writes
+ * the job and bumps `seq` (Atomics.notify); the worker spins briefly, then sleeps in
+ * Atomics.wait; when done it stores `done = seq` and notifies. The caller, after its own part,
+ * spins a bounded number of times and then blocks in Atomics.wait (browsers' main thread may not
+ * block: there it only spins). A round trip costs tens of microseconds, so only products of
+ * more than ~PAR_MIN_FLOPS are split (DESIGN.md: split only work worth > 0.5 ms).
+ *
+ * Needs shared memory. Workers start asynchronously (~50 ms); until one reports ready, GEMMs
+ * run on the calling thread alone. Node: workers are unref'd, so they never keep a process
+ * alive. Disable with RECUR_THREADS=1.
+ */
+import type { WasmExports } from './exports.js';
+import type { WasmHeap } from './heap.js';
+
+/** Below this many flops (2MNK) a product runs on the calling thread. */
+export const PAR_MIN_FLOPS = 8e6;
+
+// Control block layout (Int32 slots; alpha and beta as float32 bits).
+const SEQ = 0, DONE = 1, READY = 2, FAILED = 3;
+const P = 8; // job parameters start here
+const CTRL_BYTES = 128;
+
+/** Worker body, as source text so it needs no separate file (Node eval workers and browser Blob workers). */
+const WORKER_SRC = `
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+const port = isNode ? require('worker_threads').parentPort : self;
+const onMsg = (fn) => isNode ? port.once('message', fn) : (self.onmessage = (e) => fn(e.data));
+onMsg(({ module, memory, ctrl }) => {
+  const w = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const c = new Int32Array(memory.buffer, ctrl, ${CTRL_BYTES / 4});
+  const f = new Float32Array(memory.buffer, ctrl, ${CTRL_BYTES / 4});
+  Atomics.store(c, ${READY}, 1);
+  let seen = Atomics.load(c, ${SEQ});
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(c, ${SEQ}) === seen) {
+      if (++spins > 20000) { Atomics.wait(c, ${SEQ}, seen); spins = 0; }
+    }
+    seen = Atomics.load(c, ${SEQ});
+    if (seen < 0) return;
+    try {
+      w.gemm(c[${P}], c[${P + 1}], c[${P + 2}], c[${P + 3}], c[${P + 4}], f[${P + 5}],
+        c[${P + 6}], c[${P + 7}], c[${P + 8}], c[${P + 9}], f[${P + 10}], c[${P + 11}], c[${P + 12}], c[${P + 13}]);
+    } catch (e) {
+      Atomics.store(c, ${FAILED}, 1);
+    }
+    Atomics.store(c, ${DONE}, seen);
+    Atomics.notify(c, ${DONE});
+  }
+});
+`;
+
+interface WorkerHandle {
+  ctrl: Int32Array;
+  ctrlF: Float32Array;
+  work: number;
+  workBytes: number;
+  seq: number;
+  terminate(): void;
+}
+
+interface NodeWorkerCtor {
+  new (src: string, opts: { eval: boolean }): { postMessage(m: unknown): void; unref(): void; terminate(): unknown; on(ev: string, fn: () => void): void };
+}
+
+function spawn(onError: () => void): ((msg: unknown) => void) & { terminate(): void } | null {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (proc?.versions?.node) {
+    const wt = proc.getBuiltinModule?.('node:worker_threads') as { Worker: NodeWorkerCtor } | undefined;
+    if (!wt) return null;
+    const w = new wt.Worker(WORKER_SRC, { eval: true });
+    w.unref();
+    w.on('error', onError);
+    return Object.assign((m: unknown) => w.postMessage(m), { terminate: () => void w.terminate() });
+  }
+  if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return null;
+  const url = URL.createObjectURL(new Blob([WORKER_SRC], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  w.onerror = onError;
+  return Object.assign((m: unknown) => w.postMessage(m), { terminate: () => w.terminate() });
+}
+
+/** Whether this thread may block in Atomics.wait (not a browser main thread). */
+function canBlock(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; document?: unknown };
+  return !!g.process?.versions?.node || typeof g.document === 'undefined';
+}
+
+export class GemmPool {
+  private readonly workers: WorkerHandle[] = [];
+  private readonly w: WasmExports;
+  private readonly heap: WasmHeap;
+  private readonly blocking = canBlock();
+  private dead = false;
+
+  private constructor(w: WasmExports, heap: WasmHeap) {
+    this.w = w;
+    this.heap = heap;
+  }
+
+  /** Starts `threads - 1` workers; null if threads are unavailable (no shared memory, no Worker). */
+  static create(module: WebAssembly.Module, w: WasmExports, heap: WasmHeap, threads: number): GemmPool | null {
+    if (!heap.shared || threads < 2) return null;
+    const pool = new GemmPool(w, heap);
+    for (let i = 1; i < threads; i++) {
+      const ctrlPtr = heap.allocRaw(CTRL_BYTES);
+      if (ctrlPtr < 0) break;
+      const ctrl = new Int32Array(heap.buf, ctrlPtr, CTRL_BYTES / 4);
+      ctrl.fill(0);
+      let post: ReturnType<typeof spawn>;
+      try {
+        post = spawn(() => { pool.dead = true; });
+      } catch {
+        post = null;
+      }
+      if (!post) break;
+      post({ module, memory: heap.memory, ctrl: ctrlPtr });
+      pool.workers.push({ ctrl, ctrlF: new Float32Array(heap.buf, ctrlPtr, CTRL_BYTES / 4), work: 0, workBytes: 0, seq: 0, terminate: post.terminate });
+    }
+    return pool.workers.length ? pool : null;
+  }
+
+  /** Workers that have instantiated the module and can take jobs. */
+  readyCount(): number {
+    if (this.dead) return 0;
+    let n = 0;
+    for (const h of this.workers) if (Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0) n++;
+    return n;
+  }
+
+  /**
+   * C = alpha op(A) op(B) + beta C split across the ready workers and this thread. Pointers are
+   * byte addresses (already marshalled); `work` is this thread's packing workspace. Returns
+   * false (nothing done) when no worker is ready, so the caller runs it alone.
+   */
+  gemm(tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number, A: number, lda: number,
+    B: number, ldb: number, beta: number, C: number, ldc: number, work: number): boolean {
+    const ready = this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
+    if (this.dead || ready.length === 0) return false;
+    const parts = ready.length + 1;
+    // Split the longer side of C, on tile boundaries (MR = 2 rows, NR = 16 columns).
+    const byRows = M >= N;
+    const total = byRows ? M : N, unit = byRows ? 2 : 16;
+    const chunk = Math.ceil(total / parts / unit) * unit;
+    const wsBytes = this.w.gemmWorkBytes(byRows ? chunk : M, byRows ? N : chunk, K);
+    const jobs: Array<[WorkerHandle, number]> = [];
+    let start = chunk; // this thread takes [0, chunk)
+    for (const h of ready) {
+      if (start >= total) break;
+      if (h.workBytes < wsBytes) {
+        if (h.workBytes) this.heap.freeRaw(h.work, h.workBytes);
+        const p = this.heap.allocRaw(wsBytes);
+        h.work = p < 0 ? 0 : p;
+        h.workBytes = p < 0 ? 0 : wsBytes;
+        if (p < 0) break;
+      }
+      const len = Math.min(chunk, total - start);
+      const c = h.ctrl, f = h.ctrlF;
+      c[P] = tA ? 1 : 0; c[P + 1] = tB ? 1 : 0;
+      c[P + 2] = byRows ? len : M; c[P + 3] = byRows ? N : len; c[P + 4] = K;
+      f[P + 5] = alpha;
+      // Row slab: rows of op(A) and C move; column slab: columns of op(B) and C move.
+      const aOff = byRows ? (tA ? start : start * lda) : 0;
+      const bOff = byRows ? 0 : (tB ? start * ldb : start);
+      const cOff = byRows ? start * ldc : start;
+      c[P + 6] = A + 4 * aOff; c[P + 7] = lda; c[P + 8] = B + 4 * bOff; c[P + 9] = ldb;
+      f[P + 10] = beta; c[P + 11] = C + 4 * cOff; c[P + 12] = ldc; c[P + 13] = h.work;
+      h.seq = (h.seq + 1) & 0x3fffffff;
+      Atomics.store(c, SEQ, h.seq);
+      Atomics.notify(c, SEQ);
+      jobs.push([h, h.seq]);
+      start += len;
+    }
+    if (jobs.length === 0) return false;
+    // This thread's slab, then the rest if some worker could not take its part.
+    const mine = Math.min(chunk, total);
+    this.w.gemm(tA ? 1 : 0, tB ? 1 : 0, byRows ? mine : M, byRows ? N : mine, K, alpha, A, lda, B, ldb, beta, C, ldc, work);
+    if (start < total) {
+      const len = total - start;
+      const aOff = byRows ? (tA ? start : start * lda) : 0;
+      const bOff = byRows ? 0 : (tB ? start * ldb : start);
+      const cOff = byRows ? start * ldc : start;
+      this.w.gemm(tA ? 1 : 0, tB ? 1 : 0, byRows ? len : M, byRows ? N : len, K, alpha, A + 4 * aOff, lda, B + 4 * bOff, ldb, beta, C + 4 * cOff, ldc, work);
+    }
+    for (const [h, seq] of jobs) this.join(h, seq);
+    if (jobs.some(([h]) => Atomics.load(h.ctrl, FAILED) !== 0)) throw new Error('recur wasm: a GEMM worker failed');
+    return true;
+  }
+
+  private join(h: WorkerHandle, seq: number): void {
+    let spins = 0;
+    while (Atomics.load(h.ctrl, DONE) !== seq) {
+      if (this.blocking && ++spins > 2000) {
+        // Bounded spin, then sleep until notified (timeout guards against a dead worker).
+        const prev = Atomics.load(h.ctrl, DONE);
+        if (prev !== seq && Atomics.wait(h.ctrl, DONE, prev, 10000) === 'timed-out' && Atomics.load(h.ctrl, DONE) !== seq) {
+          this.dead = true;
+          throw new Error('recur wasm: a GEMM worker stopped responding');
+        }
+      }
+    }
+  }
+
+  /** Stops the workers (tests; the process may also just exit). */
+  close(): void {
+    for (const h of this.workers) {
+      Atomics.store(h.ctrl, SEQ, -1);
+      Atomics.notify(h.ctrl, SEQ);
+      h.terminate();
+    }
+    this.workers.length = 0;
+    this.dead = true;
+  }
+}

@@ -1,0 +1,84 @@
+import { CorpusError } from '../../data/corpus-error.js';
+import { readLabeledTexts, type TabularOptions } from '../../data/tabular.js';
+import { RecurError } from '../../errors.js';
+import { PAD, UNK } from '../../text/vocab.js';
+import { WordTokenizer } from '../../text/word-tokenizer.js';
+import { lexiconFeatures, type Lexicon } from './lexicon.js';
+import type { TokenBatch } from './model.js';
+import { loadUciSentiment } from './uci-sentiment.js';
+
+/** One labelled text and where it came from (for messages). */
+export interface Example {
+  text: string;
+  label: string;
+  /** `file:line`, or `amazon#12` for the built-in data. */
+  where: string;
+}
+
+export const BUILTIN_CLASSIFY_DATA = ['uci-sentiment'] as const;
+
+/** Built-in data by name (`uci-sentiment`), else a CSV/TSV/JSONL file. */
+export function loadExamples(source: string, o: TabularOptions = {}): Example[] {
+  if (source === 'uci-sentiment') return loadUciSentiment().map((s) => ({ text: s.text, label: s.label, where: `${s.source}#${s.index}` }));
+  return readLabeledTexts(source, o).map((r) => ({ text: r.text, label: r.label, where: `${source}:${r.line}` }));
+}
+
+/** Labels in a stable order: numerically when all are numbers, else by code unit. */
+export function labelSet(examples: readonly Example[]): string[] {
+  const set = [...new Set(examples.map((e) => e.label))];
+  const numeric = set.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
+  return set.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Label ids; a label the model does not know is an error naming where it appears. */
+export function encodeLabels(examples: readonly Example[], labels: readonly string[]): Int32Array {
+  const id = new Map(labels.map((l, i) => [l, i]));
+  return Int32Array.from(examples, (e) => {
+    const i = id.get(e.label);
+    if (i === undefined) throw new CorpusError(`${e.where}: unknown label '${e.label}' (the model knows ${labels.map((l) => `'${l}'`).join(', ')})`, e.where);
+    return i;
+  });
+}
+
+/** The word tokenizer for classification: lower-cased, line breaks as spaces, `<pad>` = 0 and `<unk>`. */
+export function buildClassifyTokenizer(texts: readonly string[], minFreq: number, maxVocab?: number): WordTokenizer {
+  return WordTokenizer.fromCorpus(texts.join('\n'), {
+    lowercase: true, lineBreaks: 'ignore', specials: [PAD, UNK], minFreq, ...(maxVocab ? { maxSize: maxVocab } : {}),
+  });
+}
+
+/** Token ids of each text; a text with no tokens at all becomes a single `<unk>`. */
+export function encodeTexts(tok: WordTokenizer, texts: readonly string[], maxLength = 0): Int32Array[] {
+  return texts.map((t) => {
+    let ids = tok.encode(t);
+    if (ids.length === 0) ids = Int32Array.of(tok.unkId!);
+    return maxLength > 0 && ids.length > maxLength ? ids.subarray(0, maxLength) : ids;
+  });
+}
+
+/** Per-token lexicon features aligned with `encodeTexts` (same empty-text and length rules). */
+export function encodeFeatures(tok: WordTokenizer, texts: readonly string[], lex: Lexicon, maxLength = 0): Float32Array[] {
+  return texts.map((t) => {
+    let f = lexiconFeatures(tok.tokenize(t), lex);
+    if (f.length === 0) f = new Float32Array(1);
+    return maxLength > 0 && f.length > maxLength ? f.subarray(0, maxLength) : f;
+  });
+}
+
+/**
+ * Pads the given sequences (by index) into a [B, T] batch with padId; per-token features, when
+ * given, are padded with 0 into [B, T] alongside.
+ */
+export function makeBatch(seqs: readonly Int32Array[], which: ArrayLike<number>, padId: number, features?: readonly Float32Array[]): TokenBatch {
+  const B = which.length;
+  if (B === 0) throw new RecurError('makeBatch: empty batch');
+  const lengths: number[] = [];
+  for (let i = 0; i < B; i++) lengths.push(seqs[which[i]!]!.length);
+  const T = Math.max(...lengths);
+  const ids = new Int32Array(B * T).fill(padId);
+  for (let i = 0; i < B; i++) ids.set(seqs[which[i]!]!, i * T);
+  if (!features) return { ids, lengths, B, T };
+  const feats = new Float32Array(B * T);
+  for (let i = 0; i < B; i++) feats.set(features[which[i]!]!, i * T);
+  return { ids, lengths, B, T, features: feats };
+}

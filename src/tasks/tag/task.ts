@@ -1,0 +1,131 @@
+import { noGrad } from '../../autograd/grad-mode.js';
+import { reclaimMemory } from '../../kernels/index.js';
+import { conllEval, type ConllReport } from '../../metrics/conlleval.js';
+import { Rng } from '../../tensor/rng.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { EvalResult, TrainTask } from '../../train/task.js';
+import { makeTagBatch, type EncodedSentence, type SchemeChoice, type TagVocabs } from './data.js';
+import type { SequenceTagger } from './model.js';
+
+export interface TagTaskOptions {
+  batchSize: number;
+  seed: number;
+  evalBatchSize?: number;
+}
+
+/**
+ * Batches of similar-length sentences in random order: each epoch shuffles the sentences,
+ * sorts windows of 50 batches by length (little padding), cuts them into batches and shuffles
+ * the batches. All from a generator seeded by (seed, epoch), so resume replays the same batches.
+ */
+export function bucketedBatches(lengths: readonly number[], batchSize: number, seed: number, epoch: number): Int32Array[] {
+  const rng = new Rng(seed * 1_000_003 + epoch + 1);
+  const perm = rng.permutation(lengths.length);
+  const batches: Int32Array[] = [];
+  const window = batchSize * 50;
+  for (let s = 0; s < perm.length; s += window) {
+    const chunk = Array.from(perm.subarray(s, s + window)).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+    for (let i = 0; i < chunk.length; i += batchSize) batches.push(Int32Array.from(chunk.slice(i, i + batchSize)));
+  }
+  const order = rng.permutation(batches.length);
+  return Array.from(order, (i) => batches[i]!);
+}
+
+/** Sequence tagging for the shared training loop. Loss per token; eval adds accuracy and, for chunk tags, conlleval F1. */
+export class TagTask implements TrainTask {
+  readonly model: SequenceTagger;
+  private batches: Int32Array[] = [];
+  private readonly lengths: number[];
+
+  constructor(model: SequenceTagger, private readonly vocabs: TagVocabs,
+    private readonly splits: { train: EncodedSentence[]; valid: EncodedSentence[]; test: EncodedSentence[] }, private readonly opts: TagTaskOptions) {
+    this.model = model;
+    this.lengths = splits.train.map((s) => s.wordIds.length);
+    this.batches = bucketedBatches(this.lengths, opts.batchSize, opts.seed, 0);
+  }
+
+  /** The same for every epoch: it depends only on the number of sentences. */
+  batchesPerEpoch(): number {
+    return this.batches.length;
+  }
+
+  startEpoch(epoch: number): void {
+    this.batches = bucketedBatches(this.lengths, this.opts.batchSize, this.opts.seed, epoch);
+  }
+
+  trainBatch(index: number): { loss: Tensor; count: number } {
+    const b = makeTagBatch(this.vocabs, this.splits.train, this.batches[index]!);
+    return { loss: this.model.loss(b), count: b.tokens };
+  }
+
+  async evaluate(split: 'valid' | 'test'): Promise<EvalResult> {
+    const r = await evaluateTagger(this.model, this.vocabs, this.splits[split], this.opts.evalBatchSize);
+    const metrics: Record<string, number> = { accuracy: r.accuracy, tokens: r.tokens };
+    if (r.chunks) Object.assign(metrics, { precision: r.chunks.precision, recall: r.chunks.recall, f1: r.chunks.f1 });
+    return { loss: r.loss, metrics };
+  }
+
+  getState(): unknown {
+    return null;
+  }
+
+  setState(): void {}
+}
+
+export interface TagEvaluation {
+  /** Mean loss per token. */
+  loss: number;
+  accuracy: number;
+  tokens: number;
+  /** conlleval scores when the tags are chunk tags (scheme bio/bioes). */
+  chunks: ConllReport | null;
+  /** Predicted tag strings per sentence. */
+  predictions: string[][];
+}
+
+/**
+ * Tags sentences (length-sorted batches, memory reclaimed between them); returns tag ids per
+ * sentence in input order, and the summed loss when the sentences have gold tags.
+ */
+export async function predictTags(model: SequenceTagger, vocabs: TagVocabs, sents: readonly EncodedSentence[], batchSize = 64):
+  Promise<{ paths: number[][]; lossSum: number }> {
+  const order = [...sents.keys()].sort((a, b) => sents[a]!.wordIds.length - sents[b]!.wordIds.length || a - b);
+  const paths: number[][] = new Array<number[]>(sents.length);
+  let lossSum = 0;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    for (let s = 0; s < order.length; s += batchSize) {
+      const which = order.slice(s, s + batchSize);
+      noGrad(() => {
+        const b = makeTagBatch(vocabs, sents, which);
+        const em = model.forward(b);
+        model.decode(b, em).forEach((p, i) => { paths[which[i]!] = p; });
+        if (b.tagIds) lossSum += model.loss(b, em).item() * b.tokens;
+      });
+      await reclaimMemory();
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return { paths, lossSum };
+}
+
+export async function evaluateTagger(model: SequenceTagger, vocabs: TagVocabs, sents: readonly EncodedSentence[], batchSize = 64): Promise<TagEvaluation> {
+  const { paths, lossSum } = await predictTags(model, vocabs, sents, batchSize);
+  const tags = vocabs.tags;
+  let tokens = 0, correct = 0;
+  const gold: string[][] = [], predictions: string[][] = [];
+  sents.forEach((s, i) => {
+    const p = paths[i]!;
+    tokens += p.length;
+    for (let t = 0; t < p.length; t++) if (p[t] === s.tagIds![t]) correct++;
+    gold.push(Array.from(s.tagIds!, (id) => tags[id]!));
+    predictions.push(p.map((id) => tags[id]!));
+  });
+  const scheme: SchemeChoice = model.config.scheme;
+  return {
+    loss: tokens > 0 ? lossSum / tokens : NaN, accuracy: tokens > 0 ? correct / tokens : 0, tokens,
+    chunks: scheme === 'none' ? null : conllEval(gold, predictions), predictions,
+  };
+}
