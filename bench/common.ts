@@ -29,7 +29,7 @@ export let contended = 0;
  * figure is not taken while another process (tests of other engineers) shares the cores.
  * Linux only; elsewhere it returns at once. Returns false if it gave up.
  */
-export function waitQuiet(maxMs = 20000, windowMs = 300): boolean {
+export function waitQuiet(maxMs = 8000, windowMs = 300): boolean {
   const start = Date.now();
   for (;;) {
     const a = cpuTicks();
@@ -85,7 +85,7 @@ export function header(title: string, extra: Record<string, string>): void {
 
 export function footer(): void {
   console.log(`load avg at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  if (contended) console.log(`* ${contended} figure(s) measured while other processes were busy (waited 20 s for idle CPUs, then went ahead)`);
+  if (contended) console.log(`* ${contended} figure(s) measured while other processes were busy (waited 8 s for idle CPUs, then went ahead)`);
 }
 
 export function pad(s: string, n: number): string {

@@ -14,6 +14,7 @@
  *   --out FILE                          results file (default bench/results.json)
  *   --torch-blas openmp|system          BLAS for PyTorch (default openmp: Debian's OpenMP OpenBLAS,
  *                                       chosen with LD_LIBRARY_PATH in the torch child only)
+ *   --quiet-ms N                        wait at most N ms for idle CPUs before each run (default 10000)
  *
  * On a shared machine run it under a lock: `flock /tmp/recur-timing.lock npm run bench`.
  */
@@ -43,6 +44,7 @@ const onlyPeers = opt('--only')?.split(',');
 const onlyConfigs = opt('--configs')?.split(',');
 const outFile = opt('--out') ?? (tiny ? join(tmpdir(), 'recur-bench-tiny.json') : join(here, 'results.json'));
 const torchBlas = opt('--torch-blas') ?? 'openmp';
+const quietOverride = opt('--quiet-ms');
 if (torchBlas !== 'openmp' && torchBlas !== 'system') throw new Error(`--torch-blas must be openmp or system, got ${torchBlas}`);
 
 // ---- configurations -----------------------------------------------------------------------------
@@ -76,6 +78,12 @@ const protocols: Record<ConfigName, Protocol> = tiny
     gen: { warmup: 20, warmupMs: 1000, runs: 7, targetMs: 300, quietMs: 10000 },
     gemm: { warmup: 3, warmupMs: 150, runs: 7, targetMs: 150, quietMs: 10000 },
   };
+
+if (quietOverride !== undefined) {
+  const q = Number(quietOverride);
+  if (!(q >= 0)) throw new Error(`--quiet-ms must be a number of milliseconds >= 0, got ${quietOverride}`);
+  for (const p of Object.values(protocols)) p.quietMs = q;
+}
 
 // ---- machine ------------------------------------------------------------------------------------
 function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string | null {
@@ -404,7 +412,7 @@ function render(meta: Record<string, string>, base: Record<string, number>): str
   out.push('', `Runtime baselines (peak RSS of a process that only starts its runtime, included in every peak RSS above): ${Object.entries(base).map(([k, v]) => `${k} ${v} MB`).join(', ') || '?'}.`);
 
   const notes: string[] = [];
-  if (figures.some((f) => f.secondsPerIter.contended)) notes.push('\\* a run of this figure started while other processes kept the CPUs busy (waited 10 s for idle CPUs, then went ahead).');
+  if (figures.some((f) => f.secondsPerIter.contended)) notes.push(`\\* a run of this figure started while other processes kept the CPUs busy (waited ${protocols.gen.quietMs / 1000} s for idle CPUs, then went ahead).`);
   for (const u of unavailable) notes.push(`${u.label}: not measured: ${u.reason}.`);
   for (const r of runs) if (r.skipped) for (const s of r.skipped) notes.push(`${r.label} ${r.config}: not measured: ${s}.`);
   if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));

@@ -9,6 +9,7 @@
  * (`--phase g2p|kjv-att|kjv-none|torch`), so no memory state leaks from one run into the next.
  * Results are merged into eval-results-translate.json.
  * Usage: npx tsx scripts/eval/translate.ts [--minutes M] [--g2p-minutes M] [--skip-torch] [--only g2p|kjv] [--torch-threads N]
+ *        [--hidden H] [--embed E] [--bpe-vocab V] [--batch B] [--lr X]   (KJV model; defaults 256, 128, 3000, 64, 0.002)
  * The backend is recur's default unless RECUR_BACKEND is set (e.g. RECUR_BACKEND=native RECUR_THREADS=1).
  */
 import { spawnSync } from 'node:child_process';
@@ -32,20 +33,24 @@ const flag = (name: string): string | null => {
   return i >= 0 ? process.argv[i + 1]! : null;
 };
 const only = flag('only'), phase = flag('phase');
+/** `--tag NAME` keeps a second configuration's figures apart: keys get a _NAME suffix. */
+const tag = flag('tag');
+const keyOf = (k: string): string => (tag ? `${k}_${tag}` : k);
 const root = flag('root') ?? mkdtempSync(join(tmpdir(), 'recur-eval-translate-'));
 const resultsPath = 'eval-results-translate.json';
 const log = (s: string): void => console.log(s);
 /** Merges one phase's figures into the results file. */
 const save = (key: string, value: unknown): void => {
   const all = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown>) : {};
-  Object.assign(all, { backend: backendName(), date: new Date().toISOString(), minutesPerRun: minutes, [key]: value });
+  Object.assign(all, { backend: backendName(), date: new Date().toISOString(), minutesPerRun: minutes, [keyOf(key)]: value });
   writeFileSync(resultsPath, JSON.stringify(all, null, 2) + '\n');
 };
 installNodeGc();
 
+// The KJV model; --hidden/--embed/--bpe-vocab/--batch/--lr override it (the PyTorch phase uses the same values).
 const base: Omit<TranslateTrainOptions, 'data' | 'out' | 'attention'> = {
-  reverse: false, cell: 'gru', layers: 1, hidden: 256, embed: 128, bidirectional: true, inputFeeding: true,
-  teacherForcing: 1, dropout: 0.2, bridge: 'dense', bpeVocab: 3000, maxLen: 64, batch: 64, lr: 0.002,
+  reverse: false, cell: 'gru', layers: 1, hidden: arg('hidden', 256), embed: arg('embed', 128), bidirectional: true, inputFeeding: true,
+  teacherForcing: 1, dropout: 0.2, bridge: 'dense', bpeVocab: arg('bpe-vocab', 3000), maxLen: 64, batch: arg('batch', 64), lr: arg('lr', 0.002),
   optimizer: 'adam', clip: 5, minutes, evalEvery: 400, evalDecode: 0, seed: 0, resume: false,
 };
 
@@ -124,8 +129,8 @@ if (phase === 'g2p') {
     const hypIds = JSON.parse(readFileSync(join(dir, 'test_hyp.json'), 'utf8')) as number[][];
     const hyps = hypIds.map((ids) => data.tgt.decode(ids, { skipSpecials: true }).trim());
     const s = scoreHypotheses(hyps, data.testExamples, 'bleu');
-    const all = JSON.parse(readFileSync(resultsPath, 'utf8')) as { kjvAttention?: { greedy: { bleu: number } } };
-    const recurGreedy = all.kjvAttention?.greedy.bleu ?? NaN;
+    const all = JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, { greedy?: { bleu: number } } | undefined>;
+    const recurGreedy = all[keyOf('kjvAttention')]?.greedy?.bleu ?? NaN;
     save('torch', { ...t, greedy: s.metrics, recurGreedyBleu: recurGreedy, difference: recurGreedy - s.metrics.bleu! });
     log(`    PyTorch: ${t.steps} steps, ${Math.round(t.tokens_per_sec)} tok/s; greedy ${s.summary}`);
     log(`    recur greedy BLEU ${recurGreedy.toFixed(2)} vs PyTorch ${s.metrics.bleu!.toFixed(2)} (difference ${(recurGreedy - s.metrics.bleu!).toFixed(2)})`);

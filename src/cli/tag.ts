@@ -55,6 +55,7 @@ export function registerTagTrain(train: Command): void {
     .option('--minutes <m>', 'time budget', numArg('minutes', 0))
     .option('--steps <n>', 'step budget', intArg('steps', 1))
     .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
+    .option('--valid-limit <n>', 'score about N validation sentences (every k-th) during training: faster evaluations', intArg('valid-limit', 1))
     .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1))
     .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
     .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')

@@ -112,7 +112,8 @@ export function readZTextVerses(dir: string): Verse[] {
     found++;
     let book = '?', chapter = 0, verse = 0;
     readZTextTestament(dir, testament).forEach((markup, slot) => {
-      const bookM = /<div\b[^>]*\btype="book"[^>]*>/.exec(markup);
+      // A book's opening marker (its closing one, with eID, ends the book's last verse).
+      const bookM = [...markup.matchAll(/<div\b[^>]*\btype="book"[^>]*>/g)].find((m) => !/\beID=/.test(m[0]));
       const chapM = /<chapter\b[^>]*\bosisID="([^"]+)"/.exec(markup);
       if (bookM) {
         book = /\bosisID="([^"]+)"/.exec(bookM[0])?.[1] ?? book;

@@ -151,7 +151,9 @@ export class WasmHeap {
   /** New block at the top of the heap, growing the (shared) memory if needed; -1 if over budget. */
   private bump(size: number): number {
     const ptr = this.top;
-    const end = ptr + size;
+    // Keep every block 64-byte aligned (the 96-byte class is not a multiple of 64): the
+    // finalizer's held value packs the class into the pointer's low 6 bits.
+    const end = ptr + Math.ceil(size / 64) * 64;
     if (end > this.maxBytes) return -1;
     if (end > this.buf.byteLength) {
       const cur = this.buf.byteLength;

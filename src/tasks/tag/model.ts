@@ -5,6 +5,7 @@ import { allowedTransitions } from '../../nn/crf-constraints.js';
 import { Dropout, Embedding, Linear, LSTM } from '../../nn/index.js';
 import { crossEntropy } from '../../nn/losses/index.js';
 import { Module } from '../../nn/module.js';
+import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CharCNN, CharLSTM, gatherWordFeatures, type CharEncoderKind } from './char-encoder.js';
 import type { SchemeChoice, TagBatch } from './data.js';
@@ -73,6 +74,10 @@ export class SequenceTagger extends Module {
     this.hidden2tag = this.module('hidden2tag', new Linear(2 * c.hiddenSize, K));
     const constraints = c.crf && c.scheme !== 'none' ? allowedTransitions(c.tags, c.scheme) : null;
     this.crf = c.crf ? this.module('crf', new CRF(K, { constraints, tagNames: c.tags })) : null;
+    // Embeddings U(−√(3/d), √(3/d)) (variance 1/d, Lample et al. 2016) instead of N(0, 1): unit
+    // variance per coordinate would saturate the LSTM gates at the start and slow training.
+    scaledUniform(this.wordEmbeddings);
+    if (this.charEncoder) scaledUniform(this.charEncoder.embedding);
   }
 
   get numTags(): number {
@@ -110,4 +115,11 @@ export class SequenceTagger extends Module {
     const best = argmax(em, -1);
     return b.lengths.map((L, i) => Array.from(best.subarray(i * b.T, i * b.T + L)));
   }
+}
+
+/** Re-draws an embedding table U(−√(3/d), √(3/d)), keeping its padding row 0 at zero. */
+function scaledUniform(e: Embedding): void {
+  const d = e.embeddingDim, r = Math.sqrt(3 / d);
+  globalRng.fillUniform(e.weight.data, -r, r);
+  if (e.paddingIdx !== null) e.weight.data.fill(0, e.paddingIdx * d, (e.paddingIdx + 1) * d);
 }

@@ -11,6 +11,12 @@ export interface TagTaskOptions {
   batchSize: number;
   seed: number;
   evalBatchSize?: number;
+  /**
+   * Score at most about N validation sentences during training (every k-th one; for model
+   * selection and the LR schedule), to keep frequent evaluations cheap on a large development
+   * set. Default: all.
+   */
+  validLimit?: number;
 }
 
 /**
@@ -59,7 +65,12 @@ export class TagTask implements TrainTask {
   }
 
   async evaluate(split: 'valid' | 'test'): Promise<EvalResult> {
-    const r = await evaluateTagger(this.model, this.vocabs, this.splits[split], this.opts.evalBatchSize);
+    const limit = split === 'valid' ? this.opts.validLimit : undefined;
+    const all = this.splits[split];
+    // Every k-th sentence, so the subset spans the whole development set (all genres).
+    const stride = limit ? Math.ceil(all.length / limit) : 1;
+    const sents = stride > 1 ? all.filter((_, i) => i % stride === 0) : all;
+    const r = await evaluateTagger(this.model, this.vocabs, sents, this.opts.evalBatchSize);
     const metrics: Record<string, number> = { accuracy: r.accuracy, tokens: r.tokens };
     if (r.chunks) Object.assign(metrics, { precision: r.chunks.precision, recall: r.chunks.recall, f1: r.chunks.f1 });
     return { loss: r.loss, metrics };

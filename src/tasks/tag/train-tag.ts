@@ -60,6 +60,8 @@ export interface TagTrainOptions {
   minutes?: number;
   steps?: number;
   evalEvery?: number;
+  /** Score about N validation sentences (every k-th) during training (default all). */
+  validLimit?: number;
   patience?: number;
   seed: number;
   out: string;
@@ -143,7 +145,7 @@ export async function trainTagger(o: TagTrainOptions, onEvent?: (e: TrainEvent) 
   const model = new SequenceTagger(modelConfig);
   const optimizer = taskOptimizer(o.optimizer, model.parameters(), o.lr, o.weightDecay);
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
-  const task = new TagTask(model, vocabs, splits, { batchSize: o.batch, seed: o.seed });
+  const task = new TagTask(model, vocabs, splits, { batchSize: o.batch, seed: o.seed, ...(o.validLimit ? { validLimit: o.validLimit } : {}) });
   const config: TagRunConfig = {
     task: 'tag', data: spec, words: vocabs.words.toJSON(), chars: vocabs.chars.toJSON(), model: modelConfig, train: { ...o },
   };
