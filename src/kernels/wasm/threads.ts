@@ -10,7 +10,10 @@
  * the job and bumps `seq` (Atomics.notify); the worker spins briefly, then sleeps in
  * Atomics.wait; when done it stores `done = seq` and notifies. The caller, after its own part,
  * spins a bounded number of times and then blocks in Atomics.wait (browsers' main thread may not
- * block: there it only spins). A round trip costs tens of microseconds, so only products of
+ * block: there it only spins). A job is claimed with a compare-exchange before it runs: if the
+ * caller finishes its own part while the worker has not started (descheduled on a busy
+ * machine), it takes the job back and runs it itself, so splitting never waits on a sleeping
+ * thread. A round trip costs tens of microseconds, so only products of
  * more than ~PAR_MIN_FLOPS are split (DESIGN.md: split only work worth > 0.5 ms).
  *
  * Needs shared memory. Workers start asynchronously (~50 ms); until one reports ready, GEMMs
@@ -24,7 +27,7 @@ import type { WasmHeap } from './heap.js';
 export const PAR_MIN_FLOPS = 8e6;
 
 // Control block layout (Int32 slots; alpha and beta as float32 bits).
-const SEQ = 0, DONE = 1, READY = 2, FAILED = 3;
+const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, CLAIM = 4;
 const P = 8; // job parameters start here
 const CTRL_BYTES = 128;
 
@@ -46,6 +49,9 @@ onMsg(({ module, memory, ctrl }) => {
     }
     seen = Atomics.load(c, ${SEQ});
     if (seen < 0) return;
+    // The caller takes the job back if it finishes its own part first (a descheduled worker
+    // must not make a split product slower than an unsplit one): whoever claims it runs it.
+    if (Atomics.compareExchange(c, ${CLAIM}, 0, 1) !== 0) continue;
     try {
       w.gemm(c[${P}], c[${P + 1}], c[${P + 2}], c[${P + 3}], c[${P + 4}], f[${P + 5}],
         c[${P + 6}], c[${P + 7}], c[${P + 8}], c[${P + 9}], f[${P + 10}], c[${P + 11}], c[${P + 12}], c[${P + 13}]);
@@ -174,6 +180,7 @@ export class GemmPool {
       c[P + 6] = A + 4 * aOff; c[P + 7] = lda; c[P + 8] = B + 4 * bOff; c[P + 9] = ldb;
       f[P + 10] = beta; c[P + 11] = C + 4 * cOff; c[P + 12] = ldc; c[P + 13] = h.work;
       h.seq = (h.seq + 1) & 0x3fffffff;
+      Atomics.store(c, CLAIM, 0);
       Atomics.store(c, SEQ, h.seq);
       Atomics.notify(c, SEQ);
       jobs.push([h, h.seq]);
@@ -190,7 +197,16 @@ export class GemmPool {
       const cOff = byRows ? start * ldc : start;
       this.w.gemm(tA ? 1 : 0, tB ? 1 : 0, byRows ? len : M, byRows ? N : len, K, alpha, A + 4 * aOff, lda, B + 4 * bOff, ldb, beta, C + 4 * cOff, ldc, work);
     }
-    for (const [h, seq] of jobs) this.join(h, seq);
+    for (const [h, seq] of jobs) {
+      if (Atomics.compareExchange(h.ctrl, CLAIM, 0, 2) === 0) {
+        // The worker has not started it: run it here (same arithmetic, same bits).
+        const c = h.ctrl, f = h.ctrlF;
+        this.w.gemm(c[P]!, c[P + 1]!, c[P + 2]!, c[P + 3]!, c[P + 4]!, f[P + 5]!, c[P + 6]!, c[P + 7]!, c[P + 8]!, c[P + 9]!,
+          f[P + 10]!, c[P + 11]!, c[P + 12]!, work);
+      } else {
+        this.join(h, seq);
+      }
+    }
     if (jobs.some(([h]) => Atomics.load(h.ctrl, FAILED) !== 0)) throw new Error('recur wasm: a GEMM worker failed');
     return true;
   }
