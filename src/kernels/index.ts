@@ -156,3 +156,16 @@ export async function reclaimMemory(): Promise<void> {
   // Finalizers have run by now: what is still live is the new baseline.
   if (collect || before < liveAtLastGc) liveAtLastGc = liveBytes() ?? 0;
 }
+
+// ---- Views that keep their storage alive -------------------------------------------------------
+// Backends that reclaim storage when its array object is collected (wasm) would reuse a block
+// while a subarray of it is still in use: a subarray is a different object. A view made here
+// holds its parent (WeakMap: the parent lives exactly as long as the view).
+const viewOwners = new WeakMap<Float32Array, Float32Array>();
+
+/** parent[start, end) as a view that keeps parent's storage alive. Use it for any view that outlives the call. */
+export function storageView(parent: Float32Array, start: number, end: number): Float32Array {
+  const v = parent.subarray(start, end);
+  viewOwners.set(v, viewOwners.get(parent) ?? parent);
+  return v;
+}

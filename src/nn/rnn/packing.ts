@@ -1,5 +1,5 @@
 import { gradOf, outGrad, record } from '../../autograd/engine.js';
-import { allocStorage, kernels } from '../../kernels/index.js';
+import { allocStorage, kernels, storageView } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /**
@@ -90,7 +90,7 @@ export function scatterRows(src: Tensor, idx: Int32Array, rows: number): Tensor 
 export function part(x: Tensor, offset: number, shape: readonly number[]): Tensor {
   let size = 1;
   for (const s of shape) size *= s;
-  const out = new Tensor(x.data.subarray(offset, offset + size), shape);
+  const out = new Tensor(storageView(x.data, offset, offset + size), shape);
   return record(out, 'part', [x], () => {
     kernels().axpy(1, outGrad(out), gradOf(x).subarray(offset, offset + size));
   });
