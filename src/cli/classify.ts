@@ -10,17 +10,7 @@ import { classifyTexts, evaluateClassifierRun, loadClassifierRun, trainClassifie
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
 import { progressReporter } from './progress.js';
-
-/** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
-function interruptSignal(): AbortSignal {
-  const ac = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: saving a checkpoint (Ctrl-C again to quit now)\n');
-    ac.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  return ac.signal;
-}
+import { interruptSignal } from './signals.js';
 
 /** A column given as a header name or a 0-based index. */
 function columnArg(v: string): string | number {

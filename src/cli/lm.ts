@@ -9,17 +9,7 @@ import { tokenizerFromJSON } from '../text/from-json.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { progressReporter } from './progress.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-
-/** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
-function interruptSignal(): AbortSignal {
-  const ac = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: saving a checkpoint (Ctrl-C again to quit now)\n');
-    ac.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  return ac.signal;
-}
+import { interruptSignal } from './signals.js';
 
 export function registerLmTrain(train: Command): void {
   train

@@ -9,17 +9,7 @@ import { evaluateTaggerRun, loadTaggerRun, tagSentences, trainTagger, type TagTr
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
 import { progressReporter } from './progress.js';
-
-/** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
-function interruptSignal(): AbortSignal {
-  const ac = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: saving a checkpoint (Ctrl-C again to quit now)\n');
-    ac.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  return ac.signal;
-}
+import { interruptSignal } from './signals.js';
 
 function columnIndex(v: string): number {
   const n = Number(v);

@@ -15,17 +15,7 @@ import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, runTask, type EvalOptions } from './eval.js';
 import { progressReporter } from './progress.js';
 import { registerReportSection } from './report.js';
-
-/** Ctrl-C stops training after the current step and saves a checkpoint; a second one exits. */
-function interruptSignal(): AbortSignal {
-  const ac = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: saving a checkpoint (Ctrl-C again to quit now)\n');
-    ac.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  return ac.signal;
-}
+import { interruptSignal } from './signals.js';
 
 type TrainCliOptions = Omit<TranslateTrainOptions, 'onData'>;
 

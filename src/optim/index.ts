@@ -13,3 +13,5 @@ export { clipGradNorm, clipGradValue } from './clip.js';
 export type { ClipGradNormOptions } from './clip.js';
 export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau } from './lr-scheduler.js';
 export type { SchedulerStateDict, ReduceLROnPlateauOptions } from './lr-scheduler.js';
+export { optimizerByName, OPTIMIZERS } from './by-name.js';
+export type { OptimizerName } from './by-name.js';

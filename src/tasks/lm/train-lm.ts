@@ -1,15 +1,14 @@
 import { RecurError } from '../../errors.js';
-import { Adagrad, Adam, AdamW, RMSprop, ReduceLROnPlateau, SGD, type Optimizer } from '../../optim/index.js';
+import { ReduceLROnPlateau } from '../../optim/index.js';
+import { optimizerByName, type OptimizerName } from '../../optim/by-name.js';
 import { manualSeed } from '../../tensor/rng.js';
 import { hasCheckpoint, loadCheckpoint } from '../../train/checkpoint.js';
 import { train, type TrainEvent, type TrainResult } from '../../train/trainer.js';
-import type { Tensor } from '../../tensor/tensor.js';
 import { LanguageModel, type CellKind } from './model.js';
 import { prepareLmData, type Level, type LmRunConfig } from './setup.js';
 import { LmTask } from './task.js';
 
-export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop' | 'adagrad';
-export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
+export { OPTIMIZERS, type OptimizerName } from '../../optim/by-name.js';
 
 export interface LmTrainOptions {
   corpus: string;
@@ -39,17 +38,6 @@ export interface LmTrainOptions {
   bpeVocab?: number;
 }
 
-export function makeOptimizer(name: OptimizerName, params: Tensor[], lr: number): Optimizer {
-  switch (name) {
-    case 'adam': return new Adam(params, { lr });
-    case 'adamw': return new AdamW(params, { lr });
-    case 'sgd': return new SGD(params, { lr, momentum: 0.9 });
-    case 'rmsprop': return new RMSprop(params, { lr });
-    case 'adagrad': return new Adagrad(params, { lr });
-    default: throw new RecurError(`unknown optimizer '${String(name)}' (expected ${OPTIMIZERS.join(', ')})`);
-  }
-}
-
 /**
  * `recur train lm`: corpus -> tokenizer -> LanguageModel -> shared training loop. With
  * resume, the model and tokenizer come from the run directory and must match the options.
@@ -72,7 +60,7 @@ export async function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => vo
     cell: o.cell, dropout: o.dropout, tieWeights: o.tie,
   };
   const model = new LanguageModel(modelConfig);
-  const optimizer = makeOptimizer(o.optimizer, model.parameters(), o.lr);
+  const optimizer = optimizerByName(o.optimizer, model.parameters(), o.lr);
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
   const task = new LmTask(model, splits, { batchSize: o.batch, bptt: o.bptt });
   const config: LmRunConfig = {

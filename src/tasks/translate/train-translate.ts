@@ -4,7 +4,7 @@ import { manualSeed } from '../../tensor/rng.js';
 import { tokenizerFromJSON } from '../../text/from-json.js';
 import { hasCheckpoint, loadCheckpoint } from '../../train/checkpoint.js';
 import { train, type TrainEvent, type TrainResult } from '../../train/trainer.js';
-import { makeOptimizer, type OptimizerName } from '../lm/train-lm.js';
+import { optimizerByName, type OptimizerName } from '../../optim/by-name.js';
 import type { AttentionType, Seq2SeqCell, Seq2SeqConfig } from './config.js';
 import { Seq2Seq } from './model.js';
 import { buildTokenizer, DEFAULT_DECODE, encodePairs, loadDataset, specialIds, type TextLevel, type TranslateRunConfig } from './setup.js';
@@ -92,7 +92,7 @@ export async function trainTranslate(o: TranslateTrainOptions, onEvent?: (e: Tra
     bidirectional: o.bidirectional, attention: o.attention, inputFeeding: o.inputFeeding, dropout: o.dropout, bridge: o.bridge,
   };
   const model = new Seq2Seq(modelConfig);
-  const optimizer = makeOptimizer(o.optimizer, model.parameters(), o.lr);
+  const optimizer = optimizerByName(o.optimizer, model.parameters(), o.lr);
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
   const task = new TranslateTask(model, d, { batchSize: o.batch, teacherForcing: o.teacherForcing, seed: o.seed, evalDecode: o.evalDecode, metric: d.metric });
   const { onData: _drop, ...trainOpts } = o;
