@@ -15,3 +15,6 @@ export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, Reducti
 // ---- Recurrent layers (owned by the RNN engineer) -------------------------------------------
 export * from './rnn/index.js';
 // ----------------------------------------------------------------------------------------------
+export { CRF, type CRFOptions } from './crf.js';
+export { AttentionPooling, meanPool, maxPool, lastStatePool, POOLING_KINDS, type PoolingKind } from './pooling.js';
+export { Attention, DotAttention, GeneralAttention, AdditiveAttention, paddingMask, type AttentionScore, type AttentionMemory, type AttentionOutput, type AttentionOptions } from './attention.js';
