@@ -80,8 +80,35 @@ export class Rng {
     for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.random();
   }
 
+  /** mean + std * normal(), element by element: the same stream as calling normal() in a loop. */
   fillNormal(out: Float32Array, mean: number, std: number): void {
-    for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
+    const n = out.length;
+    let i = 0;
+    if (n > 0 && this.spare !== null) {
+      out[i++] = mean + std * this.spare;
+      this.spare = null;
+    }
+    // nextU32 and normal() inlined with the state in locals: this fills millions of values
+    // for a large orthogonal init, and the calls and typed-array state cost as much as the math.
+    let s0 = this.s[0]! | 0, s1 = this.s[1]! | 0, s2 = this.s[2]! | 0, s3 = this.s[3]! | 0;
+    const TWO_PI = 2 * Math.PI;
+    while (i < n) {
+      let u = 0, v = 0;
+      do {
+        u = (Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0) / 4294967296;
+        const t = s1 << 9;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      } while (u === 0);
+      v = (Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0) / 4294967296;
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      const r = Math.sqrt(-2 * Math.log(u));
+      out[i++] = mean + std * (r * Math.cos(TWO_PI * v));
+      const second = r * Math.sin(TWO_PI * v);
+      if (i < n) out[i++] = mean + std * second;
+      else this.spare = second;
+    }
+    this.s[0] = s0; this.s[1] = s1; this.s[2] = s2; this.s[3] = s3;
   }
 
   /** Dropout mask: 1/keep with probability keep, else 0 (inverted dropout, as PyTorch). */

@@ -29,21 +29,44 @@ test('orthogonal_: orthonormal rows (wide) or columns (tall), times gain', () =>
   assert.ok(Math.abs(s - 4) < 1e-5, 'gain scales');
 });
 
-test('orthogonal_ is the sign-fixed QR of a Gaussian (R = Qᵀ A upper triangular, positive diagonal)', () => {
-  for (const [r, c] of [[9, 4], [4, 9], [50, 50]] as const) {
-    // orthogonal_ draws the transpose At [n, m] of the tall Gaussian A [m, n] from the stream.
-    const n = Math.min(r, c), m = Math.max(r, c);
-    const At = zeros([n, m]);
-    new Rng(42).fillNormal(At.data, 0, 1);
-    const Q = orthogonal_(zeros([r, c]), 1, new Rng(42));
-    const q = (k: number, i: number): number => (r < c ? Q.data[k * c + i]! : Q.data[i * c + k]!); // column k of the tall Q
-    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) {
-      let rik = 0;
-      for (let e = 0; e < m; e++) rik += q(i, e) * At.data[k * m + e]!;
-      if (i > k) assert.ok(Math.abs(rik) < 1e-4, `R[${i},${k}] = ${rik} below the diagonal`);
-      if (i === k) assert.ok(rik > 0, `R[${k},${k}] = ${rik} must be positive`);
-    }
+test('orthogonal_ is Haar-distributed, as the sign-fixed QR of a Gaussian (moments over 4000 draws)', () => {
+  // For Q Haar on O(3): E[tr Q] = 0, E[(tr Q)^2] = 1, E[Q_ij] = 0, E[Q_ij^2] = 1/3. The classic
+  // mistake (QR without the sign fix) is not Haar: its diagonal is biased, E[tr Q] != 0.
+  const rng = new Rng(7), N = 4000;
+  let tr = 0, tr2 = 0, q00 = 0, q01sq = 0;
+  for (let s = 0; s < N; s++) {
+    const q = orthogonal_(zeros([3, 3]), 1, rng).data;
+    const t = q[0]! + q[4]! + q[8]!;
+    tr += t; tr2 += t * t; q00 += q[0]!; q01sq += q[1]! * q[1]!;
   }
+  // Standard errors: tr ~ 1/sqrt(N) = 0.016, tr^2 ~ sqrt(2/N) = 0.022.
+  assert.ok(Math.abs(tr / N) < 0.07, `E[tr Q] = ${tr / N}`);
+  assert.ok(Math.abs(tr2 / N - 1) < 0.1, `E[(tr Q)^2] = ${tr2 / N}`);
+  assert.ok(Math.abs(q00 / N) < 0.04, `E[Q_00] = ${q00 / N}`);
+  assert.ok(Math.abs(q01sq / N - 1 / 3) < 0.03, `E[Q_01^2] = ${q01sq / N}`);
+  // Tall [8, 2]: the two columns are a uniformly random orthonormal pair, E[Q_ij^2] = 1/8 for both.
+  let c0 = 0, c1 = 0;
+  for (let s = 0; s < N; s++) {
+    const q = orthogonal_(zeros([8, 2]), 1, rng).data;
+    for (let i = 0; i < 8; i++) { c0 += q[2 * i]! ** 2; c1 += q[2 * i + 1]! ** 2; }
+  }
+  assert.ok(Math.abs(c0 / N - 1) < 1e-4 && Math.abs(c1 / N - 1) < 1e-4, 'unit columns');
+  let e0 = 0;
+  for (let s = 0; s < N; s++) e0 += orthogonal_(zeros([8, 2]), 1, rng).data[3]!;
+  assert.ok(Math.abs(e0 / N) < 0.02, `E[Q_11] = ${e0 / N}`);
+});
+
+test('orthogonal_ of a large block (1024 x 4096, what a 1024-unit LSTM gate stack needs) is orthonormal', () => {
+  const t = orthogonal_(zeros([4096, 1024]), 1, new Rng(3));
+  // Sampled Gram entries (the full check is 4G multiply-adds): columns 0, 511, 1023 against all.
+  const C = 1024, d = t.data;
+  let err = 0;
+  for (const a of [0, 511, 1023]) for (let b = 0; b < C; b++) {
+    let s = 0;
+    for (let r = 0; r < 4096; r++) s += d[r * C + a]! * d[r * C + b]!;
+    err = Math.max(err, Math.abs(s - (a === b ? 1 : 0)));
+  }
+  assert.ok(err < 1e-4, `max |QᵀQ - I| over sampled entries = ${err}`);
 });
 
 test('default init is U(-1/sqrt(H), 1/sqrt(H)) for every parameter, deterministic per seed', () => {

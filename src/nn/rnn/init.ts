@@ -12,100 +12,77 @@ export function uniform_(t: Tensor, bound: number, rng: Rng = globalRng): Tensor
 
 /**
  * Fills the 2-D tensor t [rows, cols] (or the row block [rowStart, rowStart+rows) of it) with
- * a (semi-)orthogonal matrix, as torch.nn.init.orthogonal_: draw a Gaussian, take its QR
- * decomposition and fix the signs so R has a positive diagonal, which makes Q unique and
- * Haar-distributed. If rows < cols the QR is of the transpose and the rows come out
- * orthonormal, else the columns do. Scaled by gain.
+ * a (semi-)orthogonal matrix drawn from the same (Haar) distribution as
+ * torch.nn.init.orthogonal_, which takes the sign-fixed QR of a Gaussian: rows come out
+ * orthonormal if rows < cols, else columns do. Scaled by gain.
+ *
+ * Why no QR: in the Householder QR of a Gaussian A [m, n], the k-th reflector is built from a
+ * column that, after the first k reflections, is again a fresh N(0, I) vector of length m - k
+ * (rotation invariance), independent of the others (Stewart 1980, "The efficient generation
+ * of random orthogonal matrices"). So drawing each reflector straight from a Gaussian vector
+ * and accumulating Q = H_0 … H_{n-1} [I; 0] diag(sign R_kk) gives exactly the distribution of
+ * the sign-fixed QR, at half the work (no factorisation, only the accumulation GEMMs): a
+ * 4096x1024 block needs ~8 GFLOP instead of ~16.
  */
 export function orthogonal_(t: Tensor, gain = 1, rng: Rng = globalRng, rowStart = 0, rows = t.shape[0]!): Tensor {
   if (t.ndim !== 2) throw new RecurError(`orthogonal_: expected a 2-D tensor, got shape ${shapeStr(t.shape)}`);
   const cols = t.shape[1]!;
-  // Work on the transpose At [n, m] (n ≤ m): its rows are the columns of the tall A [m, n], so
-  // Householder vectors are contiguous rows and the trailing updates are row-major GEMMs.
+  // Qt [n, m] (n <= m) has orthonormal rows: the columns of the tall Q [m, n].
   const n = Math.min(rows, cols), m = Math.max(rows, cols);
-  const At = allocStorage(n * m);
-  rng.fillNormal(At, 0, 1);
-  const Qt = householderQt(At, n, m);
+  const Qt = randomQt(n, m, rng);
   const dst = t.data.subarray(rowStart * cols, (rowStart + rows) * cols);
   if (rows < cols) {
-    // Result is Qᵀ [n, m] = [rows, cols]: exactly Qt.
     kernels().scale(gain, Qt, dst);
   } else {
-    // Result is Q [m, n] = [rows, cols]: the transpose of Qt.
     kernels().swapAxes(Qt, 1, n, 1, m, 1, dst, false);
     if (gain !== 1) kernels().scale(gain, dst, dst);
   }
   return t;
 }
 
-/** Panel width of the blocked QR: the panel is scalar code, the rest goes through GEMM. */
+/** Block width of the reflector accumulation: the T matrices are scalar code, the rest GEMM. */
 const NB = 64;
 
 /**
- * Thin Q of A [m, n] = Atᵀ with R's diagonal made positive, returned transposed as Qt [n, m].
- * Blocked Householder (LAPACK geqrf + orgqr with the compact WY form I - V T Vᵀ): each panel
- * of NB columns is factored column by column, then applied to the rest of the matrix with
- * three GEMMs; Q is then accumulated block by block from the last. At is overwritten.
+ * Qt [n, m] = (H_0 … H_{n-1} [I; 0] D)ᵀ with H_k = I - tau_k v_k v_kᵀ built from a Gaussian
+ * vector x of length m - k exactly as LAPACK's larfg builds it from a column (v = (1, x_tail /
+ * (alpha - beta)), beta = -sign(alpha)·|x|), and D = diag(sign beta_k), the sign fix that makes
+ * R's diagonal positive. Reflectors are stored as rows of V (row k: zeros before column k,
+ * then v_k) and applied a block at a time with the compact WY form I - V T Vᵀ (LAPACK orgqr).
  */
-function householderQt(At: Float32Array, n: number, m: number): Float32Array {
+function randomQt(n: number, m: number, rng: Rng): Float32Array {
   const K = kernels();
   const tau = new Float64Array(n);
-  const diagSign = new Float64Array(n);
-  const blocks: Array<{ k0: number; kb: number; T: Float32Array }> = [];
+  const sign = new Float64Array(n);
+  // Row k holds x_k in columns k..m-1, then v_k's tail in place of x's (the unit is implicit).
+  const X = allocStorage(n * m);
+  for (let k = 0; k < n; k++) {
+    const x = X.subarray(k * m + k, (k + 1) * m);
+    rng.fillNormal(x, 0, 1);
+    const alpha = x[0]!, tail = x.subarray(1);
+    const norm = Math.sqrt(alpha * alpha + K.sumSquares(tail));
+    if (norm === 0) { tau[k] = 0; sign[k] = 1; continue; }
+    const beta = alpha >= 0 ? -norm : norm;
+    tau[k] = (beta - alpha) / beta;
+    K.scale(1 / (alpha - beta), tail, tail);
+    sign[k] = beta > 0 ? 1 : -1;
+  }
   const Vt = allocStorage(NB * m);
   const W = allocStorage(n * NB), W2 = allocStorage(n * NB);
-
-  for (let k0 = 0; k0 < n; k0 += NB) {
-    const kb = Math.min(NB, n - k0);
-    for (let k = k0; k < k0 + kb; k++) {
-      const row = k * m, len = m - k;
-      const tail = At.subarray(row + k + 1, row + m);
-      const alpha = At[row + k]!;
-      const norm = Math.sqrt(alpha * alpha + K.sumSquares(tail));
-      if (norm === 0) { tau[k] = 0; diagSign[k] = 1; continue; }
-      const beta = alpha >= 0 ? -norm : norm;
-      tau[k] = (beta - alpha) / beta;
-      K.scale(1 / (alpha - beta), tail, tail);
-      diagSign[k] = beta > 0 ? 1 : -1;
-      // Apply H_k to the rest of the panel, a ← a - tau (a·v) v with v = (1, tail), as a
-      // matrix-vector product and a rank-1 update so the fast GEMM does this part too.
-      const q = k0 + kb - k - 1;
-      At[row + k] = 1;
-      if (q > 0) {
-        const v = At.subarray(row + k, row + m), rest = At.subarray(row + m + k);
-        K.gemm(false, true, q, 1, len, 1, rest, m, v, len, 0, W, 1);
-        K.gemm(false, false, q, len, 1, -tau[k]!, W, 1, v, len, 1, rest, m);
-      }
-      At[row + k] = beta;
-    }
-    const mp = m - k0;
-    const V = loadV(At, m, k0, kb, Vt);
-    const T = formT(V, kb, mp, tau, k0);
-    blocks.push({ k0, kb, T });
-    const r = n - k0 - kb;
-    if (r > 0) {
-      // Trailing rows a ← a - (a V) T Vᵀ, i.e. Q_blockᵀ applied to the remaining columns of A.
-      const C = At.subarray((k0 + kb) * m + k0);
-      K.gemm(false, true, r, kb, mp, 1, C, m, V, mp, 0, W, kb);
-      K.gemm(false, false, r, kb, kb, 1, W, kb, T, kb, 0, W2, kb);
-      K.gemm(false, false, r, mp, kb, -1, W2, kb, V, mp, 1, C, m);
-    }
-  }
-
-  // Q = H_0 … H_{n-1} [I; 0], accumulated from the last block: rows k0: of Q see only blocks ≥ k0.
   const Qt = allocStorage(n * m);
   for (let i = 0; i < n; i++) Qt[i * m + i] = 1;
-  for (let bi = blocks.length - 1; bi >= 0; bi--) {
-    const { k0, kb, T } = blocks[bi]!;
+  // From the last block: rows k0.. of Qt are touched only by blocks >= k0.
+  for (let k0 = Math.floor((n - 1) / NB) * NB; k0 >= 0; k0 -= NB) {
+    const kb = Math.min(NB, n - k0);
     const mp = m - k0, r = n - k0;
-    const V = loadV(At, m, k0, kb, Vt);
+    const V = loadV(X, m, k0, kb, Vt);
+    const T = formT(V, kb, mp, tau, k0);
     const C = Qt.subarray(k0 * m + k0);
     K.gemm(false, true, r, kb, mp, 1, C, m, V, mp, 0, W, kb);
     K.gemm(false, true, r, kb, kb, 1, W, kb, T, kb, 0, W2, kb);
     K.gemm(false, false, r, mp, kb, -1, W2, kb, V, mp, 1, C, m);
   }
-  // Sign fix, as torch: Q ← Q·diag(sign(R_kk)); row k of Qt is column k of Q.
-  for (let k = 0; k < n; k++) if (diagSign[k]! < 0) K.scale(-1, Qt.subarray(k * m, (k + 1) * m), Qt.subarray(k * m, (k + 1) * m));
+  for (let k = 0; k < n; k++) if (sign[k]! < 0) K.scale(-1, Qt.subarray(k * m, (k + 1) * m), Qt.subarray(k * m, (k + 1) * m));
   return Qt;
 }
 
