@@ -588,4 +588,49 @@ describe('wasm backend: worker threads', () => {
       par.close();
     }
   });
+
+  it('thousands of split GEMMs, with the worker asleep, busy or late, all finish and are exact', async () => {
+    // A worker that saw job n only after the caller had taken it back and posted job n+1 used
+    // to claim n+1, report it as n, and leave the caller waiting (a training run died with "a
+    // GEMM worker stopped responding" after ~2 minutes). That window is a few instructions
+    // wide, so this test rarely hits it; it checks that hand-offs under contention stay exact.
+    const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
+    const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
+    try {
+      const r = rng(12);
+      const M = 66, N = 256, K = 256; // 8.6 MFLOP: just above the split threshold
+      const a = randArray(r, M * K), b = randArray(r, K * N);
+      const A = par.alloc(M * K), B = par.alloc(K * N), C = par.alloc(M * N);
+      A.set(a); B.set(b);
+      const A1 = one.alloc(M * K), B1 = one.alloc(K * N), C1 = one.alloc(M * N);
+      A1.set(a); B1.set(b);
+      one.gemm(false, true, M, N, K, 1, A1, K, B1, K, 0, C1, N);
+      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
+        par.gemm(false, true, M, N, K, 1, A, K, B, K, 0, C, N);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal(par.threads().workersReady, 1, 'worker started');
+      // A third thread spinning on two cores gets the worker descheduled at random points,
+      // which is what opens the window (as a busy machine did).
+      const { Worker } = await import('node:worker_threads');
+      const stop = new Int32Array(new SharedArrayBuffer(4));
+      const hog = new Worker('const { workerData: s } = require("node:worker_threads"); while (Atomics.load(s, 0) === 0) {}', { eval: true, workerData: stop });
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      try {
+      for (let i = 0; i < 3000; i++) {
+        // Vary the gap between products: back to back (worker spinning), or long enough for it
+        // to fall asleep in Atomics.wait, so the caller often finishes first and takes jobs back.
+        if (i % 7 === 3) Atomics.wait(pause, 0, 0, 1 + (i % 3));
+        C.fill(NaN);
+        par.gemm(false, true, M, N, K, 1, A, K, B, K, 0, C, N);
+        if (i % 500 === 0 || i % 7 === 4) assert.ok(C.every((v, j) => Object.is(v, C1[j])), `product ${i}`);
+      }
+      } finally {
+        Atomics.store(stop, 0, 1);
+        await hog.terminate();
+      }
+    } finally {
+      par.close();
+    }
+  });
 });

@@ -28,6 +28,8 @@ export const PAR_MIN_FLOPS = 8e6;
 
 // Control block layout (Int32 slots; alpha and beta as float32 bits).
 const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, CLAIM = 4;
+/** CLAIM = seq: job seq is open; seq | CLAIMED: a worker runs it; 0: the caller took it back. Seqs are 1..2^30-1. */
+const CLAIMED = 0x40000000;
 const P = 8; // job parameters start here
 const CTRL_BYTES = 128;
 
@@ -51,7 +53,10 @@ onMsg(({ module, memory, ctrl }) => {
     if (seen < 0) return;
     // The caller takes the job back if it finishes its own part first (a descheduled worker
     // must not make a split product slower than an unsplit one): whoever claims it runs it.
-    if (Atomics.compareExchange(c, ${CLAIM}, 0, 1) !== 0) continue;
+    // CLAIM holds the seq of the open job, so only THAT job can be claimed: a worker that saw
+    // job n late must not claim job n+1 (posted after the caller took n back) and then report
+    // it done as n, which left the caller waiting forever.
+    if (Atomics.compareExchange(c, ${CLAIM}, seen, seen | ${CLAIMED}) !== seen) continue;
     try {
       w.gemm(c[${P}], c[${P + 1}], c[${P + 2}], c[${P + 3}], c[${P + 4}], f[${P + 5}],
         c[${P + 6}], c[${P + 7}], c[${P + 8}], c[${P + 9}], f[${P + 10}], c[${P + 11}], c[${P + 12}], c[${P + 13}]);
@@ -179,8 +184,8 @@ export class GemmPool {
       const cOff = byRows ? start * ldc : start;
       c[P + 6] = A + 4 * aOff; c[P + 7] = lda; c[P + 8] = B + 4 * bOff; c[P + 9] = ldb;
       f[P + 10] = beta; c[P + 11] = C + 4 * cOff; c[P + 12] = ldc; c[P + 13] = h.work;
-      h.seq = (h.seq + 1) & 0x3fffffff;
-      Atomics.store(c, CLAIM, 0);
+      h.seq = (h.seq % (CLAIMED - 1)) + 1;
+      Atomics.store(c, CLAIM, h.seq);
       Atomics.store(c, SEQ, h.seq);
       Atomics.notify(c, SEQ);
       jobs.push([h, h.seq]);
@@ -198,7 +203,7 @@ export class GemmPool {
       this.w.gemm(tA ? 1 : 0, tB ? 1 : 0, byRows ? len : M, byRows ? N : len, K, alpha, A + 4 * aOff, lda, B + 4 * bOff, ldb, beta, C + 4 * cOff, ldc, work);
     }
     for (const [h, seq] of jobs) {
-      if (Atomics.compareExchange(h.ctrl, CLAIM, 0, 2) === 0) {
+      if (Atomics.compareExchange(h.ctrl, CLAIM, seq, 0) === seq) {
         // The worker has not started it: run it here (same arithmetic, same bits).
         const c = h.ctrl, f = h.ctrlF;
         this.w.gemm(c[P]!, c[P + 1]!, c[P + 2]!, c[P + 3]!, c[P + 4]!, f[P + 5]!, c[P + 6]!, c[P + 7]!, c[P + 8]!, c[P + 9]!,
