@@ -12,6 +12,7 @@ export {
   gruResetBeforeGates, gruResetBeforeOutput, gruResetBeforeOutputBackward, gruResetBeforeGatesBackward,
   rmspropStep, adagradStep,
 } from './rnn';
+export { qgemv, qgemvWorkBytes } from './gemv-q';
 
 /** First byte after the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {

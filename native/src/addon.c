@@ -706,6 +706,29 @@ static napi_value n_bger(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Int8 matrix-vector product (contract: types.ts qgemv) ---------------------------------- */
+
+/* qgemv(N, K, W: Int8Array, scale, x, beta, y). The int16 activations go to a stack buffer, or a
+ * heap one for very long inputs. */
+static napi_value n_qgemv(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  size_t N = cnt(a, 0), Kd = cnt(a, 1);
+  size_t wlen = 0;
+  const int8_t *W = (const int8_t *)typed(a, 2, napi_int8_array, &wlen);
+  size_t nk = mul(a, N, Kd);
+  if (!a->bad && wlen < nk) a->bad = 1;
+  float *scale = f32(a, 3, N, NULL), *x = f32(a, 4, Kd, NULL);
+  double beta = num(a, 5);
+  float *y = f32(a, 6, N, NULL);
+  CHECK;
+  int16_t stackbuf[4096];
+  int16_t *xq = Kd <= 4096 ? stackbuf : (int16_t *)malloc(Kd * sizeof(int16_t));
+  if (!xq) return fallback(env);
+  K->qgemv(N, Kd, W, scale, x, (float)beta, y, xq);
+  if (xq != stackbuf) free(xq);
+  return NULL;
+}
+
 /* ---- Configuration --------------------------------------------------------------------------- */
 
 static int cpu_has_avx2(void) {
@@ -784,6 +807,7 @@ NAPI_MODULE_INIT() {
     {"gruResetBeforeGates", n_gru_rb_gates}, {"gruResetBeforeOutput", n_gru_rb_output},
     {"gruResetBeforeOutputBackward", n_gru_rb_output_backward},
     {"gruResetBeforeGatesBackward", n_gru_rb_gates_backward}, {"bmv", n_bmv}, {"bger", n_bger},
+    {"qgemv", n_qgemv},
     {"setVariant", n_set_variant}, {"setThreads", n_set_threads}, {"info", n_info},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -1023,6 +1023,10 @@ static void k_bger(size_t batch, size_t M, size_t N, const float *x, const float
     }
 }
 
+/* ---- Int8 matrix-vector product (contract: types.ts qgemv) ------------------------------------ */
+
+#include "kernels_qgemv.h"
+
 /* ---- The table addon.c dispatches through --------------------------------------------------- */
 
 const rk_table RK_TABLE_NAME = {
@@ -1064,4 +1068,5 @@ const rk_table RK_TABLE_NAME = {
   .gru_rb_gates_backward = k_gru_rb_gates_backward,
   .bmv = k_bmv,
   .bger = k_bger,
+  .qgemv = k_qgemv,
 };

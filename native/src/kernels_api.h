@@ -57,6 +57,8 @@ typedef struct {
                                 float *dG, float *dhPrev);
   void (*bmv)(int trans, size_t batch, size_t M, size_t N, const float *A, const float *x, float *y, int acc);
   void (*bger)(size_t batch, size_t M, size_t N, const float *x, const float *y, float *A);
+  void (*qgemv)(size_t N, size_t K, const int8_t *W, const float *scale, const float *x, float beta,
+                float *y, int16_t *xq);
 } rk_table;
 
 extern const rk_table rk_table_base;

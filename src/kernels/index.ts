@@ -4,6 +4,7 @@ import type { Kernels } from './types.js';
 
 export type { Kernels, UnaryOp, BinaryOp, ReduceOp, AdamParams } from './types.js';
 export { jsKernels } from './js.js';
+export { quantizeRows, dequantizeRows, type QuantizedMatrix } from './quantize.js';
 
 const registry = new Map<string, Kernels>([['js', jsKernels]]);
 let active: Kernels = jsKernels;

@@ -1,3 +1,4 @@
+import { qgemvJsKernels } from './qgemv-js.js';
 import { rnnJsKernels } from './rnn-js.js';
 import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from './types.js';
 
@@ -9,6 +10,7 @@ import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropPar
 export const jsKernels: Kernels = {
   name: 'js',
   ...rnnJsKernels,
+  ...qgemvJsKernels,
 
   alloc: (n) => new Float32Array(n),
 

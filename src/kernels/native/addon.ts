@@ -54,6 +54,8 @@ export interface NativeAddon {
   gruResetBeforeGatesBackward(rows: number, H: number, gates: F, hPrev: F, drh: F, dG: F, dhPrev: F): R;
   bmv(trans: boolean, batch: number, M: number, N: number, A: F, x: F, y: F, accumulate: boolean): R;
   bger(batch: number, M: number, N: number, x: F, y: F, A: F): R;
+  /** Absent in builds from before qgemv existed (the backend then runs the reference). */
+  qgemv?(N: number, K: number, W: Int8Array, scale: F, x: F, beta: number, y: F): R;
   /** 'avx2' (AVX2+FMA build) or 'base'; false if that build cannot run on this CPU. */
   setVariant(v: string): boolean;
   setThreads(n: number): void;

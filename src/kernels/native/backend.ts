@@ -239,6 +239,13 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     bger(batch, M, N_, x, y, A) {
       if (N.bger(batch, M, N_, x, y, A)) js.bger(batch, M, N_, x, y, A);
     },
+
+    // ---- Int8 matrix-vector product (contract in ../types.ts): C in native/src/kernels_qgemv.h
+    // (AVX2 / SSE2 integer dot products), not BLAS, which has no int8 product. Reads any
+    // Int8Array in place. An addon built before qgemv existed runs the reference instead.
+    qgemv(N_, K, W, scale, x, beta, y) {
+      if (!N.qgemv || N.qgemv(N_, K, W, scale, x, beta, y)) js.qgemv(N_, K, W, scale, x, beta, y);
+    },
   };
   return k;
 }

@@ -46,10 +46,21 @@ const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 
 const IN = false;
 const OUT = true;
 
+/** Array types the marshal can place in wasm memory. */
+type Marshalled = Float32Array | Int32Array | Int16Array | Int8Array;
+
 interface Pending {
-  arr: Float32Array | Int32Array;
+  arr: Marshalled;
   ptr: number;
   n: number;
+}
+
+/** A view of n elements at ptr in buf, of a's element type. */
+function viewLike(a: Marshalled, buf: ArrayBufferLike, ptr: number, n: number): Marshalled {
+  if (a instanceof Float32Array) return new Float32Array(buf, ptr, n);
+  if (a instanceof Int32Array) return new Int32Array(buf, ptr, n);
+  if (a instanceof Int16Array) return new Int16Array(buf, ptr, n);
+  return new Int8Array(buf, ptr, n);
 }
 
 /** Turns arrays into pointers for one kernel call; see the file comment. Not re-entrant. */
@@ -94,23 +105,35 @@ class Marshal {
     return this.slow(a, need, out);
   }
 
-  private slow(a: Float32Array | Int32Array, need: number, out: boolean): number {
-    if (this.failed) return 0;
-    if (!(a instanceof Float32Array || a instanceof Int32Array) || !(need <= a.length) || !(need >= 0)) {
+  /**
+   * Pointer for an int8/int16 array: zero-copy when it is a view into the heap (quantised
+   * weights live in blocks from `alloc`, see src/kernels/quantize.ts), else copied in.
+   */
+  small(a: Int8Array | Int16Array, need: number, out: boolean): number {
+    if (this.heap.owns(a.buffer)) {
+      // Views of heap blocks are aligned to their element size by construction; check anyway.
+      if (need <= a.length && a.byteOffset % a.BYTES_PER_ELEMENT === 0) return a.byteOffset;
       this.failed = true;
       return 0;
     }
-    const bytes = Math.max(16, Math.ceil((need * 4) / 16) * 16);
+    return this.slow(a, need, out);
+  }
+
+  private slow(a: Marshalled, need: number, out: boolean): number {
+    if (this.failed) return 0;
+    const typed = a instanceof Float32Array || a instanceof Int32Array || a instanceof Int16Array || a instanceof Int8Array;
+    if (!typed || !(need <= a.length) || !(need >= 0)) {
+      this.failed = true;
+      return 0;
+    }
+    const bytes = Math.max(16, Math.ceil((need * a.BYTES_PER_ELEMENT) / 16) * 16);
     const ptr = this.take(bytes);
     if (ptr < 0) {
       this.failed = true;
       return 0;
     }
     // Copy in even for outputs: a kernel may leave gaps (strided C) or accumulate.
-    if (need > 0) {
-      const view = a instanceof Float32Array ? new Float32Array(this.heap.buf, ptr, need) : new Int32Array(this.heap.buf, ptr, need);
-      view.set(a.subarray(0, need) as never);
-    }
+    if (need > 0) viewLike(a, this.heap.buf, ptr, need).set(a.subarray(0, need) as never);
     if (out && need > 0) this.pending.push({ arr: a, ptr, n: need });
     return ptr;
   }
@@ -132,7 +155,7 @@ class Marshal {
   end(): void {
     if (!this.failed) {
       for (const { arr, ptr, n } of this.pending) {
-        arr.set((arr instanceof Float32Array ? new Float32Array(this.heap.buf, ptr, n) : new Int32Array(this.heap.buf, ptr, n)) as never);
+        arr.set(viewLike(arr, this.heap.buf, ptr, n) as never);
       }
     }
     this.pending.length = 0;
@@ -603,6 +626,22 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
     // O(batch·M·N) loops over contiguous rows: the reference code runs on the views directly.
     bmv: (...a) => js.bmv(...a),
     bger: (...a) => js.bger(...a),
+
+    // ---- Int8 matrix-vector product (contract in ../types.ts; assembly/gemv-q.ts) -----------
+    // The int16 activations go to the GEMM workspace (qgemv never runs inside a GEMM). No
+    // closure here: generation calls this a few times per token and should not allocate.
+    qgemv(N, K, W, scale, x, beta, y) {
+      if (!w.qgemv || !w.qgemvWorkBytes || !isCount(N, K, N * K)) return js.qgemv(N, K, W, scale, x, beta, y);
+      m.begin();
+      const pw = m.small(W, N * K, IN), ps = m.f(scale, N, IN), px = m.f(x, K, IN), py = m.f(y, N, OUT);
+      const pq = m.failed ? -1 : workspace(w.qgemvWorkBytes(K));
+      if (m.failed || pq < 0) {
+        m.end();
+        return js.qgemv(N, K, W, scale, x, beta, y);
+      }
+      w.qgemv(N, K, pw, ps, px, beta, py, pq);
+      m.end();
+    },
   };
   return k;
 }

@@ -46,6 +46,9 @@ export interface WasmExports {
   rmspropStep(p: number, g: number, sq: number, ga: number, buf: number, n: number,
     lr: number, alpha: number, eps: number, wd: number, momentum: number): void;
   adagradStep(p: number, g: number, sum: number, n: number, clr: number, wd: number, eps: number): void;
+  /** Int8 matrix-vector product (assembly/gemv-q.ts); absent in builds from before it existed. */
+  qgemv?(N: number, K: number, W: number, scale: number, x: number, beta: number, y: number, xq: number): void;
+  qgemvWorkBytes?(K: number): number;
   /** Start function (exported rather than run on instantiation, for worker instances). */
   _initialize?(): void;
 }
