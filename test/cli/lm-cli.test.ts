@@ -22,6 +22,10 @@ test('CLI: train lm, generate, next-word, eval, report on a tiny corpus; bad inp
   assert.ok(g.stdout.startsWith('a rose') && g.stdout.length > 20);
   const g2 = recur('generate', out, '--prompt', 'a rose', '--length', '20', '--seed', '1');
   assert.equal(g2.stdout, g.stdout, 'same seed, same text');
+  const g8 = recur('generate', out, '--prompt', 'a rose', '--length', '20', '--seed', '1', '--int8');
+  assert.equal(g8.status, 0, g8.stderr);
+  assert.ok(g8.stdout.startsWith('a rose') && g8.stdout.length > 20);
+  assert.match(recur('generate', '--help').stdout, /--int8/);
 
   const n = recur('next-word', out, 'a ros', '--top-k', '3');
   assert.equal(n.status, 0, n.stderr);
@@ -42,6 +46,7 @@ test('CLI: train lm, generate, next-word, eval, report on a tiny corpus; bad inp
     [['train', 'lm', '--corpus', corpus, '--level', 'word', '--out', out, '--resume'], /vocabulary mismatch on resume/],
     [['train', 'lm', '--corpus', corpus, '--hidden', 'many', '--out', out], /--hidden must be a whole number/],
     [['generate', join(dir, 'nope')], /no checkpoint 'last' in/],
+    [['generate', out, '--int8', '--beam', '2'], /--int8 applies to sampling/],
     [['train', 'lm', '--out', out, '--frobnicate'], /unknown option '--frobnicate'/],
   ] as const) {
     const b = recur(...args);

@@ -8,6 +8,8 @@ import { Rng } from '../../tensor/rng.js';
 import { reclaimMemory } from '../../kernels/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
+import type { StepperWeights } from '../../nn/rnn/index.js';
+import { LmStepper } from './lm-stepper.js';
 import type { LanguageModel, LmState } from './model.js';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -15,6 +17,12 @@ export interface GenerateOptions extends SamplingOptions {
   /** Tokens to generate. */
   length: number;
   seed?: number;
+  /**
+   * Weights of the per-token loop (a RecurrentStepper plus the decoder): 'float32' (default;
+   * the same tokens as the module's forward up to float rounding) or 'int8' (a quarter of the
+   * weight bytes per token). The prompt is always read by one float32 forward pass.
+   */
+  weights?: StepperWeights;
 }
 
 /** Ids to start from: the prompt, or a line break / <bos> when the prompt is empty. */
@@ -42,11 +50,17 @@ function prime(model: LanguageModel, ids: Int32Array): { logits: Float32Array; s
 export async function* generateText(model: LanguageModel, tokenizer: Tokenizer, o: GenerateOptions): AsyncGenerator<string> {
   checkSamplingOptions(o);
   if (!Number.isInteger(o.length) || o.length < 0) throw new RecurError(`length must be a whole number >= 0, got ${o.length}`);
+  const weights = o.weights ?? 'float32';
+  if (weights !== 'float32' && weights !== 'int8') throw new RecurError(`weights must be 'float32' or 'int8', got '${String(weights)}'`);
   model.eval();
   const rng = new Rng(o.seed ?? 0);
   const out: number[] = [];
   let emitted = '';
   let { logits, state } = noGrad(() => prime(model, primeIds(tokenizer, o.prompt)));
+  // The fused batch-1 path when the recurrent layer can run step by step; else forward on T = 1.
+  if (!LmStepper.supports(model) && weights === 'int8') throw new RecurError('int8 generation needs a unidirectional recurrent layer');
+  const fast = LmStepper.supports(model) && o.length > 1 ? new LmStepper(model, weights) : null;
+  fast?.setState(state);
   for (let i = 0; i < o.length; i++) {
     const id = sampleLogits(logits, o, rng);
     out.push(id);
@@ -57,6 +71,11 @@ export async function* generateText(model: LanguageModel, tokenizer: Tokenizer, 
       emitted = text;
     }
     if (i % 64 === 63) await reclaimMemory();
+    if (i === o.length - 1) break; // the last token's logits would go unused
+    if (fast) {
+      logits = fast.next(id);
+      continue;
+    }
     ({ logits, state } = noGrad(() => {
       const r = model.forward(Int32Array.of(id), 1, 1, state);
       return { logits: r.logits.data, state: r.state };
