@@ -373,6 +373,10 @@ function render(meta: Record<string, string>, base: Record<string, number>): str
       grows.push([l, e ? `error: ${e}` : cell(find(l, 'gen', 'gen')), rss(l, 'gen')]);
       const viaCells = find(l, 'gen', 'gen-cell');
       if (viaCells) grows.push([`${l}, ${g.layers}× LSTMCell`, cell(viaCells), 'same process']);
+      for (const [key, what] of [['gen-stepper', 'RecurrentStepper'], ['gen-stepper-int8', 'RecurrentStepper int8']] as const) {
+        const f = find(l, 'gen', key);
+        if (f) grows.push([`${l}, ${what}`, cell(f), 'same process']);
+      }
     }
     out.push(table(['', 'µs/step', 'peak RSS'], grows));
   }
@@ -383,7 +387,8 @@ function render(meta: Record<string, string>, base: Record<string, number>): str
   out.push('', '**Ratios**: recur ÷ peer in speed (tokens/s; 1/µs for generation); > 1 means recur is faster. brain.js trains one sequence at a time, so its ratio compares tokens/s with its chars/s.', '');
   const rrows: string[][] = [];
   for (const r of recurLabels) {
-    for (const [cfg, key, name] of [['train-lstm', 'train', 'LSTM training'], ['train-gru', 'train', 'GRU training'], ['gen', 'gen', 'generation step'], ['gen', 'gen-cell', 'generation step, LSTMCell']] as const) {
+    for (const [cfg, key, name] of [['train-lstm', 'train', 'LSTM training'], ['train-gru', 'train', 'GRU training'], ['gen', 'gen', 'generation step'], ['gen', 'gen-cell', 'generation step, LSTMCell'],
+      ['gen', 'gen-stepper', 'generation step, RecurrentStepper'], ['gen', 'gen-stepper-int8', 'generation step, RecurrentStepper int8']] as const) {
       if (!find(r, cfg, key)) continue;
       rrows.push([`${r} · ${name}`, ...peerLabels.map((p) => fmtRatio(ratio(find(r, cfg, key), find(p, cfg, cfg === 'gen' ? 'gen' : key))))]);
     }
@@ -492,7 +497,7 @@ async function main(): Promise<void> {
     load: { before, after }, configs, protocols, baselinesMB: base, infos: Object.fromEntries(infos),
     unavailable, runs, figures,
     ratios: figures.filter((f) => f.peer === 'recur').flatMap((f) => variants.filter((v) => v.peer !== 'recur').map((v) => {
-      const r = ratio(f, find(v.label, f.config, f.key === 'gen-cell' ? 'gen' : f.key));
+      const r = ratio(f, find(v.label, f.config, f.key.startsWith('gen-') ? 'gen' : f.key));
       return r === null ? null : { recur: f.label, peer: v.label, config: f.config, key: f.key, speedRatio: Math.round(r * 1000) / 1000 };
     }).filter((x) => x !== null)),
   };

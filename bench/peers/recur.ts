@@ -7,7 +7,7 @@ import { noGrad } from '../../src/autograd/grad-mode.js';
 import { availableBackends, kernels, reclaimMemory } from '../../src/kernels/index.js';
 import { Embedding } from '../../src/nn/embedding.js';
 import { Linear } from '../../src/nn/linear.js';
-import { GRU, LSTM, LSTMCell } from '../../src/nn/rnn/index.js';
+import { GRU, LSTM, LSTMCell, RecurrentStepper } from '../../src/nn/rnn/index.js';
 import { crossEntropy } from '../../src/nn/losses/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { manualSeed } from '../../src/tensor/rng.js';
@@ -64,7 +64,7 @@ async function train(c: TrainConfig, job: Job): Promise<void> {
 async function generate(c: GenConfig, job: Job): Promise<void> {
   manualSeed(1);
   installNodeGc();
-  // No fused single-step path exists in src/nn/rnn: a step is LSTM.forward on T = 1.
+  // 'gen': a step through the layer API, LSTM.forward on T = 1 (the fused path is 'gen-stepper' below).
   const lstm = new LSTM({ inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers });
   lstm.eval();
   const x = new Tensor(kernels().alloc(c.input), [1, 1, c.input]);
@@ -102,6 +102,22 @@ async function generate(c: GenConfig, job: Job): Promise<void> {
   const t2 = await timeAsync(cellStep, job.protocol);
   if (!Number.isFinite(st[0]!.h.data[0]!)) throw new Error('generation state is not finite');
   emit({ type: 'timing', key: 'gen-cell', timing: t2, note: `${c.layers} LSTMCell.forward on [1,I] with (h, c) carried, under noGrad` });
+
+  // The fused batch-1 path (src/nn/rnn/stepper.ts): per layer two (q)gemvs and one gate
+  // kernel on preallocated buffers, no autograd and no tensors; same LSTM as 'gen'.
+  for (const weights of ['float32', 'int8'] as const) {
+    const stepper = new RecurrentStepper(lstm, { weights });
+    const xv = x.data;
+    let out = stepper.step(xv);
+    const stepperStep = async (): Promise<void> => {
+      out = stepper.step(xv);
+      if (++n % 64 === 0) await reclaimMemory();
+    };
+    const t3 = await timeAsync(stepperStep, job.protocol);
+    if (!Number.isFinite(out[0]!)) throw new Error('generation state is not finite');
+    const key = weights === 'int8' ? 'gen-stepper-int8' : 'gen-stepper';
+    emit({ type: 'timing', key, timing: t3, note: `RecurrentStepper.step on [I], ${weights} weights, state carried` });
+  }
 }
 
 function gemm(c: GemmConfig, job: Job): void {
