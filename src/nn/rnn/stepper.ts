@@ -80,11 +80,17 @@ function swapC(L: Layer): void {
  *     h, c = gates(xg, hg, c)    the layers' fused gate kernel with rows = 1
  *     h = W_hr h                 LSTM with projSize only
  *
- * with the equations of RNN, LSTM and GRU (see those classes; the GRU in both its PyTorch and
- * Keras-2 forms). Nothing is allocated per step: weights, biases (b_ih + b_hh folded, except
- * the GRU's b_hn), state and workspaces live in backend memory from construction. It is an
- * eval-mode computation (no dropout), and it snapshots the weights: later changes to the
- * module's parameters need a new stepper.
+ * where the gate kernel is, with a = xg + hg and σ the logistic function:
+ *
+ *     RNN   h' = act(a)                                                  act = tanh or relu
+ *     LSTM  i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o);  c' = f⊙c + i⊙g;  h' = o⊙tanh(c')
+ *     GRU   r, z = σ(a_r), σ(a_z);  n = tanh(xg_n + r⊙(hg_n + b_hn));  h' = (1 − z)⊙n + z⊙h
+ *           (resetAfter = false, Keras 2: n = tanh(xg_n + W_hn (r⊙h)), b_hn folded into xg)
+ *
+ * exactly as RNN, LSTM and GRU define them. No array or tensor is allocated per step: weights,
+ * biases (b_ih + b_hh folded, except the GRU's b_hn), state and workspaces live in backend
+ * memory from construction. It is an eval-mode computation (no dropout), and it snapshots the
+ * weights: later changes to the module's parameters need a new stepper.
  *
  * With an embedding table E [V, I], `stepToken(id)` feeds E[id]; when V·G ≤ maxTableFloats it
  * also precomputes T = E·W_ih_l0ᵀ + b_l0 [V, G], so layer 0's input projection is a row copy.
