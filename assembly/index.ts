@@ -13,6 +13,7 @@ export {
   rmspropStep, adagradStep,
 } from './rnn';
 export { qgemv, qgemvWorkBytes } from './gemv-q';
+export { bmv, bger } from './batched';
 
 /** First byte after the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {

@@ -23,13 +23,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPENMP_BLAS_DIR, PYTHON, torchEnv as sharedTorchEnv } from '../scripts/torch-env.js';
 import { waitQuiet } from './common.js';
 import { MARK, TRANSPOSES, gemmKey, type Config, type Job, type Line, type Protocol, type Timing } from './peers/protocol.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
-const OPENMP_BLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-const PYTHON = '/usr/bin/python3';
 
 // ---- options ------------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -183,14 +182,7 @@ function brainVariants(): Variant[] {
 }
 
 function torchEnv(threads: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-  // Machine notes: these slow a current OpenBLAS; unset for the torch benchmark command only.
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  if (torchBlas === 'openmp' && existsSync(OPENMP_BLAS_DIR)) {
-    env.LD_LIBRARY_PATH = [OPENMP_BLAS_DIR, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  }
-  return env;
+  return sharedTorchEnv(threads, torchBlas === 'openmp' ? 'openmp' : 'system');
 }
 
 function torchVariants(): Variant[] {

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendName } from '../../src/kernels/index.js';
+import { PYTHON, torchEnv } from '../torch-env.js';
 import { evaluateLm } from '../../src/tasks/lm/task.js';
 import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
 import { prepareLmData } from '../../src/tasks/lm/setup.js';
@@ -53,7 +54,7 @@ if (!skipTorch) {
   const cfg = { model: charCfg.model, lr: charOpts.lr, batch: charOpts.batch, bptt: charOpts.bptt, clip: charOpts.clip, minutes, seed: 0, threads: 2 };
   writeFileSync(join(dataDir, 'config.json'), JSON.stringify(cfg));
   log(`[2] PyTorch, same config and ids, ${minutes} min`);
-  const p = spawnSync('/usr/bin/python3', ['scripts/eval/torch_lm.py', join(dataDir, 'config.json'), dataDir], { encoding: 'utf8' });
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_lm.py', join(dataDir, 'config.json'), dataDir], { encoding: 'utf8', env: torchEnv(2) });
   if (p.status === 0) {
     const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { valid_loss: number; steps: number; tokens_per_sec: number };
     results.torch = t;

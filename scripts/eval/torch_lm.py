@@ -59,6 +59,13 @@ def evaluate(model, ids, bptt):
     return total / count
 
 
+def blas_loaded():
+    """Which BLAS library this process actually mapped (scripts/torch-env.ts chooses it)."""
+    with open("/proc/self/maps") as f:
+        libs = sorted({line.split()[-1] for line in f if "blas" in line})
+    return " ".join(libs) or "none found"
+
+
 def main():
     cfg = json.load(open(sys.argv[1]))
     d = sys.argv[2]
@@ -89,7 +96,7 @@ def main():
     vl = evaluate(model, valid_ids, bptt)
     print(json.dumps({"steps": step, "tokens_per_sec": tokens / train_time, "valid_loss": vl,
                       "torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "blas": "openblas" if "openblas" in torch.__config__.show().lower() else "see torch.__config__"}))
+                      "blas": blas_loaded()}))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendName } from '../../src/kernels/index.js';
+import { PYTHON, torchEnv } from '../torch-env.js';
 import { scoreExamples, scoreHypotheses } from '../../src/tasks/translate/evaluate.js';
 import { prepareTranslateData, loadTranslateRun, trainTranslate, type TranslateTrainOptions } from '../../src/tasks/translate/train-translate.js';
 import { tokenizerFromJSON } from '../../src/text/from-json.js';
@@ -123,7 +124,7 @@ if (phase === 'g2p') {
     model: config.model, specials: data.specials, batch: base.batch, lr: base.lr, clip: base.clip, minutes,
     evalEvery: base.evalEvery, seed: 0, threads: torchThreads, maxLenA: config.decode.maxLenA, maxLenB: config.decode.maxLenB,
   }));
-  const p = spawnSync('/usr/bin/python3', ['scripts/eval/torch_translate.py', join(dir, 'config.json'), dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_translate.py', join(dir, 'config.json'), dir], { encoding: 'utf8', maxBuffer: 64 << 20, env: torchEnv(torchThreads) });
   if (p.status === 0) {
     const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { steps: number; train_seconds: number; tokens_per_sec: number; valid_loss: number };
     const hypIds = JSON.parse(readFileSync(join(dir, 'test_hyp.json'), 'utf8')) as number[][];

@@ -422,6 +422,23 @@ describe('wasm backend: fused recurrent gates', () => {
   });
 });
 
+describe('wasm backend: attention (bmv, bger)', () => {
+  const r = rng(7);
+  it('bmv both ways, overwrite and accumulate, and bger, against the reference', () => {
+    for (const [batch, M, N] of [[1, 1, 1], [2, 3, 5], [3, 17, 33], [4, 9, 8], [2, 30, 256], [1, 1, 1031], [0, 3, 4]] as const) {
+      const tol = { rtol: 1e-5, atol: 2e-6 * Math.max(M, N) };
+      for (const trans of [false, true]) for (const acc of [false, true]) {
+        both(`bmv ${trans ? 'T' : 'N'} acc=${acc}`, () => ({ f32: [randArray(r, batch * M * N), randArray(r, batch * (trans ? M : N)), randArray(r, batch * (trans ? N : M))] }), tol,
+          (K, [A, x, y]) => K.bmv(trans, batch, M, N, A!, x!, y!, acc));
+      }
+      both('bger', () => ({ f32: [randArray(r, batch * M), randArray(r, batch * N), randArray(r, batch * M * N)] }), tol,
+        (K, [x, y, A]) => K.bger(batch, M, N, x!, y!, A!));
+    }
+    both('bmv short -> reference', () => ({ f32: [randArray(r, 5), randArray(r, 3), randArray(r, 2)] }), DEFAULT_TOL,
+      (K, [A, x, y]) => K.bmv(false, 1, 2, 3, A!, x!, y!, false));
+  });
+});
+
 describe('wasm backend: approximations', () => {
   it('exp/log within a few ulp, tanh/sigmoid within 3.2e-7 absolute, over a dense sweep', () => {
     const n = 200001;

@@ -624,8 +624,24 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
 
     // ---- Attention: batched matrix-vector products (added with src/nn/attention.ts) ---------
     // O(batch·M·N) loops over contiguous rows: the reference code runs on the views directly.
-    bmv: (...a) => js.bmv(...a),
-    bger: (...a) => js.bger(...a),
+    bmv(trans, batch, M, N, A, x, y, accumulate) {
+      const S = batch * M * N, nx = batch * (trans ? M : N), ny = batch * (trans ? N : M);
+      if (!w.bmv || !isCount(batch, M, N, S)) return js.bmv(trans, batch, M, N, A, x, y, accumulate);
+      m.begin();
+      const pa = m.f(A, S, IN), px = m.f(x, nx, IN), py = m.f(y, ny, OUT);
+      if (m.failed) { m.end(); return js.bmv(trans, batch, M, N, A, x, y, accumulate); }
+      w.bmv(trans ? 1 : 0, batch, M, N, pa, px, py, accumulate ? 1 : 0);
+      m.end();
+    },
+    bger(batch, M, N, x, y, A) {
+      const S = batch * M * N;
+      if (!w.bger || !isCount(batch, M, N, S)) return js.bger(batch, M, N, x, y, A);
+      m.begin();
+      const px = m.f(x, batch * M, IN), py = m.f(y, batch * N, IN), pa = m.f(A, S, OUT);
+      if (m.failed) { m.end(); return js.bger(batch, M, N, x, y, A); }
+      w.bger(batch, M, N, px, py, pa);
+      m.end();
+    },
 
     // ---- Int8 matrix-vector product (contract in ../types.ts; assembly/gemv-q.ts) -----------
     // The int16 activations go to the GEMM workspace (qgemv never runs inside a GEMM). No

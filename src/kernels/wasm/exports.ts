@@ -47,6 +47,8 @@ export interface WasmExports {
     lr: number, alpha: number, eps: number, wd: number, momentum: number): void;
   adagradStep(p: number, g: number, sum: number, n: number, clr: number, wd: number, eps: number): void;
   /** Int8 matrix-vector product (assembly/gemv-q.ts); absent in builds from before it existed. */
+  bmv?(trans: number, batch: number, M: number, N: number, A: number, x: number, y: number, accumulate: number): void;
+  bger?(batch: number, M: number, N: number, x: number, y: number, A: number): void;
   qgemv?(N: number, K: number, W: number, scale: number, x: number, beta: number, y: number, xq: number): void;
   qgemvWorkBytes?(K: number): number;
   /** Start function (exported rather than run on instantiation, for worker instances). */
