@@ -14,6 +14,7 @@ import { manualSeed } from '../../src/tensor/rng.js';
 import { Tensor, zeros } from '../../src/tensor/tensor.js';
 import { installNodeGc } from '../../src/train/node-gc.js';
 import type { NativeKernels } from '../../src/kernels/native/index.js';
+import type { WasmKernels } from '../../src/kernels/wasm/index.js';
 import {
   emit, gemmKey, randomIds, runPeer, timeAsync, timeSync, TRANSPOSES,
   type GemmConfig, type GenConfig, type Job, type TrainConfig,
@@ -25,6 +26,7 @@ function backendInfo(job: Job): Record<string, string | number | boolean> {
   const info: Record<string, string | number | boolean> = { backend: k.name, available: availableBackends().join(',') };
   const w = k as typeof k & { variant?: string };
   if (k.name === 'wasm' && w.variant) info.wasmBuild = w.variant;
+  if (k.name === 'wasm') info.threads = (k as WasmKernels).threads().max;
   if (k.name === 'native') {
     const n = (k as NativeKernels).info();
     info.nativeBuild = n.variant;

@@ -4,7 +4,8 @@
  *  2. The same configuration trained by PyTorch for the same wall time on the same ids.
  *  3. Word level, Brown: test perplexity of a word LSTM vs an interpolated Kneser–Ney
  *     trigram on the same split and vocabulary.
- * Usage: npx tsx scripts/eval/lm.ts [--minutes M] [--word-minutes M] [--skip-torch]
+ * Usage: npx tsx scripts/eval/lm.ts [--minutes M (15)] [--word-minutes M (25)] [--skip-torch]
+ * The backend is recur's default unless RECUR_BACKEND is set (figures in eval-results.json say which).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const minutes = arg('minutes', 15), wordMinutes = arg('word-minutes', 10);
+const minutes = arg('minutes', 15), wordMinutes = arg('word-minutes', 25);
 const skipTorch = process.argv.includes('--skip-torch');
 const root = mkdtempSync(join(tmpdir(), 'recur-eval-'));
 const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString() };

@@ -26,9 +26,9 @@ export function registerDemo(program: Command): void {
       const { model, config } = loadLmRun(o.out);
       const tok = tokenizerFromJSON(config.tokenizer);
       const prompt = 'Call me Ishmael. ';
-      console.log('\n--- generated (temperature 0.7) ---');
+      console.log('\n--- generated (temperature 0.5) ---');
       process.stdout.write(prompt);
-      for await (const piece of generateText(model, tok, { prompt, length: 600, temperature: 0.7, seed: o.seed })) process.stdout.write(piece);
+      for await (const piece of generateText(model, tok, { prompt, length: 600, temperature: 0.5, seed: o.seed })) process.stdout.write(piece);
       process.stdout.write('\n');
     });
 }
