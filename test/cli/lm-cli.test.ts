@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recur } from './run-cli.js';
 
-const recur = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
 
 test('CLI: train lm, generate, next-word, eval, report on a tiny corpus; bad input gives one line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'recur-cli-'));

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { recur } from './run-cli.js';
 
-const recur = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
 const TSV = 'fixtures/tasks/translate/tiny.tsv';
 
 test('CLI: train translate on a tiny TSV, then translate (beam with --attention, --file), eval and report; bad input gives one line', () => {

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recur } from '../cli/run-cli.js';
 
-const recur = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
 const data = 'fixtures/tasks/sentiment-tiny.tsv';
 
 test('CLI: train classify on a TSV, classify a text and a file, eval; bad input gives one line naming file and line', () => {

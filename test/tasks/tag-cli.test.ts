@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recur } from '../cli/run-cli.js';
 
-const recur = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
 const data = 'fixtures/tasks/ner-tiny.conll';
 
 test('CLI: train tag --crf on a CoNLL file, tag a sentence and a file, eval with conlleval; bad input named', () => {
