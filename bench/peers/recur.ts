@@ -48,7 +48,9 @@ async function train(c: TrainConfig, job: Job): Promise<void> {
   const ids = randomIds(T * B, vocab, 7);
   const targets = randomIds(T * B, classes, 11);
   let lastLoss = NaN;
-  const step = async (): Promise<void> => {
+  // The graph of a step (every activation its backward saved) is unreachable once this returns,
+  // so the collection reclaimMemory() may run between steps frees it too.
+  const syncStep = (): void => {
     const x = emb.forward(ids).reshape([T, B, input]);
     const { output } = rnn.forward(x);
     const loss = crossEntropy(head.forward(output.reshape([T * B, hidden])), targets);
@@ -56,6 +58,9 @@ async function train(c: TrainConfig, job: Job): Promise<void> {
     loss.backward();
     opt.step();
     lastLoss = loss.data[0]!;
+  };
+  const step = async (): Promise<void> => {
+    syncStep();
     await reclaimMemory();
   };
   const timing = await timeAsync(step, job.protocol);

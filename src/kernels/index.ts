@@ -133,29 +133,55 @@ autoSelectNative();
 // Backends that keep storage in their own heap (wasm) get blocks back only when a tensor's view
 // is garbage-collected AND the event loop turns (FinalizationRegistry). A synchronous loop
 // therefore never reclaims anything. Long loops (training, evaluation, generation) await
-// reclaimMemory() between steps: it runs a cheap GC when the heap has grown, then yields.
+// reclaimMemory() between steps: it runs a GC when storage has grown enough, then yields.
+//
+// "Enough" is relative to what survived the last forced collection: collect once the storage
+// allocated since then exceeds that survivor amount (and at least GC_MIN_GROWTH_BYTES). A
+// training step allocates about the same every step, so the high-water mark stays near live +
+// one step's garbage (a fixed 128 MB allowance made garbage the largest part of peak RSS), while
+// a model whose live storage dwarfs a step is collected only every few steps. Both amounts come
+// from allocation counters, not from a reading right after the GC: finalizers may be delivered
+// after the event-loop turn this function waits for, and an early reading would count garbage
+// as live. The wasm linear memory never shrinks, so its high-water mark is what RSS keeps.
 let gcHook: (() => void) | null = null;
-let liveAtLastGc = 0;
-const GC_GROWTH_BYTES = 128 * 1024 * 1024;
+let allocatedAtGc = 0;
+const GC_MIN_GROWTH_BYTES = 16 * 1024 * 1024;
 
 /** Installs a function that forces a garbage collection (Node: see src/train/node-gc.ts). */
 export function setGcHook(fn: (() => void) | null): void {
   gcHook = fn;
 }
 
-function liveBytes(): number | null {
-  const k = kernels() as Kernels & { stats?: () => { liveBytes: number } };
-  return k.stats ? k.stats().liveBytes : null;
+interface StorageStats {
+  liveBytes: number;
+  allocatedBytes: number;
+}
+
+function storageStats(): StorageStats | null {
+  const k = kernels() as Kernels & { stats?: () => StorageStats };
+  return k.stats ? k.stats() : null;
 }
 
 export async function reclaimMemory(): Promise<void> {
-  const before = liveBytes();
-  if (before === null) return;
-  const collect = gcHook !== null && before > liveAtLastGc + GC_GROWTH_BYTES;
-  if (collect) gcHook!();
-  await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-  // Finalizers have run by now: what is still live is the new baseline.
-  if (collect || before < liveAtLastGc) liveAtLastGc = liveBytes() ?? 0;
+  const s = storageStats();
+  if (s === null) return;
+  const since = s.allocatedBytes - allocatedAtGc;
+  // Live now minus what was allocated since: what survived the last collection (an upper bound
+  // until that collection's finalizers have run, which only delays the next one).
+  const survivors = s.liveBytes - since;
+  const collect = gcHook !== null && since > Math.max(GC_MIN_GROWTH_BYTES, survivors);
+  if (collect) {
+    gcHook!();
+    allocatedAtGc = s.allocatedBytes;
+  }
+  await turn();
+  // V8 delivers the first collection's finalizers one turn later than the following ones (Node
+  // 20); storage they free is reused by the next step only if they have run.
+  if (collect) await turn();
+}
+
+function turn(): Promise<void> {
+  return new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 // ---- Views that keep their storage alive -------------------------------------------------------

@@ -28,6 +28,8 @@ export interface NativeKernels extends Kernels {
   info(): { variant: string; threads: number; blasConfig: string; blasCore: string };
   /** Sets the number of OpenBLAS threads (process-wide). */
   setThreads(n: number): void;
+  /** Bytes in arrays from `alloc` not yet garbage-collected, and allocation counts (what reclaimMemory() reads). */
+  stats(): { liveBytes: number; allocatedBytes: number; allocs: number; frees: number };
 }
 
 const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
@@ -35,6 +37,14 @@ const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 
 
 export function createNativeKernels(N: NativeAddon): NativeKernels {
   const js = jsKernels;
+  // Storage is V8 ArrayBuffers, freed whenever V8 collects them; counting what is still live
+  // lets reclaimMemory() force that collection on the same growth rule as the wasm heap, instead
+  // of leaving the high-water mark to V8's external-memory heuristics.
+  let liveBytes = 0, allocatedBytes = 0, allocs = 0, frees = 0;
+  const registry = new FinalizationRegistry<number>((bytes) => {
+    liveBytes -= bytes;
+    frees++;
+  });
   const k: NativeKernels = {
     name: 'native',
     get variant() {
@@ -46,7 +56,18 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       N.setThreads(n);
     },
 
-    alloc: (n) => (n === 0 ? new Float32Array(0) : N.alloc(n)),
+    alloc(n) {
+      if (n === 0) return new Float32Array(0);
+      const a = N.alloc(n);
+      // The buffer, not the view: a subarray keeps the buffer (and its memory) alive.
+      const bytes = a.buffer.byteLength;
+      liveBytes += bytes;
+      allocatedBytes += bytes;
+      allocs++;
+      registry.register(a.buffer, bytes);
+      return a;
+    },
+    stats: () => ({ liveBytes, allocatedBytes, allocs, frees }),
 
     // Typed-array methods are already memset/memcpy speed.
     fill(x, value) {

@@ -40,6 +40,8 @@ export interface HeapStats {
   topBytes: number;
   /** Bytes in live (not yet reclaimed) blocks. */
   liveBytes: number;
+  /** Bytes handed out over the heap's lifetime (block sizes; never decreases). */
+  allocatedBytes: number;
   /** Blocks handed out / reclaimed over the heap's lifetime. */
   allocs: number;
   frees: number;
@@ -76,6 +78,7 @@ export class WasmHeap {
   private readonly freeLists: number[][] = [];
   private readonly registry: FinalizationRegistry<number>;
   private liveBytes = 0;
+  private allocatedBytes = 0;
   private allocs = 0;
   private frees = 0;
   private fallbacks = 0;
@@ -111,6 +114,7 @@ export class WasmHeap {
     }
     this.allocs++;
     this.liveBytes += classBytes(c);
+    this.allocatedBytes += classBytes(c);
     const view = new Float32Array(this.buf, ptr, n);
     if (reused !== undefined) view.fill(0);
     this.registry.register(view, ptr + c);
@@ -127,6 +131,7 @@ export class WasmHeap {
     if (ptr >= 0) {
       this.allocs++;
       this.liveBytes += classBytes(c);
+      this.allocatedBytes += classBytes(c);
     }
     return ptr;
   }
@@ -138,7 +143,7 @@ export class WasmHeap {
   stats(): HeapStats {
     return {
       memoryBytes: this.memory.buffer.byteLength, topBytes: this.top, liveBytes: this.liveBytes,
-      allocs: this.allocs, frees: this.frees, fallbacks: this.fallbacks, shared: this.shared,
+      allocatedBytes: this.allocatedBytes, allocs: this.allocs, frees: this.frees, fallbacks: this.fallbacks, shared: this.shared,
     };
   }
 
