@@ -273,10 +273,14 @@ async function runVariant(v: Variant, config: ConfigName): Promise<void> {
 /** Peak RSS of a child that only starts its runtime: what every figure of that runtime includes. */
 async function baselines(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  const node = await runChild(process.execPath, ['--import', 'tsx', '-e',
-    `process.stdout.write('${MARK}' + JSON.stringify({ type: 'rss', maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\\n')`], process.env, 60000);
-  const n = node.lines.find((l) => l.type === 'rss');
-  if (n && n.type === 'rss') out['node + tsx'] = Math.round(n.maxRssMB);
+  const report = `process.stdout.write('${MARK}' + JSON.stringify({ type: 'rss', maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\\n')`;
+  // The node peers run through the tsx loader; plain node shows how much of that is tsx's
+  // (a program using recur's compiled dist/ build does not pay it).
+  for (const [label, args] of [['node + tsx', ['--import', 'tsx', '-e', report]], ['plain node', ['-e', report]]] as const) {
+    const r = await runChild(process.execPath, [...args], process.env, 60000);
+    const n = r.lines.find((l) => l.type === 'rss');
+    if (n && n.type === 'rss') out[label] = Math.round(n.maxRssMB);
+  }
   if (peers.includes('torch')) {
     const py = await runChild(PYTHON, ['-c',
       `import resource, json, torch; print('${MARK}' + json.dumps({'type': 'rss', 'maxRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))`], torchEnv(2), 60000);
@@ -406,7 +410,7 @@ function render(meta: Record<string, string>, base: Record<string, number>): str
     const gemmRss = gemmLabels.map((l) => `${l} ${rss(l, 'gemm')}`).join(', ');
     out.push('', `Peak RSS of the GEMM processes: ${gemmRss}.`);
   }
-  out.push('', `Runtime baselines (peak RSS of a process that only starts its runtime, included in every peak RSS above): ${Object.entries(base).map(([k, v]) => `${k} ${v} MB`).join(', ') || '?'}.`);
+  out.push('', `Runtime baselines (peak RSS of a process that only starts its runtime; the node peers run under tsx, so "node + tsx" is included in their peak RSS above, "plain node" is without the loader and not what was measured): ${Object.entries(base).map(([k, v]) => `${k} ${v} MB`).join(', ') || '?'}.`);
 
   const notes: string[] = [];
   if (figures.some((f) => f.secondsPerIter.contended)) notes.push(`\\* a run of this figure started while other processes kept the CPUs busy (waited ${protocols.gen.quietMs / 1000} s for idle CPUs, then went ahead).`);
