@@ -1,17 +1,8 @@
-export {
-  CORPUS_NAMES,
-  isCorpusName,
-  loadBrown,
-  loadBrownSentences,
-  loadCorpus,
-  loadMobyDick,
-  loadSotu,
-  loadSotuSpeeches,
-  loadTextCorpus,
-  type BrownSentence,
-  type CorpusName,
-  type SotuSpeech,
-} from './corpora.js';
+/**
+ * Browser-safe data helpers: truncated-BPTT streams and batching. The corpus loaders and text
+ * file readers (Node only: they read files) live in `./node.js`, which re-exports everything
+ * here, so a browser bundle never pulls in `node:fs`.
+ */
 export { CorpusError } from './corpus-error.js';
 export {
   batchify,
@@ -25,4 +16,3 @@ export {
   type Window,
   type WindowOptions,
 } from './streams.js';
-export { firstBinaryByte, readTextFile, readTextFolder, readTextPath } from './text-file.js';
