@@ -1,15 +1,16 @@
 /**
  * `npm run test:browser`: recur in headless Chromium, twice.
  *
- *   node --import tsx test/browser/run.ts [--keep]
+ *   node --import tsx test/browser/run.ts [--keep] [--skip-without-chromium]
  *
  * 1. Bundles test/browser/page.ts (which imports the package entry, src/index.ts) with esbuild
  *    for the browser platform: any Node-only module on the library path (node:fs, …) fails the
  *    build. The .wasm builds (`npm run build:wasm`) are copied next to the bundle, where the
  *    loader fetches them from (`new URL('./generated/…', import.meta.url)`).
  * 2. Serves it from a local http server, once WITH cross-origin isolation (COOP same-origin +
- *    COEP require-corp: SharedArrayBuffer, shared wasm memory, the GEMM worker) and once WITHOUT
- *    (non-shared memory, one thread).
+ *    COEP require-corp: SharedArrayBuffer, shared wasm memory, the GEMM worker; .wasm fetched)
+ *    and once WITHOUT (non-shared memory, one thread; the .wasm is NOT served, so the loader's
+ *    fallback to the base64 copy inside the bundle is what loads it).
  * 3. Starts Chromium (CHROMIUM env, else /usr/bin/chromium; Debian: `apt-get install chromium`)
  *    headless on the page; the page POSTs its log lines and a final report (protocol.ts) back.
  *    No DevTools protocol, no npm browser package.
@@ -33,6 +34,8 @@ const GENERATED = join(ROOT, 'src/kernels/wasm/generated');
 const FIXTURES = join(ROOT, 'fixtures/rnn');
 const TIMEOUT_MS = Number(process.env.RECUR_BROWSER_TIMEOUT_MS) || 180_000;
 const keep = process.argv.includes('--keep');
+/** `npm test` passes this: no Chromium is a loud skip, unless RECUR_REQUIRE_BROWSER=1 (.ci/run). */
+const skipWithoutChromium = process.argv.includes('--skip-without-chromium');
 
 /** Modules that must never reach the browser bundle (they are Node-only by design). */
 const NODE_ONLY_INPUTS = ['src/data/corpora.ts', 'src/data/text-file.ts', 'src/io/files.ts', 'src/train/', 'src/cli/'];
@@ -45,8 +48,13 @@ function die(msg: string): never {
 function findChromium(): string {
   const cands = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
   const hit = cands.find((p) => existsSync(p));
-  if (!hit) die(`no Chromium found (tried ${cands.join(', ')}); install it with \`apt-get install -y chromium\` or set CHROMIUM=/path`);
-  return hit;
+  if (hit) return hit;
+  const msg = `no Chromium found (tried ${cands.join(', ')}); install it with \`apt-get install -y chromium\` or set CHROMIUM=/path`;
+  if (skipWithoutChromium && process.env.RECUR_REQUIRE_BROWSER !== '1') {
+    console.log(`# test:browser: SKIPPED, ${msg}`);
+    process.exit(0);
+  }
+  die(msg);
 }
 
 async function bundle(out: string): Promise<{ bytes: number }> {
@@ -122,12 +130,15 @@ async function serve(dist: string, isolated: boolean, label: string): Promise<Ru
         res.writeHead(200, { ...headers, 'content-type': 'text/html' }).end(INDEX_HTML);
         return;
       }
-      if (url.pathname === '/page.js' || url.pathname.startsWith('/generated/')) file = join(dist, normalize(url.pathname));
+      // Without isolation the .wasm is not served: the loader must fall back to the copy embedded
+      // in the bundle (generated/bytes.ts), so both ways of loading are covered.
+      if (url.pathname === '/page.js' || (isolated && url.pathname.startsWith('/generated/'))) file = join(dist, normalize(url.pathname));
       else if (url.pathname.startsWith('/fixtures/rnn/')) file = join(FIXTURES, normalize(url.pathname.slice('/fixtures/rnn/'.length)));
       if (file && !file.includes('..') && existsSync(file)) {
         served.push(url.pathname);
         res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
       } else {
+        served.push(`404 ${url.pathname}`);
         res.writeHead(404, headers).end();
       }
     })();
@@ -192,10 +203,14 @@ async function runMode(chromium: string, dist: string, isolated: boolean): Promi
     expect(i.sharedMemory === isolated, `wasm memory shared=${i.sharedMemory}, expected ${isolated}`);
     if (isolated && i.maxThreads >= 2) expect(i.workersReady >= 1, 'cross-origin isolated, but no GEMM worker started');
     if (!isolated) expect(i.workersReady === 0, `not isolated, yet ${i.workersReady} workers`);
-    expect(run.served.some((p) => p.endsWith('.wasm')), 'the .wasm was not fetched (fell back to the embedded copy)');
+    const fetched = run.served.some((p) => p.startsWith('/generated/') && p.endsWith('.wasm'));
+    if (isolated) expect(fetched, 'the .wasm was not fetched (fell back to the embedded copy)');
+    else expect(!fetched && run.served.some((p) => p.startsWith('404 /generated/')), 'expected a failed .wasm fetch and the embedded fallback');
+    console.log(`#   wasm loaded from ${fetched ? 'fetch (/generated/*.wasm)' : 'the base64 copy embedded in the bundle (fetch got 404)'}`);
   }
   console.log(`# ${label}: ${report.ok ? 'ok' : 'FAILED'} in ${seconds.toFixed(1)} s (page ${((report.ms ?? 0) / 1000).toFixed(1)} s)`);
-  for (const f of report.failures) console.log(`#   failure: ${f}`);
+  for (const f of report.failures.slice(0, 20)) console.log(`#   failure: ${f}`);
+  if (report.failures.length > 20) console.log(`#   … and ${report.failures.length - 20} more failures`);
   return { report, seconds };
 }
 
