@@ -1,10 +1,11 @@
 import { concat, indexSelect, tanh } from '../../autograd/ops/index.js';
 import { RecurError } from '../../errors.js';
-import { createAttention, type Attention, type AttentionMemory } from '../../nn/attention.js';
+import { createAttention, DotAttention, GeneralAttention, type Attention, type AttentionMemory } from '../../nn/attention.js';
 import { Dropout, Embedding, GRUCell, Linear, LSTMCell } from '../../nn/index.js';
 import { Module } from '../../nn/module.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { attentionScore, type Seq2SeqConfig } from './config.js';
+import { luongGruDecode } from './fused-decoder.js';
 
 /** What the decoder carries from one step to the next. */
 export interface DecoderState {
@@ -120,6 +121,26 @@ export class Decoder extends Module {
     const a = this.attention.forward(r.h[top]!, mem);
     const out = this.drop.forward(tanh(this.combine!.forward(concat([a.context, r.h[top]!], 1))));
     return { output: out, state: { ...r, feed: this.feeds ? out : null }, weights: a.weights };
+  }
+
+  /**
+   * The attentional vectors h̃ [T·B, H] (time-major) of a whole teacher-forced target batch in
+   * one fused op (fused-decoder.ts), or null when this decoder is not of the form it covers:
+   * one GRU layer, Luong dot/general attention, no active dropout. Same numbers as T calls of
+   * `step`, up to float rounding.
+   */
+  teacherForced(tgtIn: Int32Array, T: number, B: number, s: DecoderState, mem: AttentionMemory | null): Tensor | null {
+    const cell = this.cells[0]!;
+    const att = this.attention;
+    if (this.cells.length !== 1 || !(cell instanceof GRUCell) || !cell.resetAfter || this.bahdanau || !mem || !this.combine) return null;
+    if (!(att instanceof DotAttention || att instanceof GeneralAttention)) return null;
+    if (this.drop.p > 0 && this.drop.training) return null;
+    if (tgtIn.length !== T * B || s.h[0]!.shape[0] !== B) throw new RecurError(`Decoder: ${tgtIn.length} target ids for a [${T}, ${B}] batch with state batch ${s.h[0]!.shape[0]}`);
+    const p = cell.namedParameters();
+    return luongGruDecode(T, B, this.embedding.forward(tgtIn), s.h[0]!, mem.values, mem.mask, {
+      wIh: p.get('weight_ih')!, wHh: p.get('weight_hh')!, bIh: p.get('bias_ih') ?? null, bHh: p.get('bias_hh') ?? null,
+      wQ: att instanceof GeneralAttention ? att.query.weight : null, wC: this.combine.weight,
+    });
   }
 
   /** logits [B, V] of attentional vectors [B, H] (or [N, H]). */

@@ -98,6 +98,10 @@ export class Seq2Seq extends Module {
     if (!(ratio >= 0 && ratio <= 1)) throw new RecurError(`teacher forcing ratio must be in [0, 1], got ${ratio}`);
     if (ratio < 1 && !o.rng) throw new RecurError('Seq2Seq: a teacher forcing ratio below 1 needs an rng');
     let { mem, state } = this.encode(batch);
+    if (ratio === 1) {
+      const fused = this.decoder.teacherForced(batch.tgtIn, T, B, state, mem);
+      if (fused) return this.decoder.generate(fused);
+    }
     const outs: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       let prev = batch.tgtIn.subarray(t * B, (t + 1) * B);
