@@ -1,6 +1,51 @@
 import { gradOf, outGrad, record } from '../../autograd/engine.js';
-import { allocStorage, kernels } from '../../kernels/index.js';
+import { allocStorage, isFloat64, kernels } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
+
+/**
+ * Storage kept from one batch to the next (DESIGN: no per-step allocation). Every batch
+ * allocating ~15 MB of fresh workspace made reclaimMemory's forced full GC (tens of ms) run
+ * more often. Slots grow to the largest batch seen and are never shrunk.
+ */
+class Arena {
+  private readonly bufs = new Map<string, Float32Array>();
+
+  /** n elements of a slot; contents are whatever the last user left (callers clear what they accumulate into). */
+  get(slot: string, n: number): Float32Array {
+    let b = this.bufs.get(slot);
+    if (!b || b.length < n) {
+      b = allocStorage(Math.ceil(n * 1.25));
+      this.bufs.set(slot, b);
+    }
+    return b.subarray(0, n);
+  }
+}
+
+// Per backend and precision, so a buffer always matches the kernels that use it.
+const backwardArenas = new Map<string, Arena>();
+/** Forward buffers live until the graph's backward: an arena is lent to one graph at a time. */
+const forwardArenas = new Map<string, { arena: Arena; owner: WeakRef<Tensor> | null }>();
+
+const arenaKey = (): string => `${kernels().name}:${isFloat64() ? 64 : 32}`;
+
+function backwardArena(): Arena {
+  const key = arenaKey();
+  let a = backwardArenas.get(key);
+  if (!a) backwardArenas.set(key, (a = new Arena()));
+  return a;
+}
+
+/** The forward arena if no live graph may still backward through it (else null: allocate fresh). */
+function borrowForwardArena(): { arena: Arena; owner: WeakRef<Tensor> | null } | null {
+  const key = arenaKey();
+  let e = forwardArenas.get(key);
+  if (!e) forwardArenas.set(key, (e = { arena: new Arena(), owner: null }));
+  const prev = e.owner?.deref();
+  // A released node cannot run again; a graph kept for a second backward (retainGraph) or not
+  // yet backwarded keeps its buffers.
+  if (prev && !(prev.node?.released ?? true)) return null;
+  return e;
+}
 
 /** The tensors of a teacher-forced Luong decoder with one GRU layer (torch.nn.GRUCell names). */
 export interface LuongGruWeights {
@@ -42,6 +87,8 @@ export interface LuongGruWeights {
 export function luongGruDecode(T: number, B: number, emb: Tensor, h0: Tensor, values: Tensor, mask: Tensor | null,
   w: LuongGruWeights): Tensor {
   const K = kernels();
+  const lent = borrowForwardArena();
+  const fwd = (slot: string, n: number): Float32Array => (lent ? lent.arena.get(slot, n) : allocStorage(n));
   const H = w.wHh.shape[1]!, G = 3 * H, E = emb.shape[1]!, I = w.wIh.shape[1]!;
   const feeds = I > E;
   const S = values.shape[1]!, Dv = values.shape[2]!, C2 = Dv + H;
@@ -56,24 +103,27 @@ export function luongGruDecode(T: number, B: number, emb: Tensor, h0: Tensor, va
   const bhn = w.bHh ? w.bHh.data.subarray(2 * H) : null;
 
   // gates: input projection, then overwritten in place with the activations backward needs.
-  const gates = allocStorage(N * G);
+  const gates = fwd('gates', N * G);
   if (w.bIh || w.bHh) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
+  else K.fill(gates, 0);
   K.gemm(false, true, N, G, E, 1, emb.data, E, wIh, I, 1, gates, G);
 
   const out = new Tensor(allocStorage(N * H), [N, H]);
   const y = out.data;
-  const hAll = allocStorage((T + 1) * B * H); // block t = h_{t-1}: h0, h_1 … h_T
+  const hAll = fwd('hAll', (T + 1) * B * H); // block t = h_{t-1}: h0, h_1 … h_T
   K.copy(h0.data, hAll);
-  const hn = allocStorage(N * H);
-  const qAll = wQ ? allocStorage(N * Dv) : null;
-  const att = allocStorage(N * S); // a_t of every step
-  const ch = allocStorage(N * C2); // [c_t; h_t] of every step, for dW_c
-  const hg = allocStorage(B * G);
-  const e = allocStorage(B * S);
-  const eMasked = mask ? allocStorage(B * S) : null;
-  const negInf = mask ? allocStorage(B * S) : null;
+  const hn = fwd('hn', N * H);
+  const qAll = wQ ? fwd('q', N * Dv) : null;
+  const att = fwd('att', N * S); // a_t of every step
+  const ch = fwd('ch', N * C2); // [c_t; h_t] of every step, for dW_c
+  // Forward-only scratch: the backward arena is free outside a backward.
+  const ws = backwardArena();
+  const hg = ws.get('hg', B * G);
+  const e = ws.get('e', B * S);
+  const eMasked = mask ? ws.get('eMasked', B * S) : null;
+  const negInf = mask ? ws.get('negInf', B * S) : null;
   if (negInf) K.fill(negInf, -Infinity);
-  const ctx = allocStorage(B * Dv);
+  const ctx = ws.get('ctx', B * Dv);
 
   for (let t = 0; t < T; t++) {
     const xg = gates.subarray(t * B * G, (t + 1) * B * G);
@@ -103,20 +153,23 @@ export function luongGruDecode(T: number, B: number, emb: Tensor, h0: Tensor, va
   const inputs = [emb, h0, values, w.wIh, w.wHh, w.wC];
   for (const p of [w.bIh, w.bHh, w.wQ]) if (p) inputs.push(p);
 
-  return record(out, 'luongGruDecoder', inputs, () => {
+  const result = record(out, 'luongGruDecoder', inputs, () => {
     const K = kernels();
     const gy = outGrad(out);
-    const dU = allocStorage(N * H); // through tanh: the gradient of W_c [c; h]
-    const dQ = qAll ? allocStorage(N * Dv) : null;
-    const dGx = allocStorage(N * G), dGh = allocStorage(N * G);
-    const dY = allocStorage(B * H); // total gradient of h̃_t
-    const dFeed = feeds ? allocStorage(B * H) : null; // from step t+1's input
-    const dh = allocStorage(B * H); // total gradient of h_t
-    const dhCarry = allocStorage(B * H); // gradient of h_{t-1} from the recurrence
-    const dCh = allocStorage(B * C2);
-    const dCtx = allocStorage(B * Dv);
-    const dA = allocStorage(B * S), dE = allocStorage(B * S), dEm = mask ? allocStorage(B * S) : null;
-    const dq = allocStorage(B * Dv);
+    const ws = backwardArena();
+    const dU = ws.get('dU', N * H); // through tanh: the gradient of W_c [c; h]
+    const dQ = qAll ? ws.get('dQ', N * Dv) : null;
+    const dGx = ws.get('dGx', N * G), dGh = ws.get('dGh', N * G);
+    for (const z of [dU, dGx, dGh]) K.fill(z, 0);
+    const dY = ws.get('dY', B * H); // total gradient of h̃_t
+    const dFeed = feeds ? ws.get('dFeed', B * H) : null; // from step t+1's input
+    const dh = ws.get('dh', B * H); // total gradient of h_t
+    const dhCarry = ws.get('dhCarry', B * H); // gradient of h_{t-1} from the recurrence
+    K.fill(dhCarry, 0);
+    const dCh = ws.get('dCh', B * C2);
+    const dCtx = ws.get('dCtx', B * Dv);
+    const dA = ws.get('dA', B * S), dE = ws.get('dE', B * S), dEm = mask ? ws.get('dEm', B * S) : null;
+    const dq = ws.get('dq', B * Dv);
     const dVals = values.requiresGrad ? gradOf(values) : null;
 
     for (let t = T - 1; t >= 0; t--) {
@@ -176,4 +229,7 @@ export function luongGruDecode(T: number, B: number, emb: Tensor, h0: Tensor, va
     if (w.wC.requiresGrad) K.gemm(true, false, H, C2, N, 1, dU, H, ch, C2, 1, gradOf(w.wC), C2);
     if (w.wQ?.requiresGrad) K.gemm(true, false, Dv, H, N, 1, dQ!, Dv, hAll.subarray(B * H), H, 1, gradOf(w.wQ), H);
   });
+  // Without a graph (noGrad, or no input needing grad) nothing will read the buffers again.
+  if (lent) lent.owner = result.node ? new WeakRef(result) : null;
+  return result;
 }
