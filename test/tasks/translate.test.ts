@@ -69,7 +69,7 @@ describe('Seq2Seq', () => {
     const data = pairs(rng, 1500, 5);
     const model = new Seq2Seq(config('luong-general', { embedSize: 16, hiddenSize: 48 }));
     const opt = new Adam(model.parameters(), { lr: 0.01 });
-    for (let epoch = 0; epoch < 5; epoch++) {
+    for (let epoch = 0; epoch < 8; epoch++) {
       for (const idx of epochBatches(data, 32, 0, epoch)) {
         const b = makeBatch(idx.map((i) => data[i]!), SP);
         const loss = crossEntropy(model.forward(b), b.tgtOut, { ignoreIndex: 0 });
