@@ -4,7 +4,9 @@
 Reads the token ids recur prepared (int32 little-endian files) and a JSON config, trains
 Embedding -> LSTM/GRU/RNN -> Dropout -> Linear with truncated BPTT exactly as recur's LmTask
 does (same batchify layout, windows, Adam, grad-norm clipping, evaluation on 10 streams),
-for the same number of minutes, and prints one JSON line with the validation loss.
+for the same number of minutes (or `steps` steps), and prints one JSON line with the
+validation loss (and every step's training loss when `steps` is set). With `init_out` it also
+writes its initial weights as safetensors, so recur can start from the very same point.
 Usage: torch_lm.py CONFIG.json DATA_DIR
 """
 import json
@@ -66,6 +68,20 @@ def blas_loaded():
     return " ".join(libs) or "none found"
 
 
+def save_safetensors(model, path):
+    """Initial weights for the step-by-step parity check (scripts/eval/lm-parity.ts), no extra package."""
+    header, blobs, off = {}, [], 0
+    for name, t in model.state_dict().items():
+        b = t.detach().contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
+
+
 def main():
     cfg = json.load(open(sys.argv[1]))
     d = sys.argv[2]
@@ -74,11 +90,14 @@ def main():
     torch.manual_seed(cfg.get("seed", 0))
     torch.set_num_threads(cfg.get("threads", 2))
     model = LM(cfg["model"])
+    if cfg.get("init_out"):
+        save_safetensors(model, cfg["init_out"])
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    max_steps, losses = cfg.get("steps"), []
     data = batchify(train_ids, cfg["batch"])
     bptt, budget = cfg["bptt"], cfg["minutes"] * 60
     t0, step, h, i, tokens = time.time(), 0, None, 0, 0
-    while time.time() - t0 < budget:
+    while (step < max_steps) if max_steps else (time.time() - t0 < budget):
         if i >= data.size(0) - 1:
             i, h = 0, None
         t = min(bptt, data.size(0) - 1 - i)
@@ -88,6 +107,7 @@ def main():
         loss = nn.functional.cross_entropy(logits, y.reshape(-1))
         opt.zero_grad()
         loss.backward()
+        losses.append(loss.item())
         if cfg["clip"] > 0:
             nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
         opt.step()
@@ -96,7 +116,7 @@ def main():
     vl = evaluate(model, valid_ids, bptt)
     print(json.dumps({"steps": step, "tokens_per_sec": tokens / train_time, "valid_loss": vl,
                       "torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "blas": blas_loaded()}))
+                      "blas": blas_loaded(), **({"losses": losses} if max_steps else {})}))
 
 
 if __name__ == "__main__":
