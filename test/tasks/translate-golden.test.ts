@@ -9,7 +9,8 @@ import { loadFixture } from '../helpers/fixtures.js';
 
 // Fixtures from scripts/fixtures/gen_translate.py: PyTorch 1.13 running the twin in
 // scripts/eval/torch_translate.py with random weights. Same weights in recur must give the
-// same logits, loss and gradients.
+// same logits, loss and gradients. The two one-layer GRU Luong cases run the fused teacher-forced
+// decoder (src/tasks/translate/fused-decoder.ts), the other two the per-step graph.
 const CASES = ['luong_general_gru', 'bahdanau_lstm_2layer', 'luong_dot_uni_zero', 'none_lstm'];
 
 describe('Seq2Seq equals its PyTorch twin', () => {
