@@ -17,6 +17,7 @@
 import { backendName, F, initWasm, io, manualSeed, nn, optim, reclaimMemory, Tensor, type WasmKernels } from '../../src/index.js';
 import { createWasmBackend } from '../../src/kernels/wasm/index.js';
 import type { PageReport, PageInfo } from './protocol.js';
+import { relError } from '../helpers/rel-error.js';
 
 const TOL = 1e-4; // as test/rnn/golden.test.ts
 
@@ -32,17 +33,6 @@ function log(line: string): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Max |got - want| scaled by max |want| (at least 1e-3), as relError in test/rnn/helpers.ts. */
-function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) return Infinity;
-  let d = 0, m = 0;
-  for (let i = 0; i < want.length; i++) {
-    const diff = Math.abs(got[i]! - want[i]!);
-    if (!(diff <= d)) d = diff; // NaN propagates as a failure
-    m = Math.max(m, Math.abs(want[i]!));
-  }
-  return d / Math.max(m, 1e-3);
-}
 
 // ---- 1. backend ---------------------------------------------------------------------------
 

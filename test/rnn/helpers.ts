@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { readSafetensorsFile } from '../../src/io/files.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/assert.js';
+import { relError as sharedRelError } from '../helpers/rel-error.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/rnn/', import.meta.url));
 
@@ -16,19 +17,10 @@ export function loadFixture(name: string): Fixture {
   return { t: tensors, config: JSON.parse(metadata.config ?? '{}') as Record<string, unknown> };
 }
 
-/**
- * Max |got - want| scaled by max |want| (at least 1e-3, so an all-but-zero tensor is judged
- * absolutely): one number per tensor, comparable across tensors of different magnitude.
- */
+/** relError (test/helpers/rel-error.ts), failing loudly on a length mismatch. */
 export function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
   assert.equal(got.length, want.length, 'length mismatch');
-  let d = 0, m = 0;
-  for (let i = 0; i < want.length; i++) {
-    const diff = Math.abs(got[i]! - want[i]!);
-    if (!(diff <= d)) d = diff; // NaN propagates as a failure
-    m = Math.max(m, Math.abs(want[i]!));
-  }
-  return d / Math.max(m, 1e-3);
+  return sharedRelError(got, want);
 }
 
 /**
