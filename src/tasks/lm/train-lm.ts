@@ -1,4 +1,5 @@
 import { RecurError } from '../../errors.js';
+import { loadSafetensorsFile } from '../../io/node.js';
 import { ReduceLROnPlateau } from '../../optim/index.js';
 import { optimizerByName, type OptimizerName } from '../../optim/by-name.js';
 import { manualSeed } from '../../tensor/rng.js';
@@ -36,6 +37,11 @@ export interface LmTrainOptions {
   minFreq?: number;
   lowercase?: boolean;
   bpeVocab?: number;
+  /**
+   * A safetensors file of starting weights (e.g. a PyTorch twin's initial state_dict), loaded
+   * over the random initialisation; ignored on resume.
+   */
+  initWeights?: string;
 }
 
 /**
@@ -60,6 +66,7 @@ export async function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => vo
     cell: o.cell, dropout: o.dropout, tieWeights: o.tie,
   };
   const model = new LanguageModel(modelConfig);
+  if (o.initWeights && !o.resume) model.loadStateDict(loadSafetensorsFile(o.initWeights));
   const optimizer = optimizerByName(o.optimizer, model.parameters(), o.lr);
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
   const task = new LmTask(model, splits, { batchSize: o.batch, bptt: o.bptt });
