@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as root from '../src/index.js';
+import * as node from '../src/node.js';
+
+test("'recur/node' adds the file-system parts to io and data; the root entry stays browser-safe", () => {
+  assert.equal(typeof node.io.saveSafetensorsFile, 'function');
+  assert.equal(typeof node.io.saveSafetensors, 'function');
+  assert.equal(typeof node.data.loadTextCorpus, 'function');
+  assert.equal(typeof node.data.batchify, 'function');
+  assert.equal(node.nn, root.nn);
+  assert.equal('saveSafetensorsFile' in root.io, false);
+  assert.equal('loadTextCorpus' in root.data, false);
+});
