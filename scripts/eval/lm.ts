@@ -54,7 +54,8 @@ const t0 = Date.now();
 const r1 = await trainLm(charOpts);
 const trainSec = (Date.now() - t0) / 1000;
 const { model: charModel, config: charCfg } = loadLmRun(charOpts.out, 'last');
-const charData = prepareLmData('moby-dick', charOpts, charCfg.tokenizer);
+// The same corpus and character set as charPrep (the tokenizer is rebuilt from the same text).
+const charData = charPrep;
 const charValid = (await evaluateLm(charModel, charData.splits.valid, 10, 64)).loss;
 results.char = { sharedInit: Boolean(sharedInit), steps: r1.step, trainSeconds: trainSec, validNatsPerChar: charValid, tokensPerSec: (r1.step * 32 * 64) / trainSec };
 log(`    ${r1.step} steps, validation ${charValid.toFixed(4)} nats/char (target <= 1.55)`);
