@@ -34,39 +34,44 @@ const log = (s: string): void => console.log(s);
 const charDir = join(root, 'torch-data');
 mkdirSync(charDir, { recursive: true });
 const charPrep = prepareLmData('moby-dick', { level: 'char' });
-const charModel0 = { vocabSize: charPrep.tokenizer.vocabSize, embedSize: 64, hiddenSize: 256, numLayers: 2, cell: 'lstm' as const, dropout: 0.1, tieWeights: false };
-const initFile = join(charDir, 'init.safetensors');
-writeFileSync(join(charDir, 'init-config.json'), JSON.stringify({ model: charModel0, lr: 0.003, batch: 32, bptt: 64, clip: 5, minutes: 0, seed: 0, threads: 1, init_out: initFile }));
+const charOpts: LmTrainOptions = {
+  corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
+  batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed: 0,
+  out: join(root, 'char'), resume: false,
+};
+// The model trainLm builds from charOpts, for the twin.
+const charModelConfig = {
+  vocabSize: charPrep.tokenizer.vocabSize, embedSize: charOpts.embed, hiddenSize: charOpts.hidden, numLayers: charOpts.layers,
+  cell: charOpts.cell, dropout: charOpts.dropout, tieWeights: charOpts.tie,
+};
 for (const s of ['train', 'valid'] as const) {
   const a = charPrep.splits[s];
   writeFileSync(join(charDir, `${s}.i32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
 }
-const initRun = skipTorch ? null : spawnSync(PYTHON, ['scripts/eval/torch_lm.py', join(charDir, 'init-config.json'), charDir], { encoding: 'utf8', env: torchEnv(1) });
-const sharedInit = initRun?.status === 0 ? initFile : undefined;
-if (initRun && !sharedInit) log(`    (PyTorch could not write its initial weights; recur starts from its own:\n${initRun.stderr.slice(-300)})`);
-const charOpts: LmTrainOptions = {
-  corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
-  batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed: 0,
-  out: join(root, 'char'), resume: false, ...(sharedInit ? { initWeights: sharedInit } : {}),
-};
+const twinConfig = (extra: Record<string, unknown>): string => JSON.stringify({
+  model: charModelConfig, lr: charOpts.lr, batch: charOpts.batch, bptt: charOpts.bptt, clip: charOpts.clip, minutes, seed: 0, threads: 2, ...extra,
+});
+if (!skipTorch) {
+  const initFile = join(charDir, 'init.safetensors');
+  writeFileSync(join(charDir, 'init-config.json'), twinConfig({ init_out: initFile, init_only: true }));
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_lm.py', join(charDir, 'init-config.json'), charDir], { encoding: 'utf8', env: torchEnv(1) });
+  if (p.status === 0) charOpts.initWeights = initFile;
+  else log(`    (PyTorch could not write its initial weights; recur starts from its own:\n${p.stderr.slice(-300)})`);
+}
 log(`[1] char LSTM 2x256 on Moby-Dick for ${minutes} min (backend ${backendName()})`);
 const t0 = Date.now();
 const r1 = await trainLm(charOpts);
 const trainSec = (Date.now() - t0) / 1000;
-const { model: charModel, config: charCfg } = loadLmRun(charOpts.out, 'last');
-// The same corpus and character set as charPrep (the tokenizer is rebuilt from the same text).
-const charData = charPrep;
-const charValid = (await evaluateLm(charModel, charData.splits.valid, 10, 64)).loss;
-results.char = { sharedInit: Boolean(sharedInit), steps: r1.step, trainSeconds: trainSec, validNatsPerChar: charValid, tokensPerSec: (r1.step * 32 * 64) / trainSec };
+const { model: charModel } = loadLmRun(charOpts.out, 'last');
+const charValid = (await evaluateLm(charModel, charPrep.splits.valid, 10, 64)).loss;
+results.char = { sharedInit: Boolean(charOpts.initWeights), steps: r1.step, trainSeconds: trainSec, validNatsPerChar: charValid, tokensPerSec: (r1.step * 32 * 64) / trainSec };
 log(`    ${r1.step} steps, validation ${charValid.toFixed(4)} nats/char (target <= 1.55)`);
 
 // 2. PyTorch, same ids, same config, same wall time.
 if (!skipTorch) {
-  const dataDir = charDir;
-  const cfg = { model: charCfg.model, lr: charOpts.lr, batch: charOpts.batch, bptt: charOpts.bptt, clip: charOpts.clip, minutes, seed: 0, threads: 2 };
-  writeFileSync(join(dataDir, 'config.json'), JSON.stringify(cfg));
-  log(`[2] PyTorch, same config and ids, ${minutes} min`);
-  const p = spawnSync(PYTHON, ['scripts/eval/torch_lm.py', join(dataDir, 'config.json'), dataDir], { encoding: 'utf8', env: torchEnv(2) });
+  writeFileSync(join(charDir, 'config.json'), twinConfig({}));
+  log(`[2] PyTorch, same config, ids and initial weights, ${minutes} min`);
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_lm.py', join(charDir, 'config.json'), charDir], { encoding: 'utf8', env: torchEnv(2) });
   if (p.status === 0) {
     const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { valid_loss: number; steps: number; tokens_per_sec: number };
     results.torch = t;

@@ -92,6 +92,8 @@ def main():
     model = LM(cfg["model"])
     if cfg.get("init_out"):
         save_safetensors(model, cfg["init_out"])
+        if cfg.get("init_only"):
+            return
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     max_steps, losses = cfg.get("steps"), []
     data = batchify(train_ids, cfg["batch"])
