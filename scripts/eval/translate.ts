@@ -9,7 +9,10 @@
  * (`--phase g2p|kjv-att|kjv-none|torch`), so no memory state leaks from one run into the next.
  * Results are merged into eval-results-translate.json.
  * Usage: npx tsx scripts/eval/translate.ts [--minutes M] [--g2p-minutes M] [--skip-torch] [--only g2p|kjv] [--torch-threads N]
- *        [--hidden H] [--embed E] [--bpe-vocab V] [--batch B] [--lr X]   (KJV model; defaults 256, 128, 3000, 64, 0.002)
+ *        [--hidden H] [--embed E] [--bpe-vocab V] [--batch B] [--lr X] [--dropout P]   (KJV model; defaults 256, 128, 3000, 64, 0.002, 0)
+ *        [--g2p-lr X] [--g2p-eval-every N]   (G2P; defaults 0.002, 500)
+ * Dropout defaults to 0 for KJV: a 10-15 minute budget is 2-3 epochs, too few to overfit, and
+ * without dropout the attention decoder trains as one fused op (src/tasks/translate/fused-decoder.ts).
  * The backend is recur's default unless RECUR_BACKEND is set (e.g. RECUR_BACKEND=native RECUR_THREADS=1).
  */
 import { spawnSync } from 'node:child_process';
@@ -51,7 +54,7 @@ installNodeGc();
 // The KJV model; --hidden/--embed/--bpe-vocab/--batch/--lr override it (the PyTorch phase uses the same values).
 const base: Omit<TranslateTrainOptions, 'data' | 'out' | 'attention'> = {
   reverse: false, cell: 'gru', layers: 1, hidden: arg('hidden', 256), embed: arg('embed', 128), bidirectional: true, inputFeeding: true,
-  teacherForcing: 1, dropout: 0.2, bridge: 'dense', bpeVocab: arg('bpe-vocab', 3000), maxLen: 64, batch: arg('batch', 64), lr: arg('lr', 0.002),
+  teacherForcing: 1, dropout: arg('dropout', 0), bridge: 'dense', bpeVocab: arg('bpe-vocab', 3000), maxLen: 64, batch: arg('batch', 64), lr: arg('lr', 0.002),
   optimizer: 'adam', clip: 5, minutes, evalEvery: 400, evalDecode: 0, seed: 0, resume: false,
 };
 
@@ -92,8 +95,8 @@ const attOut = join(root, 'kjv-att');
 if (phase === 'g2p') {
   log(`[1] CMUdict G2P, ${g2pMinutes} min (backend ${backendName()})`);
   save('g2p', await trainAndScore('G2P luong-general', {
-    ...base, data: 'cmudict', attention: 'luong-general', hidden: 256, embed: 64, batch: 128, lr: 0.004, dropout: 0, maxLen: 40,
-    minutes: g2pMinutes, evalEvery: 1000, out: join(root, 'g2p'),
+    ...base, data: 'cmudict', attention: 'luong-general', hidden: 256, embed: 64, batch: 128, lr: arg('g2p-lr', 0.002), dropout: 0, maxLen: 40,
+    minutes: g2pMinutes, evalEvery: arg('g2p-eval-every', 500), out: join(root, 'g2p'),
   }));
 } else if (phase === 'kjv-att') {
   log(`[2] KJV -> RV1909 with attention (luong-general), ${minutes} min (backend ${backendName()})`);
