@@ -560,6 +560,33 @@ describe('wasm backend: memory', () => {
     live.forEach((a, i) => assert.ok(a.every((v) => v === i), 'no overlapping blocks'));
   });
 
+  it('large blocks: freed neighbours merge, the top comes back down, reused memory is zeroed', () => {
+    const k = createWasmBackendSync({ maxMemoryMiB: 64 });
+    const h = k.heap, MiB = 1 << 20, base = k.stats().topBytes;
+    const a = h.allocRaw(3 * MiB), b = h.allocRaw(3 * MiB), c = h.allocRaw(3 * MiB);
+    assert.deepEqual([b - a, c - b], [3 * MiB, 3 * MiB], 'exact sizes, not size classes (a 3 MiB class would be 4 MiB)');
+    new Float32Array(h.buf, a, 3 * MiB / 4).fill(7);
+    h.freeRaw(a, 3 * MiB);
+    h.freeRaw(b, 3 * MiB);
+    assert.equal(h.allocRaw(5 * MiB), a, 'a and b merged into one 6 MiB extent');
+    const t = k.alloc(MiB / 4 + 5); // the 1 MiB left after the 5 MiB one, plus 20 bytes: does not fit there
+    assert.ok(t.byteOffset > c, 'best fit skips extents that are too small');
+    const z = k.alloc(MiB / 4);
+    assert.equal(z.byteOffset, a + 5 * MiB, 'the 1 MiB remainder of the merged extent');
+    assert.ok(z.every((v) => v === 0), 'old data (7s) zeroed');
+    h.freeRaw(c, 3 * MiB);
+    // Varying sizes, as variable-length batches allocate: the budget is never exhausted.
+    const r = rng(21);
+    for (let step = 0; step < 300; step++) {
+      const blocks = Array.from({ length: 6 }, () => { const bytes = Math.floor((1 + r() * 5) * MiB); return [h.allocRaw(bytes), bytes] as const; });
+      assert.ok(blocks.every(([p]) => p > 0), `step ${step}: a block did not fit the 64 MiB budget`);
+      blocks.reverse().forEach(([p, bytes]) => h.freeRaw(p, bytes));
+    }
+    assert.equal(k.stats().fallbacks, 0);
+    // At most 36 MiB live in the loop, 9 MiB before it: the heap stays that size.
+    assert.ok(k.stats().topBytes - base <= 46 * MiB, `heap top grew by ${(k.stats().topBytes - base) / MiB} MiB`);
+  });
+
   it('both builds (relaxed and plain SIMD) agree with the reference', () => {
     const plain = createWasmBackendSync({ relaxed: false, maxMemoryMiB: 64 });
     assert.equal(plain.variant, 'simd');

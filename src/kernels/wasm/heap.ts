@@ -17,10 +17,17 @@
  * Either way, when the budget is exhausted `alloc` returns an ordinary Float32Array, which the
  * backend handles by copying through scratch (slower, still correct).
  *
- * Allocator. Size classes in steps of x1.5 / x1.33 (64, 96, 128, 192, ... bytes), one free list
- * per class, bump allocation for new blocks, no coalescing: a training loop allocates the same
- * shapes every step, so blocks are reused exactly and fragmentation stays bounded (at most
- * 50% internal waste, ~20% on average). Blocks are 64-byte aligned (cache lines; SIMD).
+ * Allocator. Two kinds of blocks, both 64-byte aligned (cache lines; SIMD):
+ * - Small (< 1 MiB): size classes in steps of x1.5 / x1.33 (64, 96, 128, 192, ... bytes), one
+ *   free list per class, bump allocation for new blocks, no coalescing. The same shapes recur
+ *   every step, so blocks are reused exactly.
+ * - Large (>= 1 MiB): exact sizes (rounded to 4 KiB) from an address-ordered list of free
+ *   extents, best fit, split on allocation, merged with free neighbours on release; an extent
+ *   that reaches the top of the heap lowers the top instead. Size classes fail here: with
+ *   variable-length batches (a seq2seq target of 20..64 tokens times a 3000-word vocabulary)
+ *   every length lands in its own class, each class keeps its own free blocks of 10-50 MB,
+ *   and a 1 GiB budget ran out at ~600 MB live (measured: KJV training fell back to JS arrays
+ *   and the JS GEMM, 6x slower than native).
  *
  * Reclaiming. Each returned view is registered with a FinalizationRegistry; when the view is
  * garbage-collected its block goes back to its free list. Caveats, documented for users:
@@ -53,6 +60,13 @@ export interface HeapStats {
 
 const PAGE = 65536;
 const MIN_CLASS_BYTES = 64;
+/** Blocks of at least this many bytes are large (see the allocator note above). */
+export const LARGE_BYTES = 1 << 20;
+const LARGE_GRAIN = 4096;
+/** The class tag of large blocks in the finalizer's packed value (small classes stay below 50). */
+const LARGE_TAG = 63;
+
+const largeSize = (bytes: number): number => Math.ceil(bytes / LARGE_GRAIN) * LARGE_GRAIN;
 
 /** Size class index of a byte count, and the class's block size. */
 export function sizeClass(bytes: number): number {
@@ -76,6 +90,13 @@ export class WasmHeap {
   private top: number;
   private readonly maxBytes: number;
   private readonly freeLists: number[][] = [];
+  /** Free large extents, sorted by address, never adjacent to each other or to the top. */
+  private readonly extStart: number[] = [];
+  private readonly extEnd: number[] = [];
+  /** Sizes of live large blocks by pointer. */
+  private readonly largeLive = new Map<number, number>();
+  /** Everything below this address has been handed out before, so may hold old data. */
+  private dirtyTop: number;
   private readonly registry: FinalizationRegistry<number>;
   private liveBytes = 0;
   private allocatedBytes = 0;
@@ -90,6 +111,7 @@ export class WasmHeap {
     this.generations = [this.buf];
     // Never hand out address 0: kernels use 0 for "absent" (e.g. layer norm without gamma).
     this.top = Math.max(1024, Math.ceil(heapBase / 64) * 64);
+    this.dirtyTop = this.top;
     this.maxBytes = shared ? maxBytes : this.buf.byteLength;
     // The held value packs pointer and class: pointers are 64-aligned and classes < 64.
     this.registry = new FinalizationRegistry<number>((held) => this.release(held - (held & 63), held & 63));
@@ -105,39 +127,90 @@ export class WasmHeap {
   /** Zero-filled tensor storage; a plain Float32Array when the wasm budget is exhausted. */
   alloc(n: number): Float32Array {
     if (n === 0) return new Float32Array(0);
-    const c = sizeClass(n * 4);
-    const reused = this.freeLists[c]?.pop();
-    const ptr = reused ?? this.bump(classBytes(c));
-    if (ptr < 0) {
+    const b = this.take(n * 4);
+    if (b.ptr < 0) {
       this.fallbacks++;
       return new Float32Array(n);
     }
-    this.allocs++;
-    this.liveBytes += classBytes(c);
-    this.allocatedBytes += classBytes(c);
-    const view = new Float32Array(this.buf, ptr, n);
-    if (reused !== undefined) view.fill(0);
-    this.registry.register(view, ptr + c);
+    const view = new Float32Array(this.buf, b.ptr, n);
+    if (b.dirty) view.fill(0);
+    this.registry.register(view, b.ptr + b.tag);
     return view;
   }
 
   /**
    * A block for internal use (scratch, GEMM packing), not tracked by the GC: the caller frees
-   * it with `freeRaw(ptr, bytes)`. Returns -1 when the budget is exhausted.
+   * it with `freeRaw(ptr, bytes)`. Returns -1 when the budget is exhausted. Not zero-filled.
    */
   allocRaw(bytes: number): number {
-    const c = sizeClass(Math.max(bytes, 1));
-    const ptr = this.freeLists[c]?.pop() ?? this.bump(classBytes(c));
-    if (ptr >= 0) {
-      this.allocs++;
-      this.liveBytes += classBytes(c);
-      this.allocatedBytes += classBytes(c);
+    return this.take(Math.max(bytes, 1)).ptr;
+  }
+
+  freeRaw(ptr: number, bytes: number): void {
+    this.release(ptr, Math.max(bytes, 1) >= LARGE_BYTES ? LARGE_TAG : sizeClass(Math.max(bytes, 1)));
+  }
+
+  /** A block of at least `bytes`: its pointer (-1 over budget), its tag, and whether it may hold old data. */
+  private take(bytes: number): { ptr: number; tag: number; dirty: boolean } {
+    let ptr: number, size: number, tag: number;
+    if (bytes >= LARGE_BYTES) {
+      size = largeSize(bytes);
+      tag = LARGE_TAG;
+      ptr = this.takeExtent(size);
+      if (ptr < 0) ptr = this.bump(size);
+      if (ptr >= 0) this.largeLive.set(ptr, size);
+    } else {
+      tag = sizeClass(bytes);
+      size = classBytes(tag);
+      ptr = this.freeLists[tag]?.pop() ?? this.bump(size);
+    }
+    if (ptr < 0) return { ptr, tag, dirty: false };
+    this.allocs++;
+    this.liveBytes += size;
+    this.allocatedBytes += size;
+    const dirty = ptr < this.dirtyTop;
+    this.dirtyTop = Math.max(this.dirtyTop, ptr + size);
+    return { ptr, tag, dirty };
+  }
+
+  /** Best fit among the free extents; -1 when none is big enough. */
+  private takeExtent(size: number): number {
+    let best = -1;
+    for (let i = 0; i < this.extStart.length; i++) {
+      const len = this.extEnd[i]! - this.extStart[i]!;
+      if (len >= size && (best < 0 || len < this.extEnd[best]! - this.extStart[best]!)) best = i;
+    }
+    if (best < 0) return -1;
+    const ptr = this.extStart[best]!;
+    if (this.extEnd[best]! - ptr === size) {
+      this.extStart.splice(best, 1);
+      this.extEnd.splice(best, 1);
+    } else {
+      this.extStart[best] = ptr + size;
     }
     return ptr;
   }
 
-  freeRaw(ptr: number, bytes: number): void {
-    this.release(ptr, sizeClass(Math.max(bytes, 1)));
+  /** Returns [ptr, end) to the free extents, merging with its neighbours or lowering the top. */
+  private freeExtent(ptr: number, end: number): void {
+    let i = 0;
+    while (i < this.extStart.length && this.extStart[i]! < ptr) i++;
+    if (i > 0 && this.extEnd[i - 1] === ptr) {
+      i--;
+      ptr = this.extStart[i]!;
+      this.extStart.splice(i, 1);
+      this.extEnd.splice(i, 1);
+    }
+    if (i < this.extStart.length && this.extStart[i] === end) {
+      end = this.extEnd[i]!;
+      this.extStart.splice(i, 1);
+      this.extEnd.splice(i, 1);
+    }
+    if (end === this.top) this.top = ptr;
+    else {
+      this.extStart.splice(i, 0, ptr);
+      this.extEnd.splice(i, 0, end);
+    }
   }
 
   stats(): HeapStats {
@@ -147,10 +220,18 @@ export class WasmHeap {
     };
   }
 
-  private release(ptr: number, c: number): void {
+  private release(ptr: number, tag: number): void {
     this.frees++;
-    this.liveBytes -= classBytes(c);
-    (this.freeLists[c] ??= []).push(ptr);
+    if (tag === LARGE_TAG) {
+      const size = this.largeLive.get(ptr);
+      if (size === undefined) throw new Error(`wasm heap: large block at ${ptr} released twice or never allocated`);
+      this.largeLive.delete(ptr);
+      this.liveBytes -= size;
+      this.freeExtent(ptr, ptr + size);
+      return;
+    }
+    this.liveBytes -= classBytes(tag);
+    (this.freeLists[tag] ??= []).push(ptr);
   }
 
   /** New block at the top of the heap, growing the (shared) memory if needed; -1 if over budget. */
