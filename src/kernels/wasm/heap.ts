@@ -54,6 +54,8 @@ export interface HeapStats {
   frees: number;
   /** Allocations that did not fit the budget and got a plain JS array. */
   fallbacks: number;
+  /** The budget: the most linear memory the heap may use. */
+  budgetBytes: number;
   /** Whether the memory is shared (growable without detaching). */
   shared: boolean;
 }
@@ -216,7 +218,7 @@ export class WasmHeap {
   stats(): HeapStats {
     return {
       memoryBytes: this.memory.buffer.byteLength, topBytes: this.top, liveBytes: this.liveBytes,
-      allocatedBytes: this.allocatedBytes, allocs: this.allocs, frees: this.frees, fallbacks: this.fallbacks, shared: this.shared,
+      allocatedBytes: this.allocatedBytes, allocs: this.allocs, frees: this.frees, fallbacks: this.fallbacks, budgetBytes: this.maxBytes, shared: this.shared,
     };
   }
 
