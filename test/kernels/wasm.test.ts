@@ -575,6 +575,10 @@ describe('wasm backend: memory', () => {
     assert.equal(z.byteOffset, a + 5 * MiB, 'the 1 MiB remainder of the merged extent');
     assert.ok(z.every((v) => v === 0), 'old data (7s) zeroed');
     h.freeRaw(c, 3 * MiB);
+    const top = k.stats().topBytes, x = h.allocRaw(4 * MiB);
+    assert.equal(x, top, 'no free extent holds 4 MiB (c left 3): from the top');
+    h.freeRaw(x, 4 * MiB);
+    assert.equal(k.stats().topBytes, top, 'a block freed at the top lowers the top');
     // Varying sizes, as variable-length batches allocate: the budget is never exhausted.
     const r = rng(21);
     for (let step = 0; step < 300; step++) {
