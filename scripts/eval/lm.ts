@@ -16,7 +16,7 @@ import { PYTHON, torchEnv } from '../torch-env.js';
 import { evaluateLm } from '../../src/tasks/lm/task.js';
 import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
 import { prepareLmData } from '../../src/tasks/lm/setup.js';
-import { loadLmRun, trainLm, type LmTrainOptions } from '../../src/tasks/lm/train-lm.js';
+import { lmModelConfig, loadLmRun, trainLm, type LmTrainOptions } from '../../src/tasks/lm/train-lm.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,17 +33,14 @@ const log = (s: string): void => console.log(s);
 // (seeds 0-2, either library), more than the difference being measured.
 const charDir = join(root, 'torch-data');
 mkdirSync(charDir, { recursive: true });
-const charPrep = prepareLmData('moby-dick', { level: 'char' });
 const charOpts: LmTrainOptions = {
   corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
   batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed: 0,
   out: join(root, 'char'), resume: false,
 };
-// The model trainLm builds from charOpts, for the twin.
-const charModelConfig = {
-  vocabSize: charPrep.tokenizer.vocabSize, embedSize: charOpts.embed, hiddenSize: charOpts.hidden, numLayers: charOpts.layers,
-  cell: charOpts.cell, dropout: charOpts.dropout, tieWeights: charOpts.tie,
-};
+// The same ids and model as trainLm makes from charOpts, for the twin and the evaluation.
+const charPrep = prepareLmData(charOpts.corpus, charOpts);
+const charModelConfig = lmModelConfig(charOpts, charPrep.tokenizer.vocabSize);
 for (const s of ['train', 'valid'] as const) {
   const a = charPrep.splits[s];
   writeFileSync(join(charDir, `${s}.i32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
@@ -64,7 +61,7 @@ const r1 = await trainLm(charOpts);
 const trainSec = (Date.now() - t0) / 1000;
 const { model: charModel } = loadLmRun(charOpts.out, 'last');
 const charValid = (await evaluateLm(charModel, charPrep.splits.valid, 10, 64)).loss;
-results.char = { sharedInit: Boolean(charOpts.initWeights), steps: r1.step, trainSeconds: trainSec, validNatsPerChar: charValid, tokensPerSec: (r1.step * 32 * 64) / trainSec };
+results.char = { sharedInit: Boolean(charOpts.initWeights), steps: r1.step, trainSeconds: trainSec, validNatsPerChar: charValid, tokensPerSec: (r1.step * charOpts.batch * charOpts.bptt) / trainSec };
 log(`    ${r1.step} steps, validation ${charValid.toFixed(4)} nats/char (target <= 1.55)`);
 
 // 2. PyTorch, same ids, same config, same wall time.

@@ -44,6 +44,11 @@ export interface LmTrainOptions {
   initWeights?: string;
 }
 
+/** The model a fresh run of these options builds (also the PyTorch twin's, scripts/eval/lm.ts). */
+export function lmModelConfig(o: LmTrainOptions, vocabSize: number): LmRunConfig['model'] {
+  return { vocabSize, embedSize: o.embed, hiddenSize: o.hidden, numLayers: o.layers, cell: o.cell, dropout: o.dropout, tieWeights: o.tie };
+}
+
 /**
  * `recur train lm`: corpus -> tokenizer -> LanguageModel -> shared training loop. With
  * resume, the model and tokenizer come from the run directory and must match the options.
@@ -61,10 +66,7 @@ export async function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => vo
     }
   }
   const { tokenizer, splits } = prepareLmData(o.corpus, o, saved?.tokenizer);
-  const modelConfig = saved?.model ?? {
-    vocabSize: tokenizer.vocabSize, embedSize: o.embed, hiddenSize: o.hidden, numLayers: o.layers,
-    cell: o.cell, dropout: o.dropout, tieWeights: o.tie,
-  };
+  const modelConfig = saved?.model ?? lmModelConfig(o, tokenizer.vocabSize);
   const model = new LanguageModel(modelConfig);
   if (o.initWeights && !o.resume) model.loadStateDict(loadSafetensorsFile(o.initWeights));
   const optimizer = optimizerByName(o.optimizer, model.parameters(), o.lr);
