@@ -16,13 +16,19 @@
  *                                       chosen with LD_LIBRARY_PATH in the torch child only)
  *   --quiet-ms N                        wait at most N ms for idle CPUs before each run (default 10000)
  *
+ * The node peers (bench/peers/recur.ts, tfjs.ts, brain.ts) run as compiled JavaScript under plain
+ * `node`, as a program using recur's compiled build does, so no TypeScript loader (tsx costs ~30 MB)
+ * is in their peak RSS: this file first compiles them with tsc (bench/tsconfig.peers.json) into
+ * build/bench/, which keeps the repository layout, and puts beside the compiled src/ what its
+ * relative paths load (the .wasm kernels, native/build, bench/peers/brain/node_modules).
+ *
  * On a shared machine run it under a lock: `flock /tmp/recur-timing.lock npm run bench`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OPENMP_BLAS_DIR, PYTHON, torchEnv as sharedTorchEnv } from '../scripts/torch-env.js';
 import { waitQuiet } from './common.js';
 import { MARK, TRANSPOSES, gemmKey, type Config, type Job, type Line, type Protocol, type Timing } from './peers/protocol.js';
@@ -141,15 +147,62 @@ interface Variant {
   command: (job: Job) => [string, string[], NodeJS.ProcessEnv];
 }
 
+// ---- compiled node peers ------------------------------------------------------------------------
+/** Where bench/tsconfig.peers.json compiles to: build/bench/<path in the repository>.js. */
+const buildDir = join(root, 'build', 'bench');
+const built = (path: string): string => join(buildDir, path);
+
+/** `path` (in build/bench) is a symlink to `target` (in the repository), made or fixed. */
+function link(path: string, target: string): void {
+  const want = relative(dirname(path), target);
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat?.isSymbolicLink() && readlinkSync(path) === want) return;
+  if (stat) rmSync(path, { recursive: true, force: true });
+  mkdirSync(dirname(path), { recursive: true });
+  symlinkSync(want, path, 'dir');
+}
+
+/**
+ * Compiles the node peers (and the src/ modules they import) with tsc into build/bench/, then
+ * makes the relative paths of the compiled files resolve as they do in the repository:
+ * src/kernels/wasm/loader reads ./generated/recur-*.wasm (copied; without them it would fall back
+ * to the base64 copy), src/kernels/native/addon loads ../../../native/build/Release/recur_native.node
+ * (build/bench/native links to native/), bench/peers/brain.ts requires brain.js from ./brain/
+ * (build/bench/bench/peers/brain links to bench/peers/brain/). Bare imports (@tensorflow/tfjs)
+ * resolve from the repository's node_modules, as build/ is inside it. Exits on a compile error.
+ */
+function compilePeers(): void {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const config = join(here, 'tsconfig.peers.json');
+  console.error(`compiling the node peers (tsc -p ${relative(root, config)} -> ${relative(root, buildDir)}/)...`);
+  try {
+    execFileSync(process.execPath, [tsc, '-p', config], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const r = e as { stdout?: string; stderr?: string; message: string };
+    const why = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || r.message;
+    console.error(`bench: compiling the node peers failed (tsc -p ${relative(root, config)}), so nothing was measured:\n${why}`);
+    process.exit(1);
+  }
+  const gen = join(root, 'src', 'kernels', 'wasm', 'generated');
+  const genOut = built(join('src', 'kernels', 'wasm', 'generated'));
+  mkdirSync(genOut, { recursive: true });
+  for (const f of readdirSync(genOut)) if (f.endsWith('.wasm')) rmSync(join(genOut, f));
+  if (existsSync(gen)) for (const f of readdirSync(gen)) if (f.endsWith('.wasm')) copyFileSync(join(gen, f), join(genOut, f));
+  link(built('native'), join(root, 'native'));
+  link(built(join('bench', 'peers', 'brain')), join(here, 'peers', 'brain'));
+}
+
+/** Plain node on the compiled peer: no loader, no flags. */
 const nodeCmd = (file: string, env: NodeJS.ProcessEnv) => (job: Job): [string, string[], NodeJS.ProcessEnv] =>
-  [process.execPath, ['--import', 'tsx', join(here, 'peers', file), JSON.stringify(job)], env];
+  [process.execPath, [built(join('bench', 'peers', file.replace(/\.ts$/, '.js'))), JSON.stringify(job)], env];
 
 const ALL: ConfigName[] = ['train-lstm', 'train-gru', 'gen', 'gemm'];
 const unavailable: Array<{ label: string; reason: string }> = [];
 
 function recurVariants(): Variant[] {
-  const out = sh(process.execPath, ['--import', 'tsx', '-e',
-    "import('./src/kernels/index.ts').then((m) => console.log(JSON.stringify(m.availableBackends())))"]);
+  // Plain node on the compiled kernels, as the recur peer loads them.
+  const index = pathToFileURL(built(join('src', 'kernels', 'index.js'))).href;
+  const out = sh(process.execPath, ['-e', `import(${JSON.stringify(index)}).then((m) => console.log(JSON.stringify(m.availableBackends())))`]);
   const backends = out ? (JSON.parse(out.split('\n').pop()!) as string[]) : ['js', 'wasm'];
   if (!backends.includes('native')) unavailable.push({ label: 'recur-native', reason: 'native addon not built or not loadable (npm run build:native)' });
   return backends.map((b) => ({
@@ -274,13 +327,10 @@ async function runVariant(v: Variant, config: ConfigName): Promise<void> {
 async function baselines(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const report = `process.stdout.write('${MARK}' + JSON.stringify({ type: 'rss', maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\\n')`;
-  // The node peers run through the tsx loader; plain node shows how much of that is tsx's
-  // (a program using recur's compiled dist/ build does not pay it).
-  for (const [label, args] of [['node + tsx', ['--import', 'tsx', '-e', report]], ['plain node', ['-e', report]]] as const) {
-    const r = await runChild(process.execPath, [...args], process.env, 60000);
-    const n = r.lines.find((l) => l.type === 'rss');
-    if (n && n.type === 'rss') out[label] = Math.round(n.maxRssMB);
-  }
+  // The node peers run compiled under plain node (no tsx loader), as nodeCmd starts them.
+  const r = await runChild(process.execPath, ['-e', report], process.env, 60000);
+  const n = r.lines.find((l) => l.type === 'rss');
+  if (n && n.type === 'rss') out['plain node'] = Math.round(n.maxRssMB);
   if (peers.includes('torch')) {
     const py = await runChild(PYTHON, ['-c',
       `import resource, json, torch; print('${MARK}' + json.dumps({'type': 'rss', 'maxRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))`], torchEnv(2), 60000);
@@ -410,7 +460,7 @@ function render(meta: Record<string, string>, base: Record<string, number>): str
     const gemmRss = gemmLabels.map((l) => `${l} ${rss(l, 'gemm')}`).join(', ');
     out.push('', `Peak RSS of the GEMM processes: ${gemmRss}.`);
   }
-  out.push('', `Runtime baselines (peak RSS of a process that only starts its runtime; the node peers run under tsx, so "node + tsx" is included in their peak RSS above, "plain node" is without the loader and not what was measured): ${Object.entries(base).map(([k, v]) => `${k} ${v} MB`).join(', ') || '?'}.`);
+  out.push('', `Runtime baselines (peak RSS of a process that only starts its runtime, included in every peak RSS above; the node peers run as compiled JavaScript under plain node, without a TypeScript loader): ${Object.entries(base).map(([k, v]) => `${k} ${v} MB`).join(', ') || '?'}.`);
 
   const notes: string[] = [];
   if (figures.some((f) => f.secondsPerIter.contended)) notes.push(`\\* a run of this figure started while other processes kept the CPUs busy (waited ${protocols.gen.quietMs / 1000} s for idle CPUs, then went ahead).`);
@@ -438,8 +488,10 @@ const readmeIntro = [
   'brain.js and PyTorch (when `/usr/bin/python3 -c \'import torch\'` works) side by side, each',
   'configuration in its own process, one at a time, and writes `bench/results.json`. Figures are',
   'medians of ≥ 5 timed runs after warm-up (min–max in brackets); peak RSS is the whole process',
-  '(`maxRSS`), runtime included. `npm run bench -- --readme` replaces the table below. What each',
-  'peer runs, and how brain.js differs, is written at the top of its file in `bench/peers/`.',
+  '(`maxRSS`), runtime included; the node peers run as JavaScript compiled by tsc into `build/bench/`,',
+  'under plain `node` (no TypeScript loader), as a program using recur\'s compiled build does.',
+  '`npm run bench -- --readme` replaces the table below. What each peer runs, and how brain.js',
+  'differs, is written at the top of its file in `bench/peers/`.',
 ].join('\n');
 
 // ---- main ---------------------------------------------------------------------------------------
@@ -450,6 +502,7 @@ async function main(): Promise<void> {
   const cfgs = (onlyConfigs ?? ALL) as ConfigName[];
   for (const c of cfgs) if (!ALL.includes(c)) throw new Error(`unknown config '${c}' (use ${ALL.join(', ')})`);
 
+  if (peers.some((p) => p !== 'torch')) compilePeers();
   if (peers.includes('recur')) variants.push(...recurVariants());
   if (peers.includes('tfjs')) variants.push(...tfjsVariants());
   if (peers.includes('brain')) variants.push(...brainVariants());

@@ -2,7 +2,9 @@
  * brain.js (2.0.0-beta.24), its CPU recurrent networks `brain.recurrent.LSTM` / `GRU`. It is
  * installed in bench/peers/brain/ (its own package.json, installed on demand by bench/run.ts),
  * not in the project: its GPU peer gpu.js pulls headless-gl, a native module that downloads
- * prebuilt binaries at install. Run alone: npx tsx bench/peers/brain.ts '<job JSON>'.
+ * prebuilt binaries at install. Run alone: node build/bench/bench/peers/brain.js '<job JSON>' (compiled
+ * by a bench run, as bench/run.ts runs it; build/bench/bench/peers/brain links to this brain/ folder),
+ * or npx tsx bench/peers/brain.ts (tsx adds ~30 MB of RSS).
  *
  * What brain.js can and cannot do here, so the figures are read right:
  * - No batching: it trains on one sequence at a time and updates the weights after each one

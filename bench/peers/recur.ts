@@ -1,7 +1,9 @@
 /**
  * recur, one backend per process: the backend is chosen by RECUR_BACKEND (set by bench/run.ts)
  * before recur is imported, so every tensor lives in that backend's storage from the start.
- * Run alone: RECUR_BACKEND=wasm npx tsx bench/peers/recur.ts '<job JSON>' (see protocol.ts).
+ * Run alone as bench/run.ts runs it, compiled under plain node (build/bench/ is written by a bench run):
+ * RECUR_BACKEND=wasm node build/bench/bench/peers/recur.js '<job JSON>' (see protocol.ts); or with
+ * npx tsx bench/peers/recur.ts, whose loader then adds ~30 MB to the peak RSS.
  */
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { availableBackends, kernels, reclaimMemory } from '../../src/kernels/index.js';

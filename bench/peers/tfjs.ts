@@ -3,7 +3,8 @@
  * files ship in @tensorflow/tfjs-backend-wasm and are loaded from node_modules by file path;
  * in Node the wasm backend runs single-threaded SIMD: tfjs disables its threaded build there).
  * No @tensorflow/tfjs-node (it downloads libtensorflow at install).
- * Run alone: npx tsx bench/peers/tfjs.ts '<job JSON>' with variant 'cpu' or 'wasm'.
+ * Run alone: node build/bench/bench/peers/tfjs.js '<job JSON>' with variant 'cpu' or 'wasm' (compiled
+ * by a bench run, as bench/run.ts runs it), or npx tsx bench/peers/tfjs.ts (tsx adds ~30 MB of RSS).
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
