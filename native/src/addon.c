@@ -6,7 +6,8 @@
  * - Every other kernel is a C loop from kernels.h, in the AVX2+FMA build when the CPU has it,
  *   else the baseline build.
  * - `alloc(n)` returns zero-filled Float32Arrays whose data starts on a 64-byte boundary (V8's
- *   own allocations sit 16 bytes off one, which costs OpenBLAS ~20%, ~45% at M = 1).
+ *   own allocations sit 16 bytes off one, which costs OpenBLAS ~20%, ~45% at M = 1), over
+ *   blocks of a storage pool (pool.c) that collected arrays return to.
  *
  * Calling convention (src/kernels/native/backend.ts): every kernel validates its arguments —
  * Float32Array operands (Int32Array for indices), integer counts in [0, 2^31), every array at
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include "kernels_api.h"
+#include "pool.h"
 
 /* In OpenBLAS's cblas.h; declared again so that the file compiles against any cblas.h. */
 void openblas_set_num_threads(int num_threads);
@@ -145,7 +147,12 @@ static napi_value fallback(napi_env env) {
 
 /* ---- Storage --------------------------------------------------------------------------------- */
 
-/* alloc(n): a zero-filled Float32Array of n elements starting on a 64-byte boundary. */
+static void release_block(napi_env env, void *data, void *hint) {
+  pool_put(data, (int)(intptr_t)hint);
+}
+
+/* alloc(n): a zero-filled Float32Array of n elements starting on a 64-byte boundary, over a
+ * block of the storage pool (pool.c) that goes back to the pool when V8 collects the array. */
 static napi_value n_alloc(napi_env env, napi_callback_info info) {
   BEGIN(1);
   size_t n = cnt(a, 0);
@@ -153,16 +160,49 @@ static napi_value n_alloc(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "recur native alloc: bad length");
     return NULL;
   }
-  void *data = NULL;
+  size_t block;
+  int cls;
+  void *data = pool_get(n * 4, &block, &cls);
   napi_value ab, out;
-  /* ArrayBuffers are zero-initialised by V8. */
-  if (napi_create_arraybuffer(env, n * 4 + 64, &data, &ab) != napi_ok) {
+  if (!data) {
     napi_throw_error(env, NULL, "recur native alloc: out of memory");
     return NULL;
   }
-  size_t off = (64 - ((uintptr_t)data & 63)) & 63;
-  if (napi_create_typedarray(env, napi_float32_array, n, ab, off, &out) != napi_ok) return NULL;
+  if (napi_create_external_arraybuffer(env, data, block, release_block, (void *)(intptr_t)cls, &ab) != napi_ok) {
+    pool_put(data, cls);
+    napi_throw_error(env, NULL, "recur native alloc: could not wrap the block in an ArrayBuffer");
+    return NULL;
+  }
+  if (napi_create_typedarray(env, napi_float32_array, n, ab, 0, &out) != napi_ok) return NULL;
   return out;
+}
+
+/* poolStats(): bytes held for reuse, the cap, and allocations served from the pool / from malloc. */
+static napi_value n_pool_stats(napi_env env, napi_callback_info info) {
+  PoolStats p = pool_stats();
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_double(env, (double)p.pooled, &v);
+  napi_set_named_property(env, o, "pooledBytes", v);
+  napi_create_double(env, (double)p.cap, &v);
+  napi_set_named_property(env, o, "capBytes", v);
+  napi_create_double(env, p.hits, &v);
+  napi_set_named_property(env, o, "hits", v);
+  napi_create_double(env, p.misses, &v);
+  napi_set_named_property(env, o, "misses", v);
+  return o;
+}
+
+/* setPoolCap(bytes): the most the pool keeps for reuse (0: keep nothing; trims at once). */
+static napi_value n_set_pool_cap(napi_env env, napi_callback_info info) {
+  BEGIN(1);
+  double d = num(a, 0);
+  if (a->bad || !(d >= 0)) {
+    napi_throw_range_error(env, NULL, "recur native setPoolCap: expected a byte count >= 0");
+    return NULL;
+  }
+  pool_set_cap(d > (double)SIZE_MAX ? SIZE_MAX : (size_t)d);
+  return NULL;
 }
 
 /* addressMod64(typedArray): where its data starts relative to a 64-byte boundary (tests). */
@@ -791,7 +831,8 @@ NAPI_MODULE_INIT() {
 #endif
   }
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    {"alloc", n_alloc}, {"addressMod64", n_address_mod64}, {"gemm", n_gemm},
+    {"alloc", n_alloc}, {"poolStats", n_pool_stats}, {"setPoolCap", n_set_pool_cap},
+    {"addressMod64", n_address_mod64}, {"gemm", n_gemm},
     {"axpy", n_axpy}, {"scale", n_scale}, {"clamp", n_clamp}, {"unary", n_unary},
     {"unaryBackward", n_unary_backward}, {"binary", n_binary}, {"sumToBroadcast", n_sum_to_broadcast},
     {"reduce", n_reduce}, {"broadcastAxis", n_broadcast_axis}, {"scatterArgmax", n_scatter_argmax},

@@ -17,6 +17,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { jsKernels } from '../../src/kernels/js.js';
 import type { BinaryOp, Kernels, UnaryOp } from '../../src/kernels/types.js';
@@ -71,6 +73,39 @@ describe('native backend: loading and storage', { skip: SKIP }, () => {
       assert.ok(a.every((v) => v === 0), `alloc(${n}) zeroed`);
     }
     assert.equal(nk!.alloc(0).length, 0);
+  });
+
+  it('collected arrays return their block to the pool, and a reused block is zero-filled', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const n = 100_003;
+    const dirty = (): void => {
+      nk!.alloc(n).fill(7);
+    };
+    // Blocks come back when V8 frees the collected buffers, a turn or two after the GC.
+    const collect = async (): Promise<void> => {
+      for (let i = 0; i < 4; i++) {
+        gc();
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    dirty();
+    await collect();
+    const before = nk!.poolStats();
+    assert.ok(before.pooledBytes >= n * 4, `pool holds the collected block (${before.pooledBytes} bytes)`);
+    const b = nk!.alloc(n);
+    const after = nk!.poolStats();
+    assert.equal(after.hits, before.hits + 1, 'served from the pool');
+    assert.ok(b.every((v) => v === 0), 'a reused block is zeroed');
+    assert.equal(addon!.addressMod64(b), 0);
+    // A cap of 0 empties the pool and keeps nothing later collected.
+    nk!.setPoolCap(0);
+    assert.equal(nk!.poolStats().pooledBytes, 0);
+    dirty();
+    await collect();
+    assert.equal(nk!.poolStats().pooledBytes, 0);
+    nk!.setPoolCap(before.capBytes);
+    assert.throws(() => nk!.setPoolCap(-1), /setPoolCap: expected a byte count >= 0, got -1/);
   });
 
   it('setThreads changes the OpenBLAS thread count and rejects nonsense', () => {

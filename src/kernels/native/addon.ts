@@ -13,6 +13,9 @@ type R = true | undefined;
 /** The functions native/src/addon.c exports. Op codes are those of backend.ts. */
 export interface NativeAddon {
   alloc(n: number): Float32Array;
+  /** The storage pool behind alloc (native/src/pool.c). Absent in builds from before it existed. */
+  poolStats?(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
+  setPoolCap?(bytes: number): void;
   addressMod64(a: ArrayBufferView): number;
   gemm(tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number, A: F, lda: number, B: F, ldb: number,
     beta: number, C: F, ldc: number): R;

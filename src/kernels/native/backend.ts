@@ -8,8 +8,10 @@ import type { NativeAddon } from './addon.js';
  * - GEMM: the system OpenBLAS (cblas_sgemm; M = 1 or N = 1 products through cblas_sgemv).
  * - Everything else (but the CRF kernels, which run the JS reference in place): C loops vectorised on 8 float lanes, in an AVX2+FMA build picked at load
  *   time when the CPU has it, else a baseline build (env RECUR_NATIVE_ISA=base forces it).
- * - Storage: `alloc` returns zero-filled Float32Arrays starting on a 64-byte boundary (plain
- *   ArrayBuffers, garbage-collected as usual; no heap of our own, no size budget).
+ * - Storage: `alloc` returns zero-filled Float32Arrays starting on a 64-byte boundary, over
+ *   blocks of the addon's storage pool: when V8 collects an array its block goes back to the
+ *   pool (per size class, up to a cap) instead of to the OS, so the next step reuses memory
+ *   that is already mapped rather than faulting in fresh pages. No size budget.
  *
  * Any Float32Array is a valid operand (user arrays, subarray views at any offset, even views
  * into the WebAssembly backend's memory): the addon reads their memory in place, no copies.
@@ -30,6 +32,10 @@ export interface NativeKernels extends Kernels {
   setThreads(n: number): void;
   /** Bytes in arrays from `alloc` not yet garbage-collected, and allocation counts (what reclaimMemory() reads). */
   stats(): { liveBytes: number; allocatedBytes: number; allocs: number; frees: number };
+  /** The storage pool: bytes kept for reuse, its cap, allocations served from it / from malloc. */
+  poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
+  /** The most the pool keeps for reuse, in bytes (default 512 MiB, env RECUR_NATIVE_POOL_MB); 0 frees it and keeps nothing. */
+  setPoolCap(bytes: number): void;
 }
 
 const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
@@ -68,6 +74,11 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       return a;
     },
     stats: () => ({ liveBytes, allocatedBytes, allocs, frees }),
+    poolStats: () => N.poolStats?.() ?? { pooledBytes: 0, capBytes: 0, hits: 0, misses: allocs },
+    setPoolCap(bytes) {
+      if (!(Number.isFinite(bytes) && bytes >= 0)) throw new RangeError(`setPoolCap: expected a byte count >= 0, got ${bytes}`);
+      N.setPoolCap?.(bytes);
+    },
 
     // Typed-array methods are already memset/memcpy speed.
     fill(x, value) {

@@ -6,6 +6,7 @@
  * - RECUR_THREADS: OpenBLAS threads (default min(2, cores); when unset, a set
  *   OPENBLAS_NUM_THREADS or OMP_NUM_THREADS is left in charge).
  * - RECUR_NATIVE_ISA=base: use the baseline build of the C kernels even on an AVX2 CPU.
+ * - RECUR_NATIVE_POOL_MB: the most storage the pool keeps for reuse (default 512; 0 keeps none).
  */
 import { loadNativeAddon, nativeProcess, nativeUnavailableReason } from './addon.js';
 import { createNativeKernels, type NativeKernels } from './backend.js';
@@ -27,6 +28,12 @@ function configure(k: NativeKernels): void {
   const env = nativeProcess()?.env ?? {};
   const isa = env.RECUR_NATIVE_ISA;
   if (isa === 'base' || isa === 'avx2') loadNativeAddon()!.setVariant(isa);
+  const pool = env.RECUR_NATIVE_POOL_MB;
+  if (pool !== undefined && pool !== '') {
+    const mb = Number(pool);
+    if (!(Number.isFinite(mb) && mb >= 0)) throw new RangeError(`RECUR_NATIVE_POOL_MB must be a number of MiB >= 0, got '${pool}'`);
+    k.setPoolCap(mb * 1024 * 1024);
+  }
   const want = env.RECUR_THREADS;
   if (want !== undefined && want !== '') {
     const n = Number(want);
