@@ -3,7 +3,7 @@
 // argument checking (src/kernels/wasm/backend.ts).
 export { gemm, gemmWorkBytes } from './gemm';
 export {
-  axpy, scale, clamp, unary, unaryBackward, binary, sumToBroadcast, reduceSum, reduceMax,
+  fillF32, axpy, scale, clamp, unary, unaryBackward, binary, sumToBroadcast, reduceSum, reduceMax,
   broadcastAxis, scatterArgmax, sumSquares, maxAbs, softmax, softmaxBackward, gatherRows,
   scatterAddRows, copyBlocks, swapAxes, where, whereBackward, layerNorm, layerNormBackward, adamStep,
 } from './elementwise';

@@ -70,6 +70,19 @@ describe('wasm backend: loading', () => {
     for (const n of [1, 17, 24, 25, 40, 100, 1000]) for (let i = 0; i < 3; i++) assert.equal(wk.alloc(n).byteOffset % 64, 0, `alloc(${n})`);
     assert.equal(wk.alloc(0).length, 0);
   });
+
+  it('fill writes exactly the value (0, -0, NaN, -Inf, 0.25) and only inside the view', () => {
+    for (const n of [1, 255, 256, 1031, 4099]) {
+      for (const v of [0, -0, NaN, -Infinity, 0.25]) {
+        const a = wk.alloc(n + 8);
+        for (let i = 0; i < a.length; i++) a[i] = i + 1;
+        const view = a.subarray(3, 3 + n);
+        wk.fill(view, v);
+        for (let i = 0; i < n; i++) if (!Object.is(view[i], Math.fround(v))) assert.fail(`fill(${n}, ${v}): element ${i} is ${view[i]}`);
+        assert.deepEqual([a[0], a[1], a[2], a[3 + n]], [1, 2, 3, 4 + n], `fill(${n}, ${v}) wrote outside its view`);
+      }
+    }
+  });
 });
 
 describe('wasm backend: elementwise', () => {

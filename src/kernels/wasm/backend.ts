@@ -191,6 +191,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
   let pool: GemmPool | null = null;
   let poolTried = false;
   const heap = new WasmHeap(mod.memory, mod.shared, w.heapBase(), mod.maxBytes);
+  heap.zero = (ptr, n) => w.fillF32(ptr, 0, n);
   const m = new Marshal(heap);
   const js = jsKernels;
   let work = 0, workBytes = 0;
@@ -217,9 +218,10 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
 
     alloc: (n) => heap.alloc(n),
 
-    // Native typed-array methods are already memset/memcpy speed, on any array.
+    // TypedArray.fill on shared memory is ~7x slower than memset; the wasm one is not.
     fill(x, value) {
-      x.fill(value);
+      if (x.length >= 256 && heap.owns(x.buffer)) w.fillF32(x.byteOffset, value, x.length);
+      else x.fill(value);
     },
 
     copy(src, dst) {

@@ -24,6 +24,7 @@ export interface WasmExports {
   softmaxBackward(y: number, gy: number, rows: number, n: number, gx: number, log: number): void;
   gatherRows(table: number, d: number, idx: number, nidx: number, out: number): void;
   scatterAddRows(src: number, d: number, idx: number, nidx: number, table: number): void;
+  fillF32(x: number, v: number, n: number): void;
   copyBlocks(src: number, sStride: number, dst: number, dStride: number, len: number, count: number, acc: number): void;
   swapAxes(x: number, outer: number, A: number, mid: number, B: number, inner: number, out: number, acc: number): void;
   where(cond: number, a: number, b: number, out: number, n: number): void;

@@ -105,6 +105,8 @@ export class WasmHeap {
   private allocs = 0;
   private frees = 0;
   private fallbacks = 0;
+  /** Zeroes n floats at a byte address; set by the backend to the wasm memset (see fillF32). */
+  zero: ((ptr: number, n: number) => void) | null = null;
 
   constructor(memory: WebAssembly.Memory, shared: boolean, heapBase: number, maxBytes: number) {
     this.memory = memory;
@@ -135,7 +137,10 @@ export class WasmHeap {
       return new Float32Array(n);
     }
     const view = new Float32Array(this.buf, b.ptr, n);
-    if (b.dirty) view.fill(0);
+    if (b.dirty) {
+      if (this.zero) this.zero(b.ptr, n);
+      else view.fill(0);
+    }
     this.registry.register(view, b.ptr + b.tag);
     return view;
   }
