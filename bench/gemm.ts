@@ -31,7 +31,7 @@ const plain = args.includes('--simd') ? createWasmBackendSync({ relaxed: false, 
 }
 
 header('GEMM GFLOP/s (C = alpha op(A)·op(B) + beta C, alpha 1, beta 0)', {
-  backends: `js; wasm (${wasm.variant} build) on 1 thread; same on ${par.threads().max} threads (${par.threads().workersReady} worker ready; split above 8 MFLOP)${plain ? '; wasm (plain simd build)' : ''}`,
+  backends: `js; wasm (${wasm.variant} build) on 1 thread; same on ${par.threads().max} threads (${par.threads().workersReady} worker ready; split above 8 MFLOP, or 1 MiB of matrix when M or N is 1)${plain ? '; wasm (plain simd build)' : ''}`,
   runs: `${runs} per figure`,
 });
 

@@ -527,7 +527,7 @@ async function main(): Promise<void> {
     load: `before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')} (1/5/15-min averages)`,
     node: `${process.version} (V8 ${process.versions.v8})`,
     recur: `${git ?? '?'}${dirty ? ' + uncommitted changes' : ''}; backends ${variants.filter((v) => v.peer === 'recur').map((v) => v.variant).join(', ')}` +
-      `${wasm.wasmBuild ? `; wasm ${wasm.wasmBuild} SIMD build, GEMMs above 8 MFLOP on ${wasm.threads ?? '?'} threads` : ''}` +
+      `${wasm.wasmBuild ? `; wasm ${wasm.wasmBuild} SIMD build, GEMMs above 8 MFLOP and matrix-vector products over 1 MiB on ${wasm.threads ?? '?'} threads` : ''}` +
       `${native.blas ? `; native ${native.nativeBuild} with ${native.blas}, ${native.threads} threads` : ''}`,
     'TensorFlow.js': tfw.tfjs ? `${tfw.tfjs} (wasm backend: SIMD ${tfw.simd ? 'on' : 'off'}, ${tfw.threads} thread${tfw.multithread ? 's' : ' — tfjs disables its threaded build in Node'}; cpu backend: plain JS)` : 'not measured',
     'brain.js': info('brain.js').brainjs ? `${info('brain.js').brainjs} (CPU; installed in bench/peers/brain, without gl)` : 'not measured',

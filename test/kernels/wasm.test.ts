@@ -18,6 +18,7 @@ import { describe, it } from 'node:test';
 import { jsKernels } from '../../src/kernels/js.js';
 import type { Kernels, UnaryOp, BinaryOp } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmKernels } from '../../src/kernels/wasm/index.js';
+import { PAR_MIN_FLOPS, PAR_MIN_GEMV_ELEMS } from '../../src/kernels/wasm/threads.js';
 import { assertClose, compareWithReference, DEFAULT_TOL, PLACEMENTS, randArray, rng, type Tol } from './helpers.js';
 
 const wk: WasmKernels = createWasmBackendSync();
@@ -629,8 +630,12 @@ describe('wasm backend: worker threads', () => {
         await new Promise((res) => setTimeout(res, 20));
       }
       assert.equal(par.threads().workersReady, 1, 'worker started');
-      for (const [M, N, K] of [[300, 40, 700], [33, 1031, 250], [1, 9000, 600], [700, 1, 9000], [129, 130, 131]] as const) {
+      // [1, 2048, 512], [600, 1, 520], [1, 1031, 300]: matrix-vector products below the flop
+      // threshold, split because their matrix passes PAR_MIN_GEMV_ELEMS; 129x130x131 is not split.
+      for (const [M, N, K] of [[300, 40, 700], [33, 1031, 250], [1, 9000, 600], [700, 1, 9000], [129, 130, 131],
+        [1, 2048, 512], [600, 1, 520], [1, 1031, 300]] as const) {
         for (const tA of [false, true]) for (const tB of [false, true]) {
+          const splitBefore = par.threads().splitGemms;
           const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N);
           const run = (k: WasmKernels): Float32Array => {
             const A = k.alloc(a.length), B = k.alloc(b.length), C = k.alloc(c.length);
@@ -639,6 +644,8 @@ describe('wasm backend: worker threads', () => {
             return C;
           };
           const cp = run(par), c1 = run(one);
+          const split = 2 * M * N * K >= PAR_MIN_FLOPS || ((M === 1 || N === 1) && M * N * K >= PAR_MIN_GEMV_ELEMS);
+          assert.equal(par.threads().splitGemms, splitBefore + (split ? 1 : 0), `${M}x${N}x${K} split: ${split}`);
           assert.ok(cp.every((v, i) => Object.is(v, c1[i])), `${M}x${N}x${K} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`);
           const ref = Float32Array.from(c);
           jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);

@@ -3,7 +3,7 @@ import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropPar
 import type { WasmExports } from './exports.js';
 import { WasmHeap, type HeapStats } from './heap.js';
 import { env, type LoadedModule, type Variant, type WasmOptions } from './loader.js';
-import { GemmPool, PAR_MIN_FLOPS } from './threads.js';
+import { GemmPool, PAR_MIN_FLOPS, PAR_MIN_GEMV_ELEMS } from './threads.js';
 
 /**
  * The WebAssembly SIMD backend: every method of `Kernels`, in the AssemblyScript module.
@@ -25,7 +25,8 @@ export interface WasmKernels extends Kernels {
   readonly heap: WasmHeap;
   stats(): HeapStats;
   /** Threads a large GEMM may use (1 = calling thread only), and how many workers are running. */
-  threads(): { max: number; workersReady: number };
+  /** Threads for big GEMMs, workers ready, and how many products have been split across them so far. */
+  threads(): { max: number; workersReady: number; splitGemms: number };
   /** Stops worker threads (they never keep a Node process alive, so this is optional). */
   close(): void;
 }
@@ -213,7 +214,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
     variant: mod.variant,
     heap,
     stats: () => heap.stats(),
-    threads: () => ({ max: maxThreads, workersReady: pool?.readyCount() ?? 0 }),
+    threads: () => ({ max: maxThreads, workersReady: pool?.readyCount() ?? 0, splitGemms: pool?.splits ?? 0 }),
     close: () => { pool?.close(); pool = null; },
 
     alloc: (n) => heap.alloc(n),
@@ -308,7 +309,8 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       const pa = m.f(A, needA, IN), pb = m.f(B, needB, IN), pc = m.f(C, extent(M, N, ldc), OUT);
       const pw = m.failed ? -1 : workspace(w.gemmWorkBytes(M, N, K));
       if (m.failed || pw < 0) { m.end(); return fallback(); }
-      const big = 2 * M * N * K >= PAR_MIN_FLOPS && maxThreads > 1;
+      const gemv = M === 1 || N === 1;
+      const big = maxThreads > 1 && (2 * M * N * K >= PAR_MIN_FLOPS || (gemv && M * N * K >= PAR_MIN_GEMV_ELEMS));
       if (big && !poolTried) {
         poolTried = true;
         pool = GemmPool.create(mod.module, w, heap, maxThreads);
