@@ -59,13 +59,16 @@ void *pool_get(size_t bytes, size_t *block, int *cls) {
   return p;
 }
 
+/* The block size of class cls (the inverse of size_class). */
+static size_t class_bytes(int cls) {
+  if (cls < 16) return (size_t)(cls + 1) * 64;
+  int e = (cls - 16) / 8 + 10, m = (cls - 16) % 8 + 9;
+  return (size_t)m << (e - 3);
+}
+
 void pool_put(void *p, int cls) {
   if (cls < 0 || cls >= NCLASS) { free(p); return; }
-  size_t s = cls < 16 ? (size_t)(cls + 1) * 64 : 0;
-  if (cls >= 16) {
-    int e = (cls - 16) / 8 + 10, m = (cls - 16) % 8 + 9;
-    s = (size_t)m << (e - 3);
-  }
+  size_t s = class_bytes(cls);
   if (st.pooled + s > st.cap) { free(p); return; }
   Free *f = (Free *)p;
   f->next = lists[cls];

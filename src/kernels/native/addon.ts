@@ -13,9 +13,9 @@ type R = true | undefined;
 /** The functions native/src/addon.c exports. Op codes are those of backend.ts. */
 export interface NativeAddon {
   alloc(n: number): Float32Array;
-  /** The storage pool behind alloc (native/src/pool.c). Absent in builds from before it existed. */
-  poolStats?(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
-  setPoolCap?(bytes: number): void;
+  /** The storage pool behind alloc (native/src/pool.c). */
+  poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
+  setPoolCap(bytes: number): void;
   addressMod64(a: ArrayBufferView): number;
   gemm(tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number, A: F, lda: number, B: F, ldb: number,
     beta: number, C: F, ldc: number): R;
@@ -114,7 +114,7 @@ export function loadNativeAddon(): NativeAddon | null {
       addon = m.exports;
     }
     const a = addon as Partial<NativeAddon>;
-    if (typeof a?.gemm !== 'function' || typeof a.alloc !== 'function' || typeof a.bger !== 'function') {
+    if (typeof a?.gemm !== 'function' || typeof a.alloc !== 'function' || typeof a.bger !== 'function' || typeof a.poolStats !== 'function') {
       reason = 'native/build/Release/recur_native.node is from another version of recur; rebuild it';
       return null;
     }

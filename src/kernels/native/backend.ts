@@ -74,10 +74,10 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       return a;
     },
     stats: () => ({ liveBytes, allocatedBytes, allocs, frees }),
-    poolStats: () => N.poolStats?.() ?? { pooledBytes: 0, capBytes: 0, hits: 0, misses: allocs },
+    poolStats: () => N.poolStats(),
     setPoolCap(bytes) {
       if (!(Number.isFinite(bytes) && bytes >= 0)) throw new RangeError(`setPoolCap: expected a byte count >= 0, got ${bytes}`);
-      N.setPoolCap?.(bytes);
+      N.setPoolCap(bytes);
     },
 
     // Typed-array methods are already memset/memcpy speed.

@@ -24,8 +24,7 @@ export interface WasmKernels extends Kernels {
   readonly variant: Variant;
   readonly heap: WasmHeap;
   stats(): HeapStats;
-  /** Threads a large GEMM may use (1 = calling thread only), and how many workers are running. */
-  /** Threads for big GEMMs, workers ready, and how many products have been split across them so far. */
+  /** Threads a large GEMM may use (1 = calling thread only), workers running, and products split across them so far. */
   threads(): { max: number; workersReady: number; splitGemms: number };
   /** Stops worker threads (they never keep a Node process alive, so this is optional). */
   close(): void;
@@ -219,7 +218,8 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
 
     alloc: (n) => heap.alloc(n),
 
-    // TypedArray.fill on shared memory is ~7x slower than memset; the wasm one is not.
+    // TypedArray.fill on shared memory is ~7x slower than memset; the wasm one is not (short
+    // arrays stay in JS, where the call costs less).
     fill(x, value) {
       if (x.length >= 256 && heap.owns(x.buffer)) w.fillF32(x.byteOffset, value, x.length);
       else x.fill(value);
