@@ -190,8 +190,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
   // one never pay for a thread.
   let pool: GemmPool | null = null;
   let poolTried = false;
-  const heap = new WasmHeap(mod.memory, mod.shared, w.heapBase(), mod.maxBytes);
-  heap.zero = (ptr, n) => w.fillF32(ptr, 0, n);
+  const heap = new WasmHeap(mod.memory, mod.shared, w.heapBase(), mod.maxBytes, (ptr, n) => w.fillF32(ptr, 0, n));
   const m = new Marshal(heap);
   const js = jsKernels;
   let work = 0, workBytes = 0;

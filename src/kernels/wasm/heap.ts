@@ -105,11 +105,13 @@ export class WasmHeap {
   private allocs = 0;
   private frees = 0;
   private fallbacks = 0;
-  /** Zeroes n floats at a byte address; set by the backend to the wasm memset (see fillF32). */
-  zero: ((ptr: number, n: number) => void) | null = null;
+  /** Zeroes n floats at a byte address: the module's memset (fillF32), not TypedArray.fill. */
+  private readonly zero: (ptr: number, n: number) => void;
 
-  constructor(memory: WebAssembly.Memory, shared: boolean, heapBase: number, maxBytes: number) {
+  constructor(memory: WebAssembly.Memory, shared: boolean, heapBase: number, maxBytes: number,
+    zero: (ptr: number, n: number) => void) {
     this.memory = memory;
+    this.zero = zero;
     this.shared = shared;
     this.buf = memory.buffer;
     this.generations = [this.buf];
@@ -137,10 +139,7 @@ export class WasmHeap {
       return new Float32Array(n);
     }
     const view = new Float32Array(this.buf, b.ptr, n);
-    if (b.dirty) {
-      if (this.zero) this.zero(b.ptr, n);
-      else view.fill(0);
-    }
+    if (b.dirty) this.zero(b.ptr, n);
     this.registry.register(view, b.ptr + b.tag);
     return view;
   }
