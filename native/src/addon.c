@@ -7,7 +7,8 @@
  *   else the baseline build.
  * - `alloc(n)` returns zero-filled Float32Arrays whose data starts on a 64-byte boundary (V8's
  *   own allocations sit 16 bytes off one, which costs OpenBLAS ~20%, ~45% at M = 1), over
- *   blocks of a storage pool (pool.c) that collected arrays return to.
+ *   blocks of a storage pool (pool.c) that collected arrays return to; `free(array)` returns
+ *   one sooner.
  *
  * Calling convention (src/kernels/native/backend.ts): every kernel validates its arguments —
  * Float32Array operands (Int32Array for indices), integer counts in [0, 2^31), every array at
@@ -147,12 +148,25 @@ static napi_value fallback(napi_env env) {
 
 /* ---- Storage --------------------------------------------------------------------------------- */
 
-static void release_block(napi_env env, void *data, void *hint) {
-  pool_put(data, (int)(intptr_t)hint);
+/* What an `alloc` array's ArrayBuffer carries (napi_wrap): its block, until the block goes back
+ * to the pool. The block returns either when V8 collects the buffer (release_ticket) or earlier
+ * through `free`; `live` makes sure it returns once. The ticket itself lives as long as the
+ * buffer object, so a late finalizer never reads freed memory. */
+typedef struct {
+  void *data;
+  int cls;
+  int live;
+} Ticket;
+
+static void release_ticket(napi_env env, void *data, void *hint) {
+  Ticket *t = (Ticket *)data;
+  if (t->live) pool_put(t->data, t->cls);
+  free(t);
 }
 
 /* alloc(n): a zero-filled Float32Array of n elements starting on a 64-byte boundary, over a
- * block of the storage pool (pool.c) that goes back to the pool when V8 collects the array. */
+ * block of the storage pool (pool.c) that goes back to the pool when V8 collects the array's
+ * buffer, or when `free` is called on it. */
 static napi_value n_alloc(napi_env env, napi_callback_info info) {
   BEGIN(1);
   size_t n = cnt(a, 0);
@@ -163,18 +177,55 @@ static napi_value n_alloc(napi_env env, napi_callback_info info) {
   size_t block;
   int cls;
   void *data = pool_get(n * 4, &block, &cls);
+  Ticket *t = data ? (Ticket *)malloc(sizeof(Ticket)) : NULL;
   napi_value ab, out;
-  if (!data) {
+  if (!t) {
+    if (data) pool_put(data, cls);
     napi_throw_error(env, NULL, "recur native alloc: out of memory");
     return NULL;
   }
-  if (napi_create_external_arraybuffer(env, data, block, release_block, (void *)(intptr_t)cls, &ab) != napi_ok) {
+  t->data = data;
+  t->cls = cls;
+  t->live = 1;
+  /* No finalizer on the buffer itself: the ticket's (below) returns the block. */
+  if (napi_create_external_arraybuffer(env, data, block, NULL, NULL, &ab) != napi_ok) {
     pool_put(data, cls);
+    free(t);
     napi_throw_error(env, NULL, "recur native alloc: could not wrap the block in an ArrayBuffer");
+    return NULL;
+  }
+  if (napi_wrap(env, ab, t, release_ticket, NULL, NULL) != napi_ok) {
+    /* The buffer may outlive this call without a way to return its block: keep the block. */
+    free(t);
+    napi_throw_error(env, NULL, "recur native alloc: could not attach the block to its ArrayBuffer");
     return NULL;
   }
   if (napi_create_typedarray(env, napi_float32_array, n, ab, 0, &out) != napi_ok) return NULL;
   return out;
+}
+
+/* free(array): returns the block under an `alloc` array to the pool now and detaches the
+ * buffer, so a later use of any view of it sees an empty array instead of reused memory.
+ * Returns true if it did; false for arrays whose buffer is not (or no longer) one of ours. */
+static napi_value n_free(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ab, res;
+  bool ok = false, is_ta = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 1 &&
+      napi_is_typedarray(env, argv[0], &is_ta) == napi_ok && is_ta &&
+      napi_get_typedarray_info(env, argv[0], NULL, NULL, NULL, &ab, NULL) == napi_ok) {
+    void *p = NULL;
+    if (napi_unwrap(env, ab, &p) == napi_ok && p) {
+      Ticket *t = (Ticket *)p;
+      if (t->live && napi_detach_arraybuffer(env, ab) == napi_ok) {
+        t->live = 0;
+        pool_put(t->data, t->cls);
+        ok = true;
+      }
+    }
+  }
+  napi_get_boolean(env, ok, &res);
+  return res;
 }
 
 /* poolStats(): bytes held for reuse, the cap, and allocations served from the pool / from malloc. */
@@ -831,7 +882,7 @@ NAPI_MODULE_INIT() {
 #endif
   }
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    {"alloc", n_alloc}, {"poolStats", n_pool_stats}, {"setPoolCap", n_set_pool_cap},
+    {"alloc", n_alloc}, {"free", n_free}, {"poolStats", n_pool_stats}, {"setPoolCap", n_set_pool_cap},
     {"addressMod64", n_address_mod64}, {"gemm", n_gemm},
     {"axpy", n_axpy}, {"scale", n_scale}, {"clamp", n_clamp}, {"unary", n_unary},
     {"unaryBackward", n_unary_backward}, {"binary", n_binary}, {"sumToBroadcast", n_sum_to_broadcast},

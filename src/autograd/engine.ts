@@ -1,5 +1,5 @@
 import { RecurError } from '../errors.js';
-import { allocStorage } from '../kernels/index.js';
+import { allocStorage, freeStorage } from '../kernels/index.js';
 import { shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
@@ -12,23 +12,37 @@ export interface GradNode {
   readonly name: string;
   readonly inputs: readonly Tensor[];
   backward(): void;
+  /** Gives back what the op saved for backward; called once the graph is released. */
+  readonly release: (() => void) | undefined;
   released: boolean;
 }
 
 /**
  * Records `out` as produced by `name` from `inputs` when grad mode is on and an input needs
  * a gradient. Returns out for chaining. The backward closure sits next to the forward code.
+ * `release`, if given, frees storage that only backward reads (see freeStorage): it runs when a
+ * backward without retainGraph has passed the node, or at once when nothing is recorded.
  */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], backward: () => void): Tensor {
-  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], backward: () => void,
+  release?: () => void): Tensor {
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
+    release?.();
+    return out;
+  }
   out.requiresGrad = true;
-  out.node = { name, inputs, backward, released: false };
+  out.node = { name, inputs, backward, release, released: false };
   return out;
 }
 
+/** Gradient buffers the engine made for non-leaf tensors: dead once their node's backward ran. */
+const intermediateGrads = new WeakSet<Tensor>();
+
 /** The gradient buffer of t, created as zeros on first use. */
 export function gradOf(t: Tensor): Float32Array {
-  if (!t.grad) t.grad = new Tensor(allocStorage(t.size), t.shape);
+  if (!t.grad) {
+    t.grad = new Tensor(allocStorage(t.size), t.shape);
+    if (t.node) intermediateGrads.add(t.grad);
+  }
   return t.grad.data;
 }
 
@@ -83,9 +97,14 @@ export function backward(root: Tensor, grad: Tensor | undefined, retainGraph: bo
       throw new RecurError(`backward: trying to backward through '${node.name}' a second time; pass { retainGraph: true } to the first backward`);
     }
     if (t.grad) node.backward();
-    if (!retainGraph) node.released = true;
-    // Like PyTorch, only leaves keep .grad; intermediate buffers are dropped to free memory
-    // (and so that a second backward with retainGraph starts from zero).
+    if (!retainGraph) {
+      node.released = true;
+      node.release?.();
+    }
+    // Like PyTorch, only leaves keep .grad; intermediate buffers are given back at once, so
+    // the rest of this backward reuses them (and a second backward with retainGraph starts
+    // from zero).
+    if (t.grad && intermediateGrads.has(t.grad)) freeStorage(t.grad.data);
     t.grad = null;
   }
 }

@@ -57,6 +57,12 @@ export function allocStorage(n: number): Float32Array {
   return float64 ? (new Float64Array(n) as unknown as Float32Array) : kernels().alloc(n);
 }
 
+/** Gives storage from allocStorage back before it is collected; see Kernels.free for when that is allowed. */
+export function freeStorage(...arrays: Array<Float32Array | null>): void {
+  const K = kernels();
+  for (const a of arrays) if (a && a instanceof Float32Array) K.free(a);
+}
+
 // ---- WebAssembly SIMD backend (src/kernels/wasm, assembly/) ---------------------------------
 // 'wasm' is the default backend (DESIGN.md). In Node it is loaded synchronously right here, at
 // import, so every tensor is allocated in wasm memory from the start. In browsers, call

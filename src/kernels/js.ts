@@ -13,6 +13,7 @@ export const jsKernels: Kernels = {
   ...qgemvJsKernels,
 
   alloc: (n) => new Float32Array(n),
+  free: () => {},
 
   fill(x, value) {
     x.fill(value);

@@ -38,6 +38,13 @@ export interface Kernels extends RnnKernels {
 
   /** Storage for a new tensor of n elements, zero-filled. Backends may place it in their own memory. */
   alloc(n: number): Float32Array;
+  /**
+   * Gives storage from `alloc` back now rather than when its array is garbage-collected. Only
+   * for arrays nothing will touch again (autograd's consumed gradients, an op's own scratch and
+   * caches). Anything else (a subarray, a plain array, an array of another backend, one already
+   * freed) is ignored. A no-op where storage is ordinary JS memory.
+   */
+  free(a: Float32Array): void;
 
   fill(x: Float32Array, value: number): void;
   /** dst[i] = src[i] for i < src.length. */

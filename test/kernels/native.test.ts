@@ -75,6 +75,30 @@ describe('native backend: loading and storage', { skip: SKIP }, () => {
     assert.equal(nk!.alloc(0).length, 0);
   });
 
+  it('free returns the block to the pool at once and empties the array; anything else is ignored', () => {
+    const n = 100_003;
+    const a = nk!.alloc(n);
+    a.fill(7);
+    const view = a.subarray(5, 10);
+    const { frees } = nk!.stats();
+    nk!.free(view); // not the array alloc returned
+    nk!.free(new Float32Array(n));
+    assert.equal(nk!.stats().frees, frees, 'a subarray or a plain array is not freed');
+    assert.equal(a.length, n);
+    const before = nk!.poolStats();
+    nk!.free(a);
+    assert.equal(nk!.stats().frees, frees + 1);
+    assert.ok(nk!.poolStats().pooledBytes >= before.pooledBytes + n * 4, 'the block is in the pool');
+    assert.equal(a.length, 0, 'the freed array is detached: it cannot touch the reused block');
+    assert.equal(view.length, 0, 'so are views of it');
+    nk!.free(a);
+    assert.equal(nk!.stats().frees, frees + 1, 'freeing twice is ignored');
+    const hits = nk!.poolStats().hits;
+    const b = nk!.alloc(n);
+    assert.equal(nk!.poolStats().hits, hits + 1, 'the next alloc of its class reuses it');
+    assert.ok(b.every((v) => v === 0), 'zero-filled');
+  });
+
   it('collected arrays return their block to the pool, and a reused block is zero-filled', async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;

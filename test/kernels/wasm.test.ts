@@ -485,6 +485,25 @@ describe('wasm backend: approximations', () => {
 });
 
 describe('wasm backend: memory', () => {
+  it('free gives a block back at once (small and large), zero-filled when reused; anything else is ignored', () => {
+    for (const n of [1000, 300_000]) {
+      const a = wk.alloc(n);
+      a.fill(7);
+      const { liveBytes, frees } = wk.stats();
+      wk.free(a.subarray(0, n)); // not the array alloc returned
+      wk.free(new Float32Array(n));
+      assert.equal(wk.stats().frees, frees, 'a subarray or a plain array is not freed');
+      wk.free(a);
+      assert.equal(wk.stats().frees, frees + 1);
+      assert.ok(wk.stats().liveBytes <= liveBytes - n * 4, 'its bytes are no longer live');
+      wk.free(a);
+      assert.equal(wk.stats().frees, frees + 1, 'freeing twice is ignored');
+      const b = wk.alloc(n);
+      assert.equal(b.byteOffset, a.byteOffset, `alloc(${n}) reuses the freed block`);
+      assert.ok(b.every((v) => v === 0), `the reused block of alloc(${n}) is zeroed`);
+    }
+  });
+
   it('Float64Array storage (gradient checks) is delegated to the reference, exactly', () => {
     const x = Float64Array.from([0.1, 0.2, 0.3]) as unknown as Float32Array;
     const y = Float64Array.from([1, 2, 3]) as unknown as Float32Array;

@@ -13,6 +13,8 @@ type R = true | undefined;
 /** The functions native/src/addon.c exports. Op codes are those of backend.ts. */
 export interface NativeAddon {
   alloc(n: number): Float32Array;
+  /** Returns an alloc array's block to the pool and detaches its buffer; false if it is not one (any more). */
+  free(a: Float32Array): boolean;
   /** The storage pool behind alloc (native/src/pool.c). */
   poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
   setPoolCap(bytes: number): void;
@@ -114,7 +116,7 @@ export function loadNativeAddon(): NativeAddon | null {
       addon = m.exports;
     }
     const a = addon as Partial<NativeAddon>;
-    if (typeof a?.gemm !== 'function' || typeof a.alloc !== 'function' || typeof a.bger !== 'function' || typeof a.poolStats !== 'function') {
+    if (typeof a?.gemm !== 'function' || typeof a.alloc !== 'function' || typeof a.bger !== 'function' || typeof a.poolStats !== 'function' || typeof a.free !== 'function') {
       reason = 'native/build/Release/recur_native.node is from another version of recur; rebuild it';
       return null;
     }

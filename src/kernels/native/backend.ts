@@ -70,8 +70,16 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       liveBytes += bytes;
       allocatedBytes += bytes;
       allocs++;
-      registry.register(a.buffer, bytes);
+      // The array is the unregister token: only the very array alloc returned can be freed.
+      registry.register(a.buffer, bytes, a);
       return a;
+    },
+    free(a) {
+      if (!registry.unregister(a)) return;
+      const bytes = a.buffer.byteLength;
+      if (!N.free(a)) throw new Error('recur native free: the addon did not take back an array alloc made');
+      liveBytes -= bytes;
+      frees++;
     },
     stats: () => ({ liveBytes, allocatedBytes, allocs, frees }),
     poolStats: () => N.poolStats(),

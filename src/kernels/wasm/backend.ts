@@ -216,6 +216,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
     close: () => { pool?.close(); pool = null; },
 
     alloc: (n) => heap.alloc(n),
+    free: (a) => heap.free(a),
 
     // TypedArray.fill on shared memory is ~7x slower than memset; the wasm one is not (short
     // arrays stay in JS, where the call costs less).

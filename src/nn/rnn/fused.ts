@@ -1,5 +1,5 @@
 import { gradOf, outGrad, record } from '../../autograd/engine.js';
-import { allocStorage, kernels } from '../../kernels/index.js';
+import { allocStorage, freeStorage, kernels } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Packing } from './packing.js';
 
@@ -116,6 +116,7 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
   }
   K.copy(hAcc, out.data.subarray(N * Hout));
   if (cAcc) K.copy(cAcc, out.data.subarray(N * Hout + B * Hout));
+  freeStorage(bFold, hg, hAcc, cAcc);
 
   const inputs = [x, w.wIh, w.wHh];
   for (const t of [w.bIh, w.bHh, w.wHr, h0, c0]) if (t) inputs.push(t);
@@ -203,5 +204,6 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
     if (w.bIh?.requiresGrad) K.sumToBroadcast(dGx, 1, gradOf(w.bIh), 1);
     if (w.bHh?.requiresGrad) K.sumToBroadcast(dGh, 1, gradOf(w.bHh), 1);
     if (w.wHr?.requiresGrad) K.gemm(true, false, P, H, N, 1, dHall!, P, mAll!, H, 1, gradOf(w.wHr), H);
-  });
+    freeStorage(dhAcc, dcAcc, dGx, dGh === dGx ? null : dGh, dHall, dhStep, dcStep, dm, drh);
+  }, () => freeStorage(gates, hPrev, cPrev, cAll, mAll, side));
 }

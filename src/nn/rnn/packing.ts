@@ -1,5 +1,5 @@
 import { gradOf, outGrad, record } from '../../autograd/engine.js';
-import { allocStorage, kernels, storageView } from '../../kernels/index.js';
+import { allocStorage, freeStorage, kernels, storageView } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /**
@@ -80,6 +80,7 @@ export function scatterRows(src: Tensor, idx: Int32Array, rows: number): Tensor 
     const g = allocStorage(idx.length * d);
     K.gatherRows(outGrad(out), d, idx, g);
     K.axpy(1, g, gradOf(src));
+    freeStorage(g);
   });
 }
 
