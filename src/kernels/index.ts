@@ -142,7 +142,7 @@ autoSelectNative();
 // reclaimMemory() between steps: it runs a GC when storage has grown enough, then yields.
 //
 // "Enough" is relative to what survived the last forced collection: collect once the storage
-// allocated since then exceeds that survivor amount (and at least GC_MIN_GROWTH_BYTES). A
+// allocated since then, less what was given back by Kernels.free, exceeds that survivor amount (and at least GC_MIN_GROWTH_BYTES). A
 // training step allocates about the same every step, so the high-water mark stays near live +
 // one step's garbage (a fixed 128 MB allowance made garbage the largest part of peak RSS), while
 // a model whose live storage dwarfs a step is collected only every few steps. Both amounts come
@@ -177,6 +177,8 @@ export function setGcHook(fn: (() => void) | null): void {
 interface StorageStats {
   liveBytes: number;
   allocatedBytes: number;
+  /** Of allocatedBytes, what was given back by Kernels.free: never garbage. */
+  freedBytes: number;
   /** Set by backends whose storage has a fixed budget (wasm). */
   budgetBytes?: number;
 }
@@ -189,7 +191,8 @@ function storageStats(): StorageStats | null {
 export async function reclaimMemory(): Promise<void> {
   const s = storageStats();
   if (s === null) return;
-  const since = s.allocatedBytes - allocatedAtGc;
+  // Storage freed explicitly is already back: only the rest can be garbage.
+  const since = s.allocatedBytes - s.freedBytes - allocatedAtGc;
   // Live now minus what was allocated since: what survived the last collection (an upper bound
   // until that collection's finalizers have run, which only delays the next one).
   const survivors = s.liveBytes - since;
@@ -199,7 +202,7 @@ export async function reclaimMemory(): Promise<void> {
   const collect = gcHook !== null && since > Math.max(GC_MIN_GROWTH_BYTES, survivors) && (affordable || pressed || since > GC_MAX_GROWTH_BYTES);
   if (collect) {
     gcHook!();
-    allocatedAtGc = s.allocatedBytes;
+    allocatedAtGc = s.allocatedBytes - s.freedBytes;
     lastGcEnd = performance.now();
     recentGcMs.shift();
     recentGcMs.push(lastGcEnd - now);

@@ -80,7 +80,7 @@ describe('native backend: loading and storage', { skip: SKIP }, () => {
     const a = nk!.alloc(n);
     a.fill(7);
     const view = a.subarray(5, 10);
-    const { frees } = nk!.stats();
+    const { frees, freedBytes, liveBytes } = nk!.stats();
     nk!.free(view); // not the array alloc returned
     nk!.free(new Float32Array(n));
     assert.equal(nk!.stats().frees, frees, 'a subarray or a plain array is not freed');
@@ -88,6 +88,8 @@ describe('native backend: loading and storage', { skip: SKIP }, () => {
     const before = nk!.poolStats();
     nk!.free(a);
     assert.equal(nk!.stats().frees, frees + 1);
+    assert.equal(nk!.stats().freedBytes - freedBytes, liveBytes - nk!.stats().liveBytes, 'its bytes count as freed, not live');
+    assert.ok(nk!.stats().freedBytes - freedBytes >= n * 4);
     assert.ok(nk!.poolStats().pooledBytes >= before.pooledBytes + n * 4, 'the block is in the pool');
     assert.equal(a.length, 0, 'the freed array is detached: it cannot touch the reused block');
     assert.equal(view.length, 0, 'so are views of it');

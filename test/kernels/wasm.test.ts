@@ -489,13 +489,14 @@ describe('wasm backend: memory', () => {
     for (const n of [1000, 300_000]) {
       const a = wk.alloc(n);
       a.fill(7);
-      const { liveBytes, frees } = wk.stats();
+      const { liveBytes, frees, freedBytes } = wk.stats();
       wk.free(a.subarray(0, n)); // not the array alloc returned
       wk.free(new Float32Array(n));
       assert.equal(wk.stats().frees, frees, 'a subarray or a plain array is not freed');
       wk.free(a);
       assert.equal(wk.stats().frees, frees + 1);
       assert.ok(wk.stats().liveBytes <= liveBytes - n * 4, 'its bytes are no longer live');
+      assert.equal(wk.stats().freedBytes - freedBytes, liveBytes - wk.stats().liveBytes, 'and are counted as freed, not garbage');
       wk.free(a);
       assert.equal(wk.stats().frees, frees + 1, 'freeing twice is ignored');
       const b = wk.alloc(n);

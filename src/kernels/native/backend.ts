@@ -31,7 +31,7 @@ export interface NativeKernels extends Kernels {
   /** Sets the number of OpenBLAS threads (process-wide). */
   setThreads(n: number): void;
   /** Bytes in arrays from `alloc` not yet garbage-collected, and allocation counts (what reclaimMemory() reads). */
-  stats(): { liveBytes: number; allocatedBytes: number; allocs: number; frees: number };
+  stats(): { liveBytes: number; allocatedBytes: number; freedBytes: number; allocs: number; frees: number };
   /** The storage pool: bytes kept for reuse, its cap, allocations served from it / from malloc. */
   poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
   /** The most the pool keeps for reuse, in bytes (default 512 MiB, env RECUR_NATIVE_POOL_MB); 0 frees it and keeps nothing. */
@@ -46,7 +46,7 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
   // Storage is V8 ArrayBuffers, freed whenever V8 collects them; counting what is still live
   // lets reclaimMemory() force that collection on the same growth rule as the wasm heap, instead
   // of leaving the high-water mark to V8's external-memory heuristics.
-  let liveBytes = 0, allocatedBytes = 0, allocs = 0, frees = 0;
+  let liveBytes = 0, allocatedBytes = 0, freedBytes = 0, allocs = 0, frees = 0;
   const registry = new FinalizationRegistry<number>((bytes) => {
     liveBytes -= bytes;
     frees++;
@@ -79,9 +79,10 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       const bytes = a.buffer.byteLength;
       if (!N.free(a)) throw new Error('recur native free: the addon did not take back an array alloc made');
       liveBytes -= bytes;
+      freedBytes += bytes;
       frees++;
     },
-    stats: () => ({ liveBytes, allocatedBytes, allocs, frees }),
+    stats: () => ({ liveBytes, allocatedBytes, freedBytes, allocs, frees }),
     poolStats: () => N.poolStats(),
     setPoolCap(bytes) {
       if (!(Number.isFinite(bytes) && bytes >= 0)) throw new RangeError(`setPoolCap: expected a byte count >= 0, got ${bytes}`);

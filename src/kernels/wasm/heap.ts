@@ -52,6 +52,8 @@ export interface HeapStats {
   liveBytes: number;
   /** Bytes handed out over the heap's lifetime (block sizes; never decreases). */
   allocatedBytes: number;
+  /** Of those, bytes given back by `free` rather than by the garbage collector. */
+  freedBytes: number;
   /** Blocks handed out / reclaimed over the heap's lifetime. */
   allocs: number;
   frees: number;
@@ -105,6 +107,7 @@ export class WasmHeap {
   private readonly registry: FinalizationRegistry<number>;
   private liveBytes = 0;
   private allocatedBytes = 0;
+  private freedBytes = 0;
   private allocs = 0;
   private frees = 0;
   private fallbacks = 0;
@@ -155,8 +158,9 @@ export class WasmHeap {
    */
   free(view: Float32Array): void {
     if (!this.registry.unregister(view)) return;
-    const bytes = view.byteLength;
+    const bytes = view.byteLength, live = this.liveBytes;
     this.release(view.byteOffset, bytes >= LARGE_BYTES ? LARGE_TAG : sizeClass(bytes));
+    this.freedBytes += live - this.liveBytes;
   }
 
   /**
@@ -237,7 +241,7 @@ export class WasmHeap {
   stats(): HeapStats {
     return {
       memoryBytes: this.memory.buffer.byteLength, topBytes: this.top, liveBytes: this.liveBytes,
-      allocatedBytes: this.allocatedBytes, allocs: this.allocs, frees: this.frees, fallbacks: this.fallbacks, budgetBytes: this.maxBytes, shared: this.shared,
+      allocatedBytes: this.allocatedBytes, freedBytes: this.freedBytes, allocs: this.allocs, frees: this.frees, fallbacks: this.fallbacks, budgetBytes: this.maxBytes, shared: this.shared,
     };
   }
 
