@@ -40,19 +40,37 @@ export function gemmWorkBytes(M: i32, N: i32, K: i32): i32 {
   return (p + 63) & ~(<usize>63);
 }
 
-export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: f32,
+/** transB value meaning "B is already packed by packBPanels" (see gemm). */
+const PACKED: i32 = 2;
+
+/**
+ * Packs all of op(B) (K x N) into NR-column panels laid out [panel][k][NR], zero-padded to a
+ * multiple of NR columns (N16 * K floats). A product that reuses B many times (a recurrent
+ * layer's W_hh over every timestep) packs it once and passes it to gemm as transB = PACKED,
+ * with ldb = K. Columns j.. of the packed matrix (j a multiple of NR) start j*K floats in.
+ */
+export function packBPanels(transB: bool, B: usize, ldb: i32, K: i32, N: i32, dst: usize): void {
+  packB(transB, B, ldb, 0, 0, K, N, dst);
+}
+
+/**
+ * transB: 0 or 1, or PACKED: B points to panels from packBPanels (for all of op(B)'s K rows,
+ * ldb = K), which are read in place instead of packed per K block.
+ */
+export function gemm(transA: bool, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
   A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0) {
     scaleC(M, N, beta, C, ldc);
     return;
   }
-  if (M == 1) {
-    gemmRow(transA, transB, N, K, alpha, A, lda, B, ldb, beta, C, work);
+  const packed = transB == PACKED;
+  if (M == 1 && !packed) {
+    gemmRow(transA, transB != 0, N, K, alpha, A, lda, B, ldb, beta, C, work);
     return;
   }
-  if (N == 1) {
-    gemmCol(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, work);
+  if (N == 1 && !packed) {
+    gemmCol(transA, transB != 0, M, K, alpha, A, lda, B, ldb, beta, C, ldc, work);
     return;
   }
   const pa = alignUp(work);
@@ -64,13 +82,20 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: 
       const kc = min(KC, K - pc);
       // Only the first K block applies beta; later ones accumulate onto it.
       const bEff: f32 = pc == 0 ? beta : 1;
-      packB(transB, B, ldb, pc, jc, kc, nc, pb);
+      // Micro-panel jr of this block: packed here (panels kc deep), or in place (K deep).
+      let bBase = pb, panelB = <usize>(kc * NR * 4);
+      if (packed) {
+        bBase = B + (<usize>jc * <usize>ldb + <usize>(pc * NR)) * 4;
+        panelB = <usize>ldb * <usize>(NR * 4);
+      } else {
+        packB(transB != 0, B, ldb, pc, jc, kc, nc, pb);
+      }
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
         packA(transA, A, lda, ic, pc, mc, kc, pa);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bp = pb + <usize>(jr * kc * 4);
+          const bp = bBase + <usize>(jr / NR) * panelB;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const ap = pa + <usize>(ir * kc * 4);

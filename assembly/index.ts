@@ -1,7 +1,7 @@
 // Entry point of the recur WebAssembly kernels. Every export takes byte pointers into the
 // imported linear memory and lengths in elements; the TypeScript side owns allocation and
 // argument checking (src/kernels/wasm/backend.ts).
-export { gemm, gemmWorkBytes } from './gemm';
+export { gemm, gemmWorkBytes, packBPanels } from './gemm';
 export {
   fillF32, axpy, scale, clamp, unary, unaryBackward, binary, sumToBroadcast, reduceSum, reduceMax,
   broadcastAxis, scatterArgmax, sumSquares, maxAbs, softmax, softmaxBackward, gatherRows,

@@ -1,6 +1,16 @@
 import { qgemvJsKernels } from './qgemv-js.js';
 import { rnnJsKernels } from './rnn-js.js';
-import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from './types.js';
+import type { AdagradParams, AdamParams, BinaryOp, Kernels, PackedB, ReduceOp, RmspropParams, UnaryOp } from './types.js';
+
+/** A PackedB that is the operand itself: for backends whose gemm needs no packing from us. */
+export function unpackedB(transB: boolean, K: number, N: number, B: Float32Array, ldb: number): PackedB {
+  return { transB, K, N, B, ldb };
+}
+
+/** Throws unless a product's K and N are the ones op(B) was prepared with. */
+export function checkPackedB(p: PackedB, N: number, K: number): void {
+  if (p.N !== N || p.K !== K) throw new RangeError(`gemmPackedB: op(B) was prepared as ${p.K}x${p.N}, the product needs ${K}x${N}`);
+}
 
 /**
  * The plain TypeScript reference backend. Clear over clever: every other backend is tested
@@ -79,6 +89,13 @@ export const jsKernels: Kernels = {
     const m = out.length;
     for (let i = 0; i < g.length; i++) out[Math.floor(i / repeat) % m]! += alpha * g[i]!;
   },
+
+  packB: unpackedB,
+  gemmPackedB(transA, M, N, K, alpha, A, lda, p, beta, C, ldc) {
+    checkPackedB(p, N, K);
+    jsKernels.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+  },
+  freePackedB: () => {},
 
   gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
     for (let i = 0; i < M; i++) {

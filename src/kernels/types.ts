@@ -20,6 +20,18 @@ export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqr
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 export type ReduceOp = 'sum' | 'max';
 
+/**
+ * A right-hand GEMM operand op(B) (K×N) prepared for many products: see Kernels.packB. The
+ * fields are the operand as given; backends may attach a packed copy.
+ */
+export interface PackedB {
+  readonly transB: boolean;
+  readonly K: number;
+  readonly N: number;
+  readonly B: Float32Array;
+  readonly ldb: number;
+}
+
 export interface AdamParams {
   lr: number;
   beta1: number;
@@ -76,6 +88,16 @@ export interface Kernels extends RnnKernels {
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
+  /**
+   * op(B) prepared for many products with different A: a recurrent layer multiplies every
+   * timestep's state by the same W_hh. The wasm backend packs it once here instead of once per
+   * product; the others keep a reference. B must not change until freePackedB.
+   */
+  packB(transB: boolean, K: number, N: number, B: Float32Array, ldb: number): PackedB;
+  /** gemm with a prepared op(B); N and K must be the ones it was prepared with. */
+  gemmPackedB(transA: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array, lda: number,
+    B: PackedB, beta: number, C: Float32Array, ldc: number): void;
+  freePackedB(B: PackedB): void;
 
   /** Reduces x viewed as [outer, len, inner] over the middle axis into out [outer, inner]. For max, argmax (if given) gets the index along the axis. */
   reduce(op: ReduceOp, x: Float32Array, outer: number, len: number, inner: number, out: Float32Array, argmax?: Int32Array): void;

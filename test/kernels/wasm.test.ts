@@ -331,6 +331,34 @@ describe('wasm backend: GEMM', () => {
     gemmCase(true, true, 131, 1041, 300, 0.5, 0, 1);
   });
 
+  it('a prepared op(B) (packB, gemmPackedB) gives gemm\'s bits, for every placement and cache block', () => {
+    const plainOf = (a: Float32Array): Float32Array => Float32Array.from(a);
+    for (const [M, N, K] of [[2, 3, 4], [17, 33, 5], [65, 18, 257], [131, 1041, 300], [1, 40, 20], [19, 1, 23]] as const) {
+      for (const tA of [false, true]) for (const tB of [false, true]) for (const [alpha, beta, pad] of [[1, 0, 0], [0.5, -0.7, 3]] as const) {
+        const lda = (tA ? M : K) + pad, ldb = (tB ? K : N) + pad, ldc = N + pad;
+        const A = wk.alloc((tA ? K : M) * lda), B = wk.alloc((tB ? N : K) * ldb), C = wk.alloc(M * ldc);
+        A.set(randArray(r, A.length)); B.set(randArray(r, B.length)); C.set(randArray(r, C.length));
+        const want = Float32Array.from(C);
+        wk.gemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, want, ldc);
+        const what = `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K} a=${alpha} b=${beta} pad=${pad}`;
+        // Operands in wasm memory, and plain arrays (copied in and out).
+        for (const inHeap of [true, false]) {
+          const live = wk.stats().liveBytes;
+          const p = wk.packB(tB, K, N, inHeap ? B : plainOf(B), ldb);
+          const got = inHeap ? wk.alloc(C.length) : plainOf(C);
+          got.set(C);
+          wk.gemmPackedB(tA, M, N, K, alpha, inHeap ? A : plainOf(A), lda, p, beta, got, ldc);
+          wk.freePackedB(p);
+          assert.ok(got.every((v, i) => Object.is(v, want[i])), `${what} ${inHeap ? 'in wasm memory' : 'plain arrays'}`);
+          if (!inHeap) assert.equal(wk.stats().liveBytes, live, `${what}: freePackedB gave the panels back`);
+        }
+      }
+    }
+    const p = wk.packB(false, 4, 3, wk.alloc(12), 3);
+    assert.throws(() => wk.gemmPackedB(false, 2, 5, 4, 1, wk.alloc(8), 4, p, 0, wk.alloc(10), 5), /prepared as 4x3, the product needs 4x5/);
+    wk.freePackedB(p);
+  });
+
   it('a sub-view C inside a larger matrix (as batched matmul uses)', () => {
     both('gemm subviews', () => ({ f32: [randArray(r, 3 * 20), randArray(r, 20 * 7), randArray(r, 2 * 3 * 7)] }), gemmTol(20),
       (K, [A, B, C]) => K.gemm(false, false, 3, 7, 20, 1, A!, 20, B!, 7, 0, C!.subarray(21), 7));
@@ -670,6 +698,43 @@ describe('wasm backend: worker threads', () => {
           const ref = Float32Array.from(c);
           jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);
           assertClose(cp, ref, { rtol: 1e-5, atol: 2e-6 * K }, 'threaded gemm vs reference');
+        }
+      }
+    } finally {
+      par.close();
+    }
+  });
+
+  it('split products with a prepared op(B) are bit-identical to one thread', async () => {
+    const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
+    const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
+    try {
+      const r = rng(13);
+      const warm = par.alloc(256 * 256);
+      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
+        par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal(par.threads().workersReady, 1, 'worker started');
+      // By columns (M < N; 1031 is not a multiple of the 16-column panels) and by rows.
+      for (const [M, N, K] of [[33, 1031, 250], [32, 1024, 256], [300, 40, 700]] as const) {
+        for (const tA of [false, true]) for (const tB of [false, true]) {
+          const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N);
+          const run = (k: WasmKernels): Float32Array => {
+            const A = k.alloc(a.length), B = k.alloc(b.length), C = k.alloc(c.length);
+            A.set(a); B.set(b); C.set(c);
+            const p = k.packB(tB, K, N, B, tB ? K : N);
+            k.gemmPackedB(tA, M, N, K, 0.75, A, tA ? M : K, p, -0.5, C, N);
+            k.freePackedB(p);
+            return C;
+          };
+          const splitBefore = par.threads().splitGemms;
+          const cp = run(par), c1 = run(one);
+          assert.equal(par.threads().splitGemms, splitBefore + 1, `${M}x${N}x${K} was split`);
+          assert.ok(cp.every((v, i) => Object.is(v, c1[i])), `${M}x${N}x${K} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`);
+          const ref = Float32Array.from(c);
+          jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);
+          assertClose(cp, ref, { rtol: 1e-5, atol: 2e-6 * K }, 'split packed gemm vs reference');
         }
       }
     } finally {

@@ -1,4 +1,4 @@
-import { jsKernels } from '../js.js';
+import { checkPackedB, jsKernels, unpackedB } from '../js.js';
 import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
 import type { NativeAddon } from './addon.js';
 
@@ -125,6 +125,14 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     sumToBroadcast(g, repeat, out, alpha) {
       if (N.sumToBroadcast(g, repeat, out, alpha)) js.sumToBroadcast(g, repeat, out, alpha);
     },
+
+    // OpenBLAS packs inside every call and has no API to keep a packed operand.
+    packB: unpackedB,
+    gemmPackedB(transA, M, N_, K, alpha, A, lda, p, beta, C, ldc) {
+      checkPackedB(p, N_, K);
+      k.gemm(transA, p.transB, M, N_, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+    },
+    freePackedB: () => {},
 
     gemm(transA, transB, M, N_, K, alpha, A, lda, B, ldb, beta, C, ldc) {
       if (N.gemm(transA, transB, M, N_, K, alpha, A, lda, B, ldb, beta, C, ldc)) {

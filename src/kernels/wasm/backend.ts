@@ -1,5 +1,5 @@
-import { jsKernels } from '../js.js';
-import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
+import { checkPackedB, jsKernels } from '../js.js';
+import type { AdagradParams, AdamParams, BinaryOp, Kernels, PackedB, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
 import type { WasmExports } from './exports.js';
 import { WasmHeap, type HeapStats } from './heap.js';
 import { env, type LoadedModule, type Variant, type WasmOptions } from './loader.js';
@@ -42,6 +42,15 @@ function defaultThreads(): number {
 
 const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
+
+/** gemm's transB for op(B) already packed into panels (assembly/gemm.ts packBPanels). */
+const PACKED_B = 2;
+
+/** A PackedB with its panels in wasm memory (ptr -1: not packed, products use B itself). */
+interface WasmPackedB extends PackedB {
+  ptr: number;
+  bytes: number;
+}
 
 const IN = false;
 const OUT = true;
@@ -315,10 +324,56 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
         poolTried = true;
         pool = GemmPool.create(mod.module, w, heap, maxThreads);
       }
-      if (!(big && pool?.gemm(transA, transB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw))) {
+      if (!(big && pool?.gemm(transA, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw))) {
         w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
       }
       m.end();
+    },
+
+    packB(transB, K, N, B, ldb) {
+      const p: WasmPackedB = { transB, K, N, B, ldb, ptr: -1, bytes: 0 };
+      // A one-column product is a matrix-vector product: it reads B as it is.
+      if (!isCount(K, N, ldb) || K === 0 || N <= 1) return p;
+      const bytes = Math.ceil(N / 16) * 16 * K * 4;
+      m.begin();
+      const pb = m.f(B, transB ? extent(N, K, ldb) : extent(K, N, ldb), IN);
+      const ptr = m.failed ? -1 : heap.allocRaw(bytes);
+      if (ptr >= 0) {
+        w.packBPanels(transB ? 1 : 0, pb, ldb, K, N, ptr);
+        p.ptr = ptr;
+        p.bytes = bytes;
+      }
+      m.end();
+      return p;
+    },
+
+    gemmPackedB(transA, M, N, K, alpha, A, lda, packed, beta, C, ldc) {
+      const p = packed as WasmPackedB;
+      checkPackedB(p, N, K);
+      // One-row products stream B once without packing (gemm's matrix-vector path).
+      if (p.ptr < 0 || M === 1 || !isCount(M, lda, ldc)) return k.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+      m.begin();
+      const pa = m.f(A, transA ? extent(K, M, lda) : extent(M, K, lda), IN), pc = m.f(C, extent(M, N, ldc), OUT);
+      const pw = m.failed ? -1 : workspace(w.gemmWorkBytes(M, N, K));
+      if (m.failed || pw < 0) {
+        m.end();
+        return k.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+      }
+      const big = maxThreads > 1 && 2 * M * N * K >= PAR_MIN_FLOPS;
+      if (big && !poolTried) {
+        poolTried = true;
+        pool = GemmPool.create(mod.module, w, heap, maxThreads);
+      }
+      if (!(big && pool?.gemm(transA, PACKED_B, M, N, K, alpha, pa, lda, p.ptr, K, beta, pc, ldc, pw))) {
+        w.gemm(transA ? 1 : 0, PACKED_B, M, N, K, alpha, pa, lda, p.ptr, K, beta, pc, ldc, pw);
+      }
+      m.end();
+    },
+
+    freePackedB(packed) {
+      const p = packed as WasmPackedB;
+      if (p.ptr >= 0) heap.freeRaw(p.ptr, p.bytes);
+      p.ptr = -1;
     },
 
     reduce(op: ReduceOp, x, outer, len, inner, out, argmax) {

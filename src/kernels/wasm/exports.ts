@@ -5,8 +5,10 @@
 export interface WasmExports {
   heapBase(): number;
   gemmWorkBytes(M: number, N: number, K: number): number;
+  /** transB 2: B is panels from packBPanels, ldb = K. */
   gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
+  packBPanels(transB: number, B: number, ldb: number, K: number, N: number, dst: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(alpha: number, x: number, out: number, n: number): void;
   clamp(x: number, lo: number, hi: number, out: number, n: number): void;

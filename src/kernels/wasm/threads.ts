@@ -162,7 +162,7 @@ export class GemmPool {
    * byte addresses (already marshalled); `work` is this thread's packing workspace. Returns
    * false (nothing done) when no worker is ready, so the caller runs it alone.
    */
-  gemm(tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number, A: number, lda: number,
+  gemm(tA: boolean, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
     B: number, ldb: number, beta: number, C: number, ldc: number, work: number): boolean {
     const ready = this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
     if (this.dead || ready.length === 0) return false;
@@ -185,10 +185,11 @@ export class GemmPool {
       }
       const len = Math.min(chunk, total - start);
       const c = h.ctrl, f = h.ctrlF;
-      c[P] = tA ? 1 : 0; c[P + 1] = tB ? 1 : 0;
+      c[P] = tA ? 1 : 0; c[P + 1] = tB;
       c[P + 2] = byRows ? len : M; c[P + 3] = byRows ? N : len; c[P + 4] = K;
       f[P + 5] = alpha;
-      // Row slab: rows of op(A) and C move; column slab: columns of op(B) and C move.
+      // Row slab: rows of op(A) and C move; column slab: columns of op(B) and C move (packed
+      // B, tB = 2 with ldb = K: column j's panel starts j*K floats in, as for tB = 1).
       const aOff = byRows ? (tA ? start : start * lda) : 0;
       const bOff = byRows ? 0 : (tB ? start * ldb : start);
       const cOff = byRows ? start * ldc : start;
@@ -205,13 +206,13 @@ export class GemmPool {
     this.splits++;
     // This thread's slab, then the rest if some worker could not take its part.
     const mine = Math.min(chunk, total);
-    this.w.gemm(tA ? 1 : 0, tB ? 1 : 0, byRows ? mine : M, byRows ? N : mine, K, alpha, A, lda, B, ldb, beta, C, ldc, work);
+    this.w.gemm(tA ? 1 : 0, tB, byRows ? mine : M, byRows ? N : mine, K, alpha, A, lda, B, ldb, beta, C, ldc, work);
     if (start < total) {
       const len = total - start;
       const aOff = byRows ? (tA ? start : start * lda) : 0;
       const bOff = byRows ? 0 : (tB ? start * ldb : start);
       const cOff = byRows ? start * ldc : start;
-      this.w.gemm(tA ? 1 : 0, tB ? 1 : 0, byRows ? len : M, byRows ? N : len, K, alpha, A + 4 * aOff, lda, B + 4 * bOff, ldb, beta, C + 4 * cOff, ldc, work);
+      this.w.gemm(tA ? 1 : 0, tB, byRows ? len : M, byRows ? N : len, K, alpha, A + 4 * aOff, lda, B + 4 * bOff, ldb, beta, C + 4 * cOff, ldc, work);
     }
     for (const [h, seq] of jobs) {
       if (Atomics.compareExchange(h.ctrl, CLAIM, seq, 0) === seq) {

@@ -74,6 +74,14 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
   if (c0 && cAcc) K.copy(c0.data, cAcc);
   const mAll = isLstm && P > 0 ? allocStorage(N * H) : null; // o·tanh(c) before the projection
   const side = kind === 'gru' || kind === 'gruResetBefore' ? allocStorage(N * H) : null; // hn or r·h
+  // Every step multiplies by the same W_hhᵀ: prepare it once (packed by the wasm backend), unless
+  // there is one step or one row (matrix-vector products read W_hh as it is).
+  const prepared = T > 1 && B > 1 && kind !== 'gruResetBefore';
+  const wRec = prepared ? K.packB(true, Hout, G, wHh, Hout) : null;
+  const hhT = (b: number, hp: Float32Array): void => {
+    if (wRec) K.gemmPackedB(false, b, G, Hout, 1, hp, Hout, wRec, 0, hg, G);
+    else K.gemm(false, true, b, G, Hout, 1, hp, Hout, wHh, Hout, 0, hg, G);
+  };
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -86,11 +94,11 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
     switch (kind) {
       case 'rnnTanh':
       case 'rnnRelu':
-        K.gemm(false, true, b, G, Hout, 1, hp, Hout, wHh, Hout, 0, hg, G);
+        hhT(b, hp);
         K.rnnGatesForward(act, b, H, xg, hg, y);
         break;
       case 'lstm': {
-        K.gemm(false, true, b, G, Hout, 1, hp, Hout, wHh, Hout, 0, hg, G);
+        hhT(b, hp);
         const cp = cPrev!.subarray(o * H, (o + b) * H), c = cAll!.subarray(o * H, (o + b) * H);
         K.copy(cAcc!.subarray(0, b * H), cp);
         const m = mAll ? mAll.subarray(o * H, (o + b) * H) : y;
@@ -100,7 +108,7 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
         break;
       }
       case 'gru':
-        K.gemm(false, true, b, G, H, 1, hp, H, wHh, H, 0, hg, G);
+        hhT(b, hp);
         K.gruGatesForward(b, H, xg, hg, bhn, hp, xg, side!.subarray(o * H, (o + b) * H), y);
         break;
       case 'gruResetBefore': {
@@ -116,6 +124,7 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
   }
   K.copy(hAcc, out.data.subarray(N * Hout));
   if (cAcc) K.copy(cAcc, out.data.subarray(N * Hout + B * Hout));
+  if (wRec) K.freePackedB(wRec);
   freeStorage(bFold, hg, hAcc, cAcc);
 
   const inputs = [x, w.wIh, w.wHh];
@@ -139,6 +148,7 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
     const dcStep = isLstm ? allocStorage(B * H) : null;
     const dm = mAll ? allocStorage(B * H) : null;
     const drh = kind === 'gruResetBefore' ? allocStorage(B * H) : null;
+    const wRec = prepared ? K.packB(false, G, Hout, wHh, Hout) : null;
 
     for (let s = T - 1; s >= 0; s--) {
       const t = reverse ? T - 1 - s : s;
@@ -182,10 +192,10 @@ export function rnnDirection(kind: CellKind, H: number, P: number, reverse: bool
           break;
         }
       }
-      if (kind !== 'gruResetBefore') {
-        K.gemm(false, false, b, Hout, G, 1, dGh.subarray(o * G, (o + b) * G), G, wHh, Hout, 1, dhPrev, Hout);
-      }
+      if (wRec) K.gemmPackedB(false, b, Hout, G, 1, dGh.subarray(o * G, (o + b) * G), G, wRec, 1, dhPrev, Hout);
+      else if (kind !== 'gruResetBefore') K.gemm(false, false, b, Hout, G, 1, dGh.subarray(o * G, (o + b) * G), G, wHh, Hout, 1, dhPrev, Hout);
     }
+    if (wRec) K.freePackedB(wRec);
     // After the first step (in processing order) every sequence's accumulator holds dL/dh0.
     if (h0?.requiresGrad) K.axpy(1, dhAcc, gradOf(h0));
     if (c0?.requiresGrad) K.axpy(1, dcAcc!, gradOf(c0));
