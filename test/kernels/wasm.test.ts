@@ -742,6 +742,43 @@ describe('wasm backend: worker threads', () => {
     }
   });
 
+  it('recurrent gate kernels split by rows are bit-identical to one thread', async () => {
+    const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
+    const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
+    try {
+      const r = rng(14);
+      const warm = par.alloc(256 * 256);
+      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
+        par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal(par.threads().workersReady, 1, 'worker started');
+      // 33 rows: the halves differ in size; H = 130 is not a multiple of 4 (scalar tails).
+      const rows = 33, H = 130;
+      const cases: Array<[string, number[], (k: WasmKernels, a: Float32Array[]) => void]> = [
+        ['lstmGatesForward', [4, 4, 1, 4, 1, 1], (k, [xg, hg, cp, g, c, m]) => k.lstmGatesForward(rows, H, xg!, hg!, cp!, g!, c!, m!)],
+        ['lstmGatesBackward', [4, 1, 1, 1, 1, 4, 1], (k, [g, cp, c, dm, dc, dg, dcp]) => k.lstmGatesBackward(rows, H, g!, cp!, c!, dm!, dc!, dg!, dcp!)],
+        ['gruGatesForward', [3, 3, 0, 1, 3, 1, 1], (k, [xg, hg, bhn, hp, g, hn, h]) => k.gruGatesForward(rows, H, xg!, hg!, bhn!, hp!, g!, hn!, h!)],
+        ['gruGatesBackward', [3, 1, 1, 1, 3, 3, 1], (k, [g, hn, hp, dh, dx, dgh, dhp]) => k.gruGatesBackward(rows, H, g!, hn!, hp!, dh!, dx!, dgh!, dhp!)],
+      ];
+      for (const [name, widths, call] of cases) {
+        // Width in units of H per row; 0: one H-vector (the GRU's b_hn).
+        const data = widths.map((wd) => randArray(r, wd === 0 ? H : rows * H * wd, 0.05, 0.95));
+        const run = (k: WasmKernels): Float32Array[] => {
+          const arrays = data.map((d) => { const a = k.alloc(d.length); a.set(d); return a; });
+          call(k, arrays);
+          return arrays;
+        };
+        const splitBefore = par.threads().splitGemms;
+        const outP = run(par), out1 = run(one);
+        assert.equal(par.threads().splitGemms, splitBefore + 1, `${name} was split`);
+        outP.forEach((a, i) => assert.ok(a.every((v, j) => Object.is(v, out1[i]![j])), `${name}: array ${i}`));
+      }
+    } finally {
+      par.close();
+    }
+  });
+
   it('thousands of split GEMMs, with the worker asleep, busy or late, all finish and are exact', async () => {
     // A worker that saw job n only after the caller had taken it back and posted job n+1 used
     // to claim n+1, report it as n, and leave the caller waiting (a training run died with "a

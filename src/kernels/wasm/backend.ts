@@ -3,7 +3,7 @@ import type { AdagradParams, AdamParams, BinaryOp, Kernels, PackedB, ReduceOp, R
 import type { WasmExports } from './exports.js';
 import { WasmHeap, type HeapStats } from './heap.js';
 import { env, type LoadedModule, type Variant, type WasmOptions } from './loader.js';
-import { GemmPool, PAR_MIN_FLOPS, PAR_MIN_GEMV_ELEMS } from './threads.js';
+import { GemmPool, PAR_MIN_FLOPS, PAR_MIN_GEMV_ELEMS, PAR_MIN_ROW_ELEMS, type RowKernel } from './threads.js';
 
 /**
  * The WebAssembly SIMD backend: every method of `Kernels`, in the AssemblyScript module.
@@ -203,6 +203,12 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
   const m = new Marshal(heap);
   const js = jsKernels;
   let work = 0, workBytes = 0;
+
+  /** A row kernel on the calling thread, or split with the worker when it is big enough. */
+  function splitRows(fn: RowKernel, rows: number, H: number, args: (r0: number, r1: number) => number[]): void {
+    if (maxThreads > 1 && rows * H >= PAR_MIN_ROW_ELEMS && pool?.rows(fn, rows, args)) return;
+    (w[fn] as (...xs: number[]) => void)(...args(0, rows));
+  }
 
   /** GEMM packing workspace, kept between calls (one allocation, grown when a call needs more). */
   function workspace(bytes: number): number {
@@ -590,7 +596,8 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), cp = m.f(cPrev, S, IN);
       const pg = m.f(gates, Gs, OUT), pc = m.f(c, S, OUT), pm = m.f(mm, S, OUT);
       if (m.failed) { m.end(); return fallback(); }
-      w.lstmGatesForward(rows, H, a, b, cp, pg, pc, pm);
+      const G4 = 16 * H, H4 = 4 * H;
+      splitRows('lstmGatesForward', rows, H, (r0, r1) => [r1 - r0, H, a + r0 * G4, b + r0 * G4, cp + r0 * H4, pg + r0 * G4, pc + r0 * H4, pm + r0 * H4]);
       m.end();
     },
 
@@ -602,7 +609,9 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       const pg = m.f(gates, Gs, IN), cp = m.f(cPrev, S, IN), pc = m.f(c, S, IN), pdm = m.f(dm, S, IN), pdc = m.f(dc, S, IN);
       const pdg = m.f(dGates, Gs, OUT), pdp = m.f(dcPrev, S, OUT);
       if (m.failed) { m.end(); return fallback(); }
-      w.lstmGatesBackward(rows, H, pg, cp, pc, pdm, pdc, pdg, pdp);
+      const G4 = 16 * H, H4 = 4 * H;
+      splitRows('lstmGatesBackward', rows, H, (r0, r1) => [r1 - r0, H, pg + r0 * G4, cp + r0 * H4, pc + r0 * H4, pdm + r0 * H4,
+        pdc + r0 * H4, pdg + r0 * G4, pdp + r0 * H4]);
       m.end();
     },
 
@@ -614,7 +623,9 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), pb = m.opt(bhn, H, IN), hp = m.f(hPrev, S, IN);
       const pg = m.f(gates, Gs, OUT), phn = m.f(hn, S, OUT), ph = m.f(h, S, OUT);
       if (m.failed) { m.end(); return fallback(); }
-      w.gruGatesForward(rows, H, a, b, pb, hp, pg, phn, ph);
+      const G4 = 12 * H, H4 = 4 * H;
+      splitRows('gruGatesForward', rows, H, (r0, r1) => [r1 - r0, H, a + r0 * G4, b + r0 * G4, pb, hp + r0 * H4, pg + r0 * G4,
+        phn + r0 * H4, ph + r0 * H4]);
       m.end();
     },
 
@@ -626,7 +637,9 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       const pg = m.f(gates, Gs, IN), phn = m.f(hn, S, IN), hp = m.f(hPrev, S, IN), pdh = m.f(dh, S, IN);
       const px = m.f(dGx, Gs, OUT), pgh = m.f(dGh, Gs, OUT), pdp = m.f(dhPrev, S, OUT);
       if (m.failed) { m.end(); return fallback(); }
-      w.gruGatesBackward(rows, H, pg, phn, hp, pdh, px, pgh, pdp);
+      const G4 = 12 * H, H4 = 4 * H;
+      splitRows('gruGatesBackward', rows, H, (r0, r1) => [r1 - r0, H, pg + r0 * G4, phn + r0 * H4, hp + r0 * H4, pdh + r0 * H4,
+        px + r0 * G4, pgh + r0 * G4, pdp + r0 * H4]);
       m.end();
     },
 

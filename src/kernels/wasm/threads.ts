@@ -1,9 +1,10 @@
 /**
- * Worker threads for big GEMMs (two cores: the calling thread plus one worker).
+ * Worker threads for big GEMMs and the recurrent gate kernels (two cores: the calling thread
+ * plus one worker).
  *
  * Each worker instantiates the SAME compiled module on the SAME shared memory, so a job is a
- * handful of integers: the worker computes a slab of C (rows, or columns) while the calling
- * thread computes the rest. Splitting C never changes a result bit: every element sees the
+ * handful of integers: the worker computes a slab of C (rows, or columns), or a range of rows
+ * of a gate kernel (ROW_KERNELS), while the calling thread computes the rest. Splitting C never changes a result bit: every element sees the
  * same K blocking and the same arithmetic (see mergeTile in assembly/gemm.ts).
  *
  * Synchronisation is a small Int32 control block per worker in wasm memory: the caller writes
@@ -39,7 +40,15 @@ const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, CLAIM = 4;
 /** CLAIM = seq: job seq is open; seq | CLAIMED: a worker runs it; 0: the caller took it back. Seqs are 1..2^30-1. */
 const CLAIMED = 0x40000000;
 const P = 8; // job parameters start here
+/** Slot of the job kind: 0 gemm, i + 1 ROW_KERNELS[i]. */
+const KIND = P + 15;
 const CTRL_BYTES = 128;
+
+/** Exports a worker can run over a range of rows: integer arguments only (counts, pointers). */
+export const ROW_KERNELS = ['lstmGatesForward', 'lstmGatesBackward', 'gruGatesForward', 'gruGatesBackward'] as const;
+export type RowKernel = (typeof ROW_KERNELS)[number];
+/** Row kernels are split from this many elements per gate (rows x H) on: ~50 us of work here. */
+export const PAR_MIN_ROW_ELEMS = 4096;
 
 /** Worker body, as source text so it needs no separate file (Node eval workers and browser Blob workers). */
 const WORKER_SRC = `
@@ -66,8 +75,14 @@ onMsg(({ module, memory, ctrl }) => {
     // it done as n, which left the caller waiting forever.
     if (Atomics.compareExchange(c, ${CLAIM}, seen, seen | ${CLAIMED}) !== seen) continue;
     try {
-      w.gemm(c[${P}], c[${P + 1}], c[${P + 2}], c[${P + 3}], c[${P + 4}], f[${P + 5}],
-        c[${P + 6}], c[${P + 7}], c[${P + 8}], c[${P + 9}], f[${P + 10}], c[${P + 11}], c[${P + 12}], c[${P + 13}]);
+      const kind = c[${KIND}];
+      if (kind === 0) {
+        w.gemm(c[${P}], c[${P + 1}], c[${P + 2}], c[${P + 3}], c[${P + 4}], f[${P + 5}],
+          c[${P + 6}], c[${P + 7}], c[${P + 8}], c[${P + 9}], f[${P + 10}], c[${P + 11}], c[${P + 12}], c[${P + 13}]);
+      } else {
+        w[${JSON.stringify(ROW_KERNELS)}[kind - 1]](c[${P}], c[${P + 1}], c[${P + 2}], c[${P + 3}], c[${P + 4}],
+          c[${P + 5}], c[${P + 6}], c[${P + 7}], c[${P + 8}]);
+      }
     } catch (e) {
       Atomics.store(c, ${FAILED}, 1);
     }
@@ -195,11 +210,8 @@ export class GemmPool {
       const cOff = byRows ? start * ldc : start;
       c[P + 6] = A + 4 * aOff; c[P + 7] = lda; c[P + 8] = B + 4 * bOff; c[P + 9] = ldb;
       f[P + 10] = beta; c[P + 11] = C + 4 * cOff; c[P + 12] = ldc; c[P + 13] = h.work;
-      h.seq = (h.seq % (CLAIMED - 1)) + 1;
-      Atomics.store(c, CLAIM, h.seq);
-      Atomics.store(c, SEQ, h.seq);
-      Atomics.notify(c, SEQ);
-      jobs.push([h, h.seq]);
+      c[KIND] = 0;
+      jobs.push([h, this.post(h)]);
       start += len;
     }
     if (jobs.length === 0) return false;
@@ -214,18 +226,56 @@ export class GemmPool {
       const cOff = byRows ? start * ldc : start;
       this.w.gemm(tA ? 1 : 0, tB, byRows ? len : M, byRows ? N : len, K, alpha, A + 4 * aOff, lda, B + 4 * bOff, ldb, beta, C + 4 * cOff, ldc, work);
     }
-    for (const [h, seq] of jobs) {
-      if (Atomics.compareExchange(h.ctrl, CLAIM, seq, 0) === seq) {
-        // The worker has not started it: run it here (same arithmetic, same bits).
-        const c = h.ctrl, f = h.ctrlF;
-        this.w.gemm(c[P]!, c[P + 1]!, c[P + 2]!, c[P + 3]!, c[P + 4]!, f[P + 5]!, c[P + 6]!, c[P + 7]!, c[P + 8]!, c[P + 9]!,
-          f[P + 10]!, c[P + 11]!, c[P + 12]!, work);
-      } else {
-        this.join(h, seq);
-      }
-    }
-    if (jobs.some(([h]) => Atomics.load(h.ctrl, FAILED) !== 0)) throw new Error('recur wasm: a GEMM worker failed');
+    this.finish(jobs, (c, f) => this.w.gemm(c[P]!, c[P + 1]!, c[P + 2]!, c[P + 3]!, c[P + 4]!, f[P + 5]!, c[P + 6]!, c[P + 7]!,
+      c[P + 8]!, c[P + 9]!, f[P + 10]!, c[P + 11]!, c[P + 12]!, work));
     return true;
+  }
+
+  /**
+   * Runs a row kernel over rows [0, rows) split with the ready workers; args(r0, r1) gives its
+   * arguments for rows [r0, r1). Rows are independent, so the bits are those of one call.
+   * Returns false (nothing done) when no worker is ready.
+   */
+  rows(fn: RowKernel, rows: number, args: (r0: number, r1: number) => number[]): boolean {
+    const ready = this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
+    if (this.dead || ready.length === 0 || rows < 2) return false;
+    const chunk = Math.ceil(rows / (ready.length + 1));
+    const jobs: Array<[WorkerHandle, number]> = [];
+    let start = chunk;
+    for (const h of ready) {
+      if (start >= rows) break;
+      const end = Math.min(rows, start + chunk);
+      const a = args(start, end);
+      for (let i = 0; i < a.length; i++) h.ctrl[P + i] = a[i]!;
+      h.ctrl[KIND] = ROW_KERNELS.indexOf(fn) + 1;
+      jobs.push([h, this.post(h)]);
+      start = end;
+    }
+    this.splits++;
+    const run = (a: number[]): void => (this.w[fn] as (...xs: number[]) => void)(...a);
+    run(args(0, Math.min(chunk, rows)));
+    this.finish(jobs, (c) => run(Array.from(c.subarray(P, P + 9))));
+    return true;
+  }
+
+  /** Opens the job written into h's control block; returns its seq. */
+  private post(h: WorkerHandle): number {
+    const c = h.ctrl;
+    h.seq = (h.seq % (CLAIMED - 1)) + 1;
+    Atomics.store(c, CLAIM, h.seq);
+    Atomics.store(c, SEQ, h.seq);
+    Atomics.notify(c, SEQ);
+    return h.seq;
+  }
+
+  /** Waits for each job, or takes it back and runs it here (runHere) if its worker has not started. */
+  private finish(jobs: Array<[WorkerHandle, number]>, runHere: (c: Int32Array, f: Float32Array) => void): void {
+    for (const [h, seq] of jobs) {
+      // Not started: run it here (same arithmetic, same bits).
+      if (Atomics.compareExchange(h.ctrl, CLAIM, seq, 0) === seq) runHere(h.ctrl, h.ctrlF);
+      else this.join(h, seq);
+    }
+    if (jobs.some(([h]) => Atomics.load(h.ctrl, FAILED) !== 0)) throw new Error('recur wasm: a worker job failed');
   }
 
   private join(h: WorkerHandle, seq: number): void {
