@@ -92,6 +92,12 @@ onMsg(({ module, memory, ctrl }) => {
 });
 `;
 
+/** A worker's speed relative to the calling thread's, for sizing its share of a job. */
+interface Balance {
+  ratio: number;
+}
+const BALANCE_MIN = 0.25, BALANCE_MAX = 2;
+
 interface WorkerHandle {
   ctrl: Int32Array;
   ctrlF: Float32Array;
@@ -136,6 +142,9 @@ export class GemmPool {
   private dead = false;
   /** Products split so far (tests, diagnostics). */
   splits = 0;
+  /** Worker speed relative to this thread, learnt per kind of job (see finish). */
+  readonly gemmBalance: Balance = { ratio: 1 };
+  readonly rowBalance: Balance = { ratio: 1 };
 
   private constructor(w: WasmExports, heap: WasmHeap) {
     this.w = w;
@@ -181,14 +190,13 @@ export class GemmPool {
     B: number, ldb: number, beta: number, C: number, ldc: number, work: number): boolean {
     const ready = this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
     if (this.dead || ready.length === 0) return false;
-    const parts = ready.length + 1;
     // Split the longer side of C, on tile boundaries (MR = 2 rows, NR = 16 columns).
     const byRows = M >= N;
     const total = byRows ? M : N, unit = byRows ? 2 : 16;
-    const chunk = Math.ceil(total / parts / unit) * unit;
+    const [mine, chunk] = this.slabs(this.gemmBalance, total, unit, ready.length);
     const wsBytes = this.w.gemmWorkBytes(byRows ? chunk : M, byRows ? N : chunk, K);
     const jobs: Array<[WorkerHandle, number]> = [];
-    let start = chunk; // this thread takes [0, chunk)
+    let start = mine; // this thread takes [0, mine)
     for (const h of ready) {
       if (start >= total) break;
       if (h.workBytes < wsBytes) {
@@ -217,7 +225,6 @@ export class GemmPool {
     if (jobs.length === 0) return false;
     this.splits++;
     // This thread's slab, then the rest if some worker could not take its part.
-    const mine = Math.min(chunk, total);
     this.w.gemm(tA ? 1 : 0, tB, byRows ? mine : M, byRows ? N : mine, K, alpha, A, lda, B, ldb, beta, C, ldc, work);
     if (start < total) {
       const len = total - start;
@@ -226,7 +233,7 @@ export class GemmPool {
       const cOff = byRows ? start * ldc : start;
       this.w.gemm(tA ? 1 : 0, tB, byRows ? len : M, byRows ? N : len, K, alpha, A + 4 * aOff, lda, B + 4 * bOff, ldb, beta, C + 4 * cOff, ldc, work);
     }
-    this.finish(jobs, (c, f) => this.w.gemm(c[P]!, c[P + 1]!, c[P + 2]!, c[P + 3]!, c[P + 4]!, f[P + 5]!, c[P + 6]!, c[P + 7]!,
+    this.finish(this.gemmBalance, jobs, (c, f) => this.w.gemm(c[P]!, c[P + 1]!, c[P + 2]!, c[P + 3]!, c[P + 4]!, f[P + 5]!, c[P + 6]!, c[P + 7]!,
       c[P + 8]!, c[P + 9]!, f[P + 10]!, c[P + 11]!, c[P + 12]!, work));
     return true;
   }
@@ -239,9 +246,9 @@ export class GemmPool {
   rows(fn: RowKernel, rows: number, args: (r0: number, r1: number) => number[]): boolean {
     const ready = this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
     if (this.dead || ready.length === 0 || rows < 2) return false;
-    const chunk = Math.ceil(rows / (ready.length + 1));
+    const [mine, chunk] = this.slabs(this.rowBalance, rows, 1, ready.length);
     const jobs: Array<[WorkerHandle, number]> = [];
-    let start = chunk;
+    let start = mine;
     for (const h of ready) {
       if (start >= rows) break;
       const end = Math.min(rows, start + chunk);
@@ -251,10 +258,13 @@ export class GemmPool {
       jobs.push([h, this.post(h)]);
       start = end;
     }
+    if (jobs.length === 0) return false;
     this.splits++;
     const run = (a: number[]): void => (this.w[fn] as (...xs: number[]) => void)(...a);
-    run(args(0, Math.min(chunk, rows)));
-    this.finish(jobs, (c) => run(Array.from(c.subarray(P, P + 9))));
+    run(args(0, mine));
+    // Rows left over when a worker could not take its part.
+    if (start < rows) run(args(start, rows));
+    this.finish(this.rowBalance, jobs, (c) => run(Array.from(c.subarray(P, P + 9))));
     return true;
   }
 
@@ -268,12 +278,33 @@ export class GemmPool {
     return h.seq;
   }
 
-  /** Waits for each job, or takes it back and runs it here (runHere) if its worker has not started. */
-  private finish(jobs: Array<[WorkerHandle, number]>, runHere: (c: Int32Array, f: Float32Array) => void): void {
+  /**
+   * This thread's share of `total` and each worker's, in multiples of `unit`: in proportion to
+   * the balance's speed ratio (worker / this thread), which finish() keeps adjusting.
+   */
+  private slabs(b: Balance, total: number, unit: number, workers: number): [number, number] {
+    const mine = Math.min(total, Math.ceil(total / (1 + workers * b.ratio) / unit) * unit);
+    return [mine, Math.ceil((total - mine) / workers / unit) * unit];
+  }
+
+  /**
+   * Waits for each job, or takes it back and runs it here (runHere) if its worker has not
+   * started. Then nudges the balance: the two cores of a VM often run at different speeds for
+   * seconds at a time (measured: one at 20, the other at 40 GFLOP/s), and an even split then
+   * leaves the faster one waiting for most of the difference.
+   */
+  private finish(b: Balance, jobs: Array<[WorkerHandle, number]>, runHere: (c: Int32Array, f: Float32Array) => void): void {
     for (const [h, seq] of jobs) {
-      // Not started: run it here (same arithmetic, same bits).
-      if (Atomics.compareExchange(h.ctrl, CLAIM, seq, 0) === seq) runHere(h.ctrl, h.ctrlF);
-      else this.join(h, seq);
+      if (Atomics.compareExchange(h.ctrl, CLAIM, seq, 0) === seq) {
+        // Not started: run it here (same arithmetic, same bits).
+        runHere(h.ctrl, h.ctrlF);
+        b.ratio = Math.max(BALANCE_MIN, b.ratio * 0.9);
+      } else if (Atomics.load(h.ctrl, DONE) === seq) {
+        b.ratio = Math.min(BALANCE_MAX, b.ratio * 1.02);
+      } else {
+        this.join(h, seq);
+        b.ratio = Math.max(BALANCE_MIN, b.ratio * 0.98);
+      }
     }
     if (jobs.some(([h]) => Atomics.load(h.ctrl, FAILED) !== 0)) throw new Error('recur wasm: a worker job failed');
   }
