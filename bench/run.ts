@@ -509,6 +509,9 @@ async function main(): Promise<void> {
   if (peers.includes('torch')) variants.push(...torchVariants());
 
   console.error(`# recur benchmark${tiny ? ' (--tiny: plumbing check, figures meaningless)' : ''}; load before: ${before.uptime}`);
+  // The code measured is the tree as compiled now; edits made while the bench runs are not in it.
+  const git = sh('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = sh('git', ['status', '--porcelain', '--untracked-files=no']);
   const base = await baselines();
   for (const config of cfgs) {
     for (const v of variants) if (v.configs.includes(config)) await runVariant(v, config);
@@ -517,8 +520,6 @@ async function main(): Promise<void> {
 
   const info = (label: string): Record<string, string | number | boolean> => infos.get(label) ?? {};
   const torch = info('torch-2t'), tfw = info('tfjs-wasm'), native = info('recur-native'), wasm = info('recur-wasm');
-  const git = sh('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = sh('git', ['status', '--porcelain', '--untracked-files=no']);
   const blasAlt = sh('update-alternatives', ['--query', 'libblas.so.3-x86_64-linux-gnu']);
   const systemBlas = /^Value:\s*(.*)$/m.exec(blasAlt ?? '')?.[1] ?? '?';
   const meta: Record<string, string> = {

@@ -142,13 +142,13 @@ autoSelectNative();
 // reclaimMemory() between steps: it runs a GC when storage has grown enough, then yields.
 //
 // "Enough" is relative to what survived the last forced collection: collect once the storage
-// allocated since then, less what was given back by Kernels.free, exceeds that survivor amount (and at least GC_MIN_GROWTH_BYTES). A
-// training step allocates about the same every step, so the high-water mark stays near live +
-// one step's garbage (a fixed 128 MB allowance made garbage the largest part of peak RSS), while
-// a model whose live storage dwarfs a step is collected only every few steps. Both amounts come
-// from allocation counters, not from a reading right after the GC: finalizers may be delivered
-// after the event-loop turn this function waits for, and an early reading would count garbage
-// as live. The wasm linear memory never shrinks, so its high-water mark is what RSS keeps.
+// allocated since then, less what was given back by Kernels.free, exceeds that survivor amount
+// (and at least GC_MIN_GROWTH_BYTES). A training step allocates about the same every step, so
+// the high-water mark stays near live + one step's garbage (a fixed 128 MB allowance made
+// garbage the largest part of peak RSS), while a model whose live storage dwarfs a step is
+// collected only every few steps. Both amounts come from allocation counters, not from a
+// reading right after the GC: finalizers may be delivered after the event-loop turn this
+// function waits for, and an early reading would count garbage as live. The wasm linear memory never shrinks, so its high-water mark is what RSS keeps.
 //
 // A forced full GC costs time in proportion to the JS heap, not to the storage: ~5 ms with a
 // small heap, 30-90 ms when a data set of 100k+ JS objects (CMUdict, verse pairs) is live. So

@@ -49,7 +49,7 @@ const PACKED_B = 2;
 /** A PackedB with its panels in wasm memory (ptr -1: not packed, products use B itself). */
 interface WasmPackedB extends PackedB {
   ptr: number;
-  bytes: number;
+  panels: Float32Array | null;
 }
 
 const IN = false;
@@ -337,17 +337,19 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
     },
 
     packB(transB, K, N, B, ldb) {
-      const p: WasmPackedB = { transB, K, N, B, ldb, ptr: -1, bytes: 0 };
+      const p: WasmPackedB = { transB, K, N, B, ldb, ptr: -1, panels: null };
       // A one-column product is a matrix-vector product: it reads B as it is.
       if (!isCount(K, N, ldb) || K === 0 || N <= 1) return p;
-      const bytes = Math.ceil(N / 16) * 16 * K * 4;
+      // Tensor storage, not a raw block: if freePackedB is never reached (an exception in
+      // between), the collector still takes the panels back.
+      const panels = heap.alloc(Math.ceil(N / 16) * 16 * K);
+      if (!heap.owns(panels.buffer)) return p;
       m.begin();
       const pb = m.f(B, transB ? extent(N, K, ldb) : extent(K, N, ldb), IN);
-      const ptr = m.failed ? -1 : heap.allocRaw(bytes);
-      if (ptr >= 0) {
-        w.packBPanels(transB ? 1 : 0, pb, ldb, K, N, ptr);
-        p.ptr = ptr;
-        p.bytes = bytes;
+      if (!m.failed) {
+        w.packBPanels(transB ? 1 : 0, pb, ldb, K, N, panels.byteOffset);
+        p.ptr = panels.byteOffset;
+        p.panels = panels;
       }
       m.end();
       return p;
@@ -378,8 +380,9 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
 
     freePackedB(packed) {
       const p = packed as WasmPackedB;
-      if (p.ptr >= 0) heap.freeRaw(p.ptr, p.bytes);
+      if (p.panels) heap.free(p.panels);
       p.ptr = -1;
+      p.panels = null;
     },
 
     reduce(op: ReduceOp, x, outer, len, inner, out, argmax) {
