@@ -666,75 +666,53 @@ describe('wasm backend: memory', () => {
 });
 
 describe('wasm backend: worker threads', () => {
-  it('split GEMMs (rows and columns, all transposes) are bit-identical to one thread', async () => {
+  /** Starts par's worker: it is created at the first big product and ready ~50 ms later. */
+  async function startWorker(par: WasmKernels): Promise<void> {
+    const warm = par.alloc(256 * 256);
+    for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
+      par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal(par.threads().workersReady, 1, 'worker started');
+  }
+
+  it('split GEMMs (rows and columns, all transposes, with and without a prepared op(B)) are bit-identical to one thread', async () => {
     const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
     const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
     try {
       const r = rng(11);
-      // Start the worker: lazily created at the first big product, ready ~50 ms later.
-      const warm = par.alloc(256 * 256);
-      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
-        par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      assert.equal(par.threads().workersReady, 1, 'worker started');
+      await startWorker(par);
       // [1, 2048, 512], [600, 1, 520], [1, 1031, 300]: matrix-vector products below the flop
       // threshold, split because their matrix passes PAR_MIN_GEMV_ELEMS; 129x130x131 is not split.
-      for (const [M, N, K] of [[300, 40, 700], [33, 1031, 250], [1, 9000, 600], [700, 1, 9000], [129, 130, 131],
+      for (const [M, N, K] of [[300, 40, 700], [33, 1031, 250], [32, 1024, 256], [1, 9000, 600], [700, 1, 9000], [129, 130, 131],
         [1, 2048, 512], [600, 1, 520], [1, 1031, 300]] as const) {
         for (const tA of [false, true]) for (const tB of [false, true]) {
           const splitBefore = par.threads().splitGemms;
           const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N);
-          const run = (k: WasmKernels): Float32Array => {
+          // packed: op(B) prepared with packB (panels read in place; one-row and one-column
+          // products still take the matrix-vector path).
+          const run = (k: WasmKernels, packed = false): Float32Array => {
             const A = k.alloc(a.length), B = k.alloc(b.length), C = k.alloc(c.length);
             A.set(a); B.set(b); C.set(c);
-            k.gemm(tA, tB, M, N, K, 0.75, A, tA ? M : K, B, tB ? K : N, -0.5, C, N);
-            return C;
+            if (!packed) k.gemm(tA, tB, M, N, K, 0.75, A, tA ? M : K, B, tB ? K : N, -0.5, C, N);
+            else {
+              const p = k.packB(tB, K, N, B, tB ? K : N);
+              k.gemmPackedB(tA, M, N, K, 0.75, A, tA ? M : K, p, -0.5, C, N);
+              k.freePackedB(p);
+            }
+            // Freed at once: this synchronous loop never lets the collector reclaim them.
+            const out = Float32Array.from(C);
+            k.free(A); k.free(B); k.free(C);
+            return out;
           };
-          const cp = run(par), c1 = run(one);
+          const cp = run(par), cpPacked = run(par, true), c1 = run(one);
           const split = 2 * M * N * K >= PAR_MIN_FLOPS || ((M === 1 || N === 1) && M * N * K >= PAR_MIN_GEMV_ELEMS);
-          assert.equal(par.threads().splitGemms, splitBefore + (split ? 1 : 0), `${M}x${N}x${K} split: ${split}`);
+          assert.equal(par.threads().splitGemms, splitBefore + (split ? 2 : 0), `${M}x${N}x${K} split: ${split}`);
           assert.ok(cp.every((v, i) => Object.is(v, c1[i])), `${M}x${N}x${K} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`);
+          assert.ok(cpPacked.every((v, i) => Object.is(v, c1[i])), `${M}x${N}x${K} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} packed`);
           const ref = Float32Array.from(c);
           jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);
           assertClose(cp, ref, { rtol: 1e-5, atol: 2e-6 * K }, 'threaded gemm vs reference');
-        }
-      }
-    } finally {
-      par.close();
-    }
-  });
-
-  it('split products with a prepared op(B) are bit-identical to one thread', async () => {
-    const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
-    const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
-    try {
-      const r = rng(13);
-      const warm = par.alloc(256 * 256);
-      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
-        par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      assert.equal(par.threads().workersReady, 1, 'worker started');
-      // By columns (M < N; 1031 is not a multiple of the 16-column panels) and by rows.
-      for (const [M, N, K] of [[33, 1031, 250], [32, 1024, 256], [300, 40, 700]] as const) {
-        for (const tA of [false, true]) for (const tB of [false, true]) {
-          const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N);
-          const run = (k: WasmKernels): Float32Array => {
-            const A = k.alloc(a.length), B = k.alloc(b.length), C = k.alloc(c.length);
-            A.set(a); B.set(b); C.set(c);
-            const p = k.packB(tB, K, N, B, tB ? K : N);
-            k.gemmPackedB(tA, M, N, K, 0.75, A, tA ? M : K, p, -0.5, C, N);
-            k.freePackedB(p);
-            return C;
-          };
-          const splitBefore = par.threads().splitGemms;
-          const cp = run(par), c1 = run(one);
-          assert.equal(par.threads().splitGemms, splitBefore + 1, `${M}x${N}x${K} was split`);
-          assert.ok(cp.every((v, i) => Object.is(v, c1[i])), `${M}x${N}x${K} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`);
-          const ref = Float32Array.from(c);
-          jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);
-          assertClose(cp, ref, { rtol: 1e-5, atol: 2e-6 * K }, 'split packed gemm vs reference');
         }
       }
     } finally {
@@ -747,12 +725,7 @@ describe('wasm backend: worker threads', () => {
     const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
     try {
       const r = rng(14);
-      const warm = par.alloc(256 * 256);
-      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
-        par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      assert.equal(par.threads().workersReady, 1, 'worker started');
+      await startWorker(par);
       // 33 rows: the halves differ in size; H = 130 is not a multiple of 4 (scalar tails).
       const rows = 33, H = 130;
       const cases: Array<[string, number[], (k: WasmKernels, a: Float32Array[]) => void]> = [
