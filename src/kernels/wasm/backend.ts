@@ -204,6 +204,20 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
   const js = jsKernels;
   let work = 0, workBytes = 0;
 
+  /** A marshalled product on the calling thread, or split with the worker when it is big enough. */
+  function product(transA: boolean, tB: number, M: number, N: number, K: number, alpha: number, pa: number, lda: number,
+    pb: number, ldb: number, beta: number, pc: number, ldc: number, pw: number): void {
+    const gemv = M === 1 || N === 1;
+    const big = maxThreads > 1 && (2 * M * N * K >= PAR_MIN_FLOPS || (gemv && M * N * K >= PAR_MIN_GEMV_ELEMS));
+    if (big && !poolTried) {
+      poolTried = true;
+      pool = GemmPool.create(mod.module, w, heap, maxThreads);
+    }
+    if (!(big && pool?.gemm(transA, tB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw))) {
+      w.gemm(transA ? 1 : 0, tB, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
+    }
+  }
+
   /** A row kernel on the calling thread, or split with the worker when it is big enough. */
   function splitRows(fn: RowKernel, rows: number, H: number, args: (r0: number, r1: number) => number[]): void {
     if (maxThreads > 1 && rows * H >= PAR_MIN_ROW_ELEMS && pool?.rows(fn, rows, args)) return;
@@ -324,15 +338,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       const pa = m.f(A, needA, IN), pb = m.f(B, needB, IN), pc = m.f(C, extent(M, N, ldc), OUT);
       const pw = m.failed ? -1 : workspace(w.gemmWorkBytes(M, N, K));
       if (m.failed || pw < 0) { m.end(); return fallback(); }
-      const gemv = M === 1 || N === 1;
-      const big = maxThreads > 1 && (2 * M * N * K >= PAR_MIN_FLOPS || (gemv && M * N * K >= PAR_MIN_GEMV_ELEMS));
-      if (big && !poolTried) {
-        poolTried = true;
-        pool = GemmPool.create(mod.module, w, heap, maxThreads);
-      }
-      if (!(big && pool?.gemm(transA, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw))) {
-        w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
-      }
+      product(transA, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
       m.end();
     },
 
@@ -367,14 +373,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
         m.end();
         return k.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
       }
-      const big = maxThreads > 1 && 2 * M * N * K >= PAR_MIN_FLOPS;
-      if (big && !poolTried) {
-        poolTried = true;
-        pool = GemmPool.create(mod.module, w, heap, maxThreads);
-      }
-      if (!(big && pool?.gemm(transA, PACKED_B, M, N, K, alpha, pa, lda, p.ptr, K, beta, pc, ldc, pw))) {
-        w.gemm(transA ? 1 : 0, PACKED_B, M, N, K, alpha, pa, lda, p.ptr, K, beta, pc, ldc, pw);
-      }
+      product(transA, PACKED_B, M, N, K, alpha, pa, lda, p.ptr, K, beta, pc, ldc, pw);
       m.end();
     },
 

@@ -4,8 +4,9 @@
  *
  * Each worker instantiates the SAME compiled module on the SAME shared memory, so a job is a
  * handful of integers: the worker computes a slab of C (rows, or columns), or a range of rows
- * of a gate kernel (ROW_KERNELS), while the calling thread computes the rest. Splitting C never changes a result bit: every element sees the
- * same K blocking and the same arithmetic (see mergeTile in assembly/gemm.ts).
+ * of a gate kernel (ROW_KERNELS), while the calling thread computes the rest. Splitting C never
+ * changes a result bit: every element sees the same K blocking and the same arithmetic (see
+ * mergeTile in assembly/gemm.ts); gate kernels treat every row alike.
  *
  * Synchronisation is a small Int32 control block per worker in wasm memory: the caller writes
  * the job and bumps `seq` (Atomics.notify); the worker spins briefly, then sleeps in
@@ -44,7 +45,7 @@ const P = 8; // job parameters start here
 const KIND = P + 15;
 const CTRL_BYTES = 128;
 
-/** Exports a worker can run over a range of rows: integer arguments only (counts, pointers). */
+/** Exports a worker can run over a range of rows: at most 9 integer arguments (counts, pointers). */
 export const ROW_KERNELS = ['lstmGatesForward', 'lstmGatesBackward', 'gruGatesForward', 'gruGatesBackward'] as const;
 export type RowKernel = (typeof ROW_KERNELS)[number];
 /** Row kernels are split from this many elements per gate (rows x H) on: ~50 us of work here. */
@@ -175,10 +176,11 @@ export class GemmPool {
 
   /** Workers that have instantiated the module and can take jobs. */
   readyCount(): number {
-    if (this.dead) return 0;
-    let n = 0;
-    for (const h of this.workers) if (Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0) n++;
-    return n;
+    return this.dead ? 0 : this.ready().length;
+  }
+
+  private ready(): WorkerHandle[] {
+    return this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
   }
 
   /**
@@ -188,7 +190,7 @@ export class GemmPool {
    */
   gemm(tA: boolean, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
     B: number, ldb: number, beta: number, C: number, ldc: number, work: number): boolean {
-    const ready = this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
+    const ready = this.ready();
     if (this.dead || ready.length === 0) return false;
     // Split the longer side of C, on tile boundaries (MR = 2 rows, NR = 16 columns).
     const byRows = M >= N;
@@ -244,7 +246,7 @@ export class GemmPool {
    * Returns false (nothing done) when no worker is ready.
    */
   rows(fn: RowKernel, rows: number, args: (r0: number, r1: number) => number[]): boolean {
-    const ready = this.workers.filter((h) => Atomics.load(h.ctrl, READY) === 1 && Atomics.load(h.ctrl, FAILED) === 0);
+    const ready = this.ready();
     if (this.dead || ready.length === 0 || rows < 2) return false;
     const [mine, chunk] = this.slabs(this.rowBalance, rows, 1, ready.length);
     const jobs: Array<[WorkerHandle, number]> = [];
