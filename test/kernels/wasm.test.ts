@@ -666,22 +666,29 @@ describe('wasm backend: memory', () => {
 });
 
 describe('wasm backend: worker threads', () => {
-  /** Starts par's worker: it is created at the first big product and ready ~50 ms later. */
-  async function startWorker(par: WasmKernels): Promise<void> {
-    const warm = par.alloc(256 * 256);
-    for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
-      par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
-      await new Promise((res) => setTimeout(res, 20));
-    }
-    assert.equal(par.threads().workersReady, 1, 'worker started');
-  }
-
-  it('split GEMMs (rows and columns, all transposes, with and without a prepared op(B)) are bit-identical to one thread', async () => {
+  /**
+   * Runs test with a two-thread backend whose worker has started (it is created at the first big
+   * product and ready ~50 ms later) and a one-thread backend to compare with.
+   */
+  async function withWorker(test: (par: WasmKernels, one: WasmKernels) => void): Promise<void> {
     const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
     const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
     try {
+      const warm = par.alloc(256 * 256);
+      for (let i = 0; i < 100 && par.threads().workersReady === 0; i++) {
+        par.gemm(false, false, 256, 256, 256, 1, warm, 256, warm, 256, 0, par.alloc(256 * 256), 256);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal(par.threads().workersReady, 1, 'worker started');
+      test(par, one);
+    } finally {
+      par.close();
+    }
+  }
+
+  it('split GEMMs (rows and columns, all transposes, with and without a prepared op(B)) are bit-identical to one thread', async () => {
+    await withWorker((par, one) => {
       const r = rng(11);
-      await startWorker(par);
       // [1, 2048, 512], [600, 1, 520], [1, 1031, 300]: matrix-vector products below the flop
       // threshold, split because their matrix passes PAR_MIN_GEMV_ELEMS; 129x130x131 is not split.
       for (const [M, N, K] of [[300, 40, 700], [33, 1031, 250], [32, 1024, 256], [1, 9000, 600], [700, 1, 9000], [129, 130, 131],
@@ -715,17 +722,12 @@ describe('wasm backend: worker threads', () => {
           assertClose(cp, ref, { rtol: 1e-5, atol: 2e-6 * K }, 'threaded gemm vs reference');
         }
       }
-    } finally {
-      par.close();
-    }
+    });
   });
 
   it('recurrent gate kernels split by rows are bit-identical to one thread', async () => {
-    const par = createWasmBackendSync({ threads: 2, maxMemoryMiB: 256 });
-    const one = createWasmBackendSync({ threads: 1, maxMemoryMiB: 256 });
-    try {
+    await withWorker((par, one) => {
       const r = rng(14);
-      await startWorker(par);
       // 33 rows: the halves differ in size; H = 130 is not a multiple of 4 (scalar tails).
       const rows = 33, H = 130;
       const cases: Array<[string, number[], (k: WasmKernels, a: Float32Array[]) => void]> = [
@@ -747,9 +749,7 @@ describe('wasm backend: worker threads', () => {
         assert.equal(par.threads().splitGemms, splitBefore + 1, `${name} was split`);
         outP.forEach((a, i) => assert.ok(a.every((v, j) => Object.is(v, out1[i]![j])), `${name}: array ${i}`));
       }
-    } finally {
-      par.close();
-    }
+    });
   });
 
   it('thousands of split GEMMs, with the worker asleep, busy or late, all finish and are exact', async () => {
