@@ -4,5 +4,5 @@
  */
 export * from './autograd/ops/index.js';
 export { embedding, softplus } from './nn/ops/index.js';
-export { crossEntropy, nllLoss, mseLoss, binaryCrossEntropyWithLogits } from './nn/losses/index.js';
-export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, Reduction } from './nn/losses/index.js';
+export { crossEntropy, nllLoss, mseLoss, binaryCrossEntropyWithLogits, ctcLoss } from './nn/losses/index.js';
+export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, CtcLossOptions, Reduction } from './nn/losses/index.js';

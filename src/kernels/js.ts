@@ -1,3 +1,4 @@
+import { ctcJsKernels } from './ctc-js.js';
 import { qgemvJsKernels } from './qgemv-js.js';
 import { rnnJsKernels } from './rnn-js.js';
 import type { AdagradParams, AdamParams, BinaryOp, Kernels, PackedB, ReduceOp, RmspropParams, UnaryOp } from './types.js';
@@ -21,6 +22,7 @@ export const jsKernels: Kernels = {
   name: 'js',
   ...rnnJsKernels,
   ...qgemvJsKernels,
+  ...ctcJsKernels,
 
   alloc: (n) => new Float32Array(n),
   free: () => {},

@@ -14,6 +14,7 @@
  * - The reference backend (js.ts) is dtype-generic: it also runs on Float64Array storage,
  *   which the float64 gradient checks rely on. Other backends are float32 only.
  */
+import type { CtcKernels } from './ctc-types.js';
 import type { RnnKernels } from './rnn-types.js';
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs';
@@ -45,7 +46,7 @@ export interface AdamParams {
   step: number;
 }
 
-export interface Kernels extends RnnKernels {
+export interface Kernels extends RnnKernels, CtcKernels {
   readonly name: string;
 
   /** Storage for a new tensor of n elements, zero-filled. Backends may place it in their own memory. */

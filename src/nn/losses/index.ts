@@ -5,3 +5,5 @@ export { binaryCrossEntropyWithLogits } from './bce.js';
 export type { BceWithLogitsOptions } from './bce.js';
 export type { Reduction } from './reduction.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './modules.js';
+export { ctcLoss } from './ctc.js';
+export type { CtcLossOptions } from './ctc.js';
