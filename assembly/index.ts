@@ -14,6 +14,7 @@ export {
 } from './rnn';
 export { qgemv, qgemvWorkBytes } from './gemv-q';
 export { bmv, bger } from './batched';
+export { ctcForward, ctcBackward } from './ctc';
 
 /** First byte after the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <stdlib.h>
+#include "ctc.h"
 #include "kernels_api.h"
 #include "pool.h"
 
@@ -38,7 +39,7 @@ static const char *variant = "base";
 
 /* ---- Argument parsing ------------------------------------------------------------------------ */
 
-#define MAXARGS 14
+#define MAXARGS 16
 #define LIMIT ((uint64_t)1 << 31)
 /* Element counts above this are refused (products of counts are checked against it). */
 #define SIZE_CAP ((uint64_t)1 << 40)
@@ -797,6 +798,58 @@ static napi_value n_bger(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- CTC forward-backward (contract: src/kernels/ctc-types.ts; native/src/ctc.c) ------------- */
+
+/* Checks counts, array lengths, lengths in range and labels in [0, C) (as ctcCallInRange). */
+static void ctc_args(Args *a, size_t *T, size_t *B, size_t *C, size_t *S, int32_t **tg, int32_t **il, int32_t **tl, int *blank) {
+  *T = cnt(a, 0); *B = cnt(a, 1); *C = cnt(a, 2); *S = cnt(a, 3);
+  *tg = i32(a, 5, mul(a, *B, *S), NULL);
+  *il = i32(a, 6, *B, NULL);
+  *tl = i32(a, 7, *B, NULL);
+  size_t bl = cnt(a, 8);
+  *blank = (int)bl;
+  if (a->bad || bl >= *C || mul(a, mul(a, *T, *B), *C) >= LIMIT || mul(a, mul(a, *B, *T), 2 * *S + 2) >= LIMIT) { a->bad = 1; return; }
+  for (size_t b = 0; b < *B; b++) {
+    int32_t Tb = (*il)[b], L = (*tl)[b];
+    if (Tb < 1 || (size_t)Tb > *T || L < 0 || (size_t)L > *S) { a->bad = 1; return; }
+    for (int32_t j = 0; j < L; j++) {
+      int32_t l = (*tg)[b * *S + (size_t)j];
+      if (l < 0 || (size_t)l >= *C) { a->bad = 1; return; }
+    }
+  }
+}
+
+/* ctcForward(T, B, C, S, lp, targets, inputLengths, targetLengths, blank, alpha, nll) */
+static napi_value n_ctc_forward(napi_env env, napi_callback_info info) {
+  BEGIN(11);
+  size_t T, B, C, S;
+  int32_t *tg, *il, *tl;
+  int blank;
+  ctc_args(a, &T, &B, &C, &S, &tg, &il, &tl, &blank);
+  CHECK;
+  float *lp = f32(a, 4, T * B * C, NULL), *alpha = f32(a, 9, B * T * (2 * S + 2), NULL), *nll = f32(a, 10, B, NULL);
+  CHECK;
+  ctc_forward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll);
+  return NULL;
+}
+
+/* ctcBackward(T, B, C, S, lp, targets, inputLengths, targetLengths, blank, alpha, nll, gNll, zeroInfinity, beta, gLp) */
+static napi_value n_ctc_backward(napi_env env, napi_callback_info info) {
+  BEGIN(15);
+  size_t T, B, C, S;
+  int32_t *tg, *il, *tl;
+  int blank;
+  ctc_args(a, &T, &B, &C, &S, &tg, &il, &tl, &blank);
+  CHECK;
+  size_t n = B * T * (2 * S + 2);
+  float *lp = f32(a, 4, T * B * C, NULL), *alpha = f32(a, 9, n, NULL), *nll = f32(a, 10, B, NULL);
+  float *g = f32(a, 11, B, NULL), *beta = f32(a, 13, n, NULL), *glp = f32(a, 14, T * B * C, NULL);
+  int zi = flag(a, 12);
+  CHECK;
+  ctc_backward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll, g, zi, beta, glp);
+  return NULL;
+}
+
 /* ---- Int8 matrix-vector product (contract: types.ts qgemv) ---------------------------------- */
 
 /* qgemv(N, K, W: Int8Array, scale, x, beta, y). The int16 activations go to a stack buffer, or a
@@ -899,7 +952,7 @@ NAPI_MODULE_INIT() {
     {"gruResetBeforeGates", n_gru_rb_gates}, {"gruResetBeforeOutput", n_gru_rb_output},
     {"gruResetBeforeOutputBackward", n_gru_rb_output_backward},
     {"gruResetBeforeGatesBackward", n_gru_rb_gates_backward}, {"bmv", n_bmv}, {"bger", n_bger},
-    {"qgemv", n_qgemv},
+    {"qgemv", n_qgemv}, {"ctcForward", n_ctc_forward}, {"ctcBackward", n_ctc_backward},
     {"setVariant", n_set_variant}, {"setThreads", n_set_threads}, {"info", n_info},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -100,3 +100,24 @@ export const ctcJsKernels: CtcKernels = {
     }
   },
 };
+
+/**
+ * Whether a CTC kernel call is in the contract's range (counts, lengths in range, labels in
+ * [0, C)): the wasm and native backends run only such calls, and leave any other to the
+ * reference, so that their code never indexes outside the arrays.
+ */
+export function ctcCallInRange(T: number, B: number, C: number, S: number, targets: Int32Array, inputLengths: Int32Array,
+  targetLengths: Int32Array, blank: number): boolean {
+  for (const x of [T, B, C, S, blank]) if (!(Number.isInteger(x) && x >= 0 && x < 2 ** 31)) return false;
+  if (blank >= C || T * B * C >= 2 ** 31 || B * T * (2 * S + 2) >= 2 ** 31) return false;
+  if (targets.length < B * S || inputLengths.length < B || targetLengths.length < B) return false;
+  for (let b = 0; b < B; b++) {
+    const Tb = inputLengths[b]!, L = targetLengths[b]!;
+    if (!(Tb >= 1 && Tb <= T && L >= 0 && L <= S)) return false;
+    for (let j = 0; j < L; j++) {
+      const l = targets[b * S + j]!;
+      if (!(l >= 0 && l < C)) return false;
+    }
+  }
+  return true;
+}

@@ -59,6 +59,11 @@ export interface NativeAddon {
   gruResetBeforeGatesBackward(rows: number, H: number, gates: F, hPrev: F, drh: F, dG: F, dhPrev: F): R;
   bmv(trans: boolean, batch: number, M: number, N: number, A: F, x: F, y: F, accumulate: boolean): R;
   bger(batch: number, M: number, N: number, x: F, y: F, A: F): R;
+  /** Absent in builds from before CTC existed (the backend then runs the reference). */
+  ctcForward?(T: number, B: number, C: number, S: number, lp: F, targets: Int32Array, inputLengths: Int32Array,
+    targetLengths: Int32Array, blank: number, alpha: F, nll: F): R;
+  ctcBackward?(T: number, B: number, C: number, S: number, lp: F, targets: Int32Array, inputLengths: Int32Array,
+    targetLengths: Int32Array, blank: number, alpha: F, nll: F, gNll: F, zeroInfinity: boolean, beta: F, gLp: F): R;
   /** Absent in builds from before qgemv existed (the backend then runs the reference). */
   qgemv?(N: number, K: number, W: Int8Array, scale: F, x: F, beta: number, y: F): R;
   /** 'avx2' (AVX2+FMA build) or 'base'; false if that build cannot run on this CPU. */

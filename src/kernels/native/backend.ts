@@ -36,6 +36,8 @@ export interface NativeKernels extends Kernels {
   poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
   /** The most the pool keeps for reuse, in bytes (default 512 MiB, env RECUR_NATIVE_POOL_MB); 0 frees it and keeps nothing. */
   setPoolCap(bytes: number): void;
+  /** Calls of the CTC kernels the C code served (not handed to the JS reference). */
+  served(): { ctcForward: number; ctcBackward: number };
 }
 
 const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
@@ -51,8 +53,10 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     liveBytes -= bytes;
     frees++;
   });
+  const served = { ctcForward: 0, ctcBackward: 0 };
   const k: NativeKernels = {
     name: 'native',
+    served: () => ({ ...served }),
     get variant() {
       return N.info().variant;
     },
@@ -287,6 +291,22 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
 
     bger(batch, M, N_, x, y, A) {
       if (N.bger(batch, M, N_, x, y, A)) js.bger(batch, M, N_, x, y, A);
+    },
+
+    // ---- CTC forward-backward (contract in ../ctc-types.ts): C in native/src/ctc.c, which
+    // checks lengths and labels itself. An addon built before CTC existed runs the reference.
+    ctcForward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll) {
+      if (!N.ctcForward || N.ctcForward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll)) {
+        return js.ctcForward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll);
+      }
+      served.ctcForward++;
+    },
+
+    ctcBackward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll, gNll, zeroInfinity, beta, gLp) {
+      if (!N.ctcBackward || N.ctcBackward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll, gNll, zeroInfinity, beta, gLp)) {
+        return js.ctcBackward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll, gNll, zeroInfinity, beta, gLp);
+      }
+      served.ctcBackward++;
     },
 
     // ---- Int8 matrix-vector product (contract in ../types.ts): C in native/src/kernels_qgemv.h

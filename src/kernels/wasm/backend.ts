@@ -1,3 +1,4 @@
+import { ctcCallInRange } from '../ctc-js.js';
 import { checkPackedB, jsKernels } from '../js.js';
 import type { AdagradParams, AdamParams, BinaryOp, Kernels, PackedB, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
 import type { WasmExports } from './exports.js';
@@ -26,6 +27,8 @@ export interface WasmKernels extends Kernels {
   stats(): HeapStats;
   /** Threads a large GEMM may use (1 = calling thread only), workers running, and products split across them so far. */
   threads(): { max: number; workersReady: number; splitGemms: number };
+  /** Calls of the CTC kernels the wasm code served (not handed to the JS reference). */
+  served(): { ctcForward: number; ctcBackward: number };
   /** Stops worker threads (they never keep a Node process alive, so this is optional). */
   close(): void;
 }
@@ -203,6 +206,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
   const m = new Marshal(heap);
   const js = jsKernels;
   let work = 0, workBytes = 0;
+  const served = { ctcForward: 0, ctcBackward: 0 };
 
   /** A marshalled product on the calling thread, or split with the worker when it is big enough. */
   function product(transA: boolean, tB: number, M: number, N: number, K: number, alpha: number, pa: number, lda: number,
@@ -243,6 +247,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
     stats: () => heap.stats(),
     threads: () => ({ max: maxThreads, workersReady: pool?.readyCount() ?? 0, splitGemms: pool?.splits ?? 0 }),
     close: () => { pool?.close(); pool = null; },
+    served: () => ({ ...served }),
 
     alloc: (n) => heap.alloc(n),
     free: (a) => heap.free(a),
@@ -715,6 +720,31 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       if (m.failed) { m.end(); return js.bger(batch, M, N, x, y, A); }
       w.bger(batch, M, N, px, py, pa);
       m.end();
+    },
+
+    // ---- CTC forward-backward (contract in ../ctc-types.ts; assembly/ctc.ts) -----------------
+    ctcForward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll) {
+      const fallback = (): void => js.ctcForward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll);
+      if (!w.ctcForward || !ctcCallInRange(T, B, C, S, targets, il, tl, blank)) return fallback();
+      m.begin();
+      const pl = m.f(lp, T * B * C, IN), pt = m.i32(targets, B * S, IN), pil = m.i32(il, B, IN), ptl = m.i32(tl, B, IN);
+      const pa = m.f(alpha, B * T * (2 * S + 2), OUT), pn = m.f(nll, B, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.ctcForward(T, B, C, S, pl, pt, pil, ptl, blank, pa, pn);
+      m.end();
+      served.ctcForward++;
+    },
+    ctcBackward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll, gNll, zeroInfinity, beta, gLp) {
+      const fallback = (): void => js.ctcBackward(T, B, C, S, lp, targets, il, tl, blank, alpha, nll, gNll, zeroInfinity, beta, gLp);
+      if (!w.ctcBackward || !ctcCallInRange(T, B, C, S, targets, il, tl, blank)) return fallback();
+      const n = B * T * (2 * S + 2);
+      m.begin();
+      const pl = m.f(lp, T * B * C, IN), pt = m.i32(targets, B * S, IN), pil = m.i32(il, B, IN), ptl = m.i32(tl, B, IN);
+      const pa = m.f(alpha, n, IN), pn = m.f(nll, B, IN), pg = m.f(gNll, B, IN), pb = m.f(beta, n, OUT), pd = m.f(gLp, T * B * C, OUT);
+      if (m.failed) { m.end(); return fallback(); }
+      w.ctcBackward(T, B, C, S, pl, pt, pil, ptl, blank, pa, pn, pg, zeroInfinity ? 1 : 0, pb, pd);
+      m.end();
+      served.ctcBackward++;
     },
 
     // ---- Int8 matrix-vector product (contract in ../types.ts; assembly/gemv-q.ts) -----------

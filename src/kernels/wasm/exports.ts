@@ -52,6 +52,11 @@ export interface WasmExports {
   /** Int8 matrix-vector product (assembly/gemv-q.ts); absent in builds from before it existed. */
   bmv?(trans: number, batch: number, M: number, N: number, A: number, x: number, y: number, accumulate: number): void;
   bger?(batch: number, M: number, N: number, x: number, y: number, A: number): void;
+  ctcForward?(T: number, B: number, C: number, S: number, lp: number, targets: number, inputLengths: number,
+    targetLengths: number, blank: number, alpha: number, nll: number): void;
+  ctcBackward?(T: number, B: number, C: number, S: number, lp: number, targets: number, inputLengths: number,
+    targetLengths: number, blank: number, alpha: number, nll: number, gNll: number, zeroInfinity: number, beta: number,
+    gLp: number): void;
   qgemv?(N: number, K: number, W: number, scale: number, x: number, beta: number, y: number, xq: number): void;
   qgemvWorkBytes?(K: number): number;
   /** Start function (exported rather than run on instantiation, for worker instances). */
