@@ -7,10 +7,12 @@ export { Embedding } from './embedding.js';
 export type { EmbeddingOptions } from './embedding.js';
 export { Dropout, LayerNorm, Tanh, ReLU, Sigmoid, Identity, Softmax, LogSoftmax } from './layers.js';
 export type { LayerNormOptions } from './layers.js';
+export { Conv1d } from './conv.js';
+export type { Conv1dModuleOptions } from './conv.js';
 export { Sequential } from './sequential.js';
 export type { Layer } from './sequential.js';
-export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './losses/index.js';
-export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, Reduction } from './losses/index.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, CTCLoss } from './losses/index.js';
+export type { CrossEntropyOptions, NllLossOptions, BceWithLogitsOptions, CtcLossOptions, Reduction } from './losses/index.js';
 
 // ---- Recurrent layers (owned by the RNN engineer) -------------------------------------------
 export * from './rnn/index.js';

@@ -111,3 +111,11 @@ describe('ctcLoss', () => {
     for (const [fn, re] of cases) assert.throws(fn, (e: unknown) => e instanceof RecurError && re.test(e.message) && !e.message.includes('\n'));
   });
 });
+
+test('nn.CTCLoss is F.ctcLoss', async () => {
+  const { CTCLoss } = await import('../../src/nn/index.js');
+  const f = loadFixture('core/ctc_mean');
+  const loss = new CTCLoss({ reduction: 'mean' }).forward(f.get('log_probs'), new Tensor(Float32Array.from(f.ints('targets')), f.get('targets').shape),
+    f.ints('input_lengths'), f.ints('target_lengths'));
+  assertClose(loss, f.get('loss'), { rtol: 1e-5, atol: 1e-5, what: 'CTCLoss' });
+});

@@ -2,6 +2,7 @@ import type { Tensor, Indices } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { binaryCrossEntropyWithLogits, type BceWithLogitsOptions } from './bce.js';
 import { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './cross-entropy.js';
+import { ctcLoss, type CtcLossOptions } from './ctc.js';
 import { mseLoss } from './mse.js';
 import type { Reduction } from './reduction.js';
 
@@ -49,5 +50,15 @@ export class BCEWithLogitsLoss extends Module {
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, this.opts);
+  }
+}
+
+/** Module form of {@link ctcLoss}, as `torch.nn.CTCLoss`. */
+export class CTCLoss extends Module {
+  constructor(readonly opts: CtcLossOptions = {}) {
+    super();
+  }
+  forward(logProbs: Tensor, targets: Indices, inputLengths: Indices, targetLengths: Indices): Tensor {
+    return ctcLoss(logProbs, targets, inputLengths, targetLengths, this.opts);
   }
 }
