@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <stdlib.h>
-#include "ctc.h"
 #include "kernels_api.h"
 #include "pool.h"
 
@@ -798,7 +797,7 @@ static napi_value n_bger(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- CTC forward-backward (contract: src/kernels/ctc-types.ts; native/src/ctc.c) ------------- */
+/* ---- CTC forward-backward (contract: src/kernels/ctc-types.ts; native/src/ctc.h) ------------- */
 
 /* Checks counts, array lengths, lengths in range and labels in [0, C) (as ctcCallInRange). */
 static void ctc_args(Args *a, size_t *T, size_t *B, size_t *C, size_t *S, int32_t **tg, int32_t **il, int32_t **tl, int *blank) {
@@ -829,7 +828,7 @@ static napi_value n_ctc_forward(napi_env env, napi_callback_info info) {
   CHECK;
   float *lp = f32(a, 4, T * B * C, NULL), *alpha = f32(a, 9, B * T * (2 * S + 2), NULL), *nll = f32(a, 10, B, NULL);
   CHECK;
-  ctc_forward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll);
+  K->ctc_forward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll);
   return NULL;
 }
 
@@ -846,7 +845,7 @@ static napi_value n_ctc_backward(napi_env env, napi_callback_info info) {
   float *g = f32(a, 11, B, NULL), *beta = f32(a, 13, n, NULL), *glp = f32(a, 14, T * B * C, NULL);
   int zi = flag(a, 12);
   CHECK;
-  ctc_backward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll, g, zi, beta, glp);
+  K->ctc_backward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll, g, zi, beta, glp);
   return NULL;
 }
 

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Op codes: the order of UnaryOp / BinaryOp in src/kernels/native/backend.ts. */
+/* Op codes of src/kernels/op-codes.ts (test/kernels/mirrors.test.ts keeps them equal). */
 enum { U_NEG = 0, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_SQRT, U_SQUARE, U_ABS };
 enum { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN };
 
@@ -59,6 +59,11 @@ typedef struct {
   void (*bger)(size_t batch, size_t M, size_t N, const float *x, const float *y, float *A);
   void (*qgemv)(size_t N, size_t K, const int8_t *W, const float *scale, const float *x, float beta,
                 float *y, int16_t *xq);
+  void (*ctc_forward)(size_t T, size_t B, size_t C, size_t S, const float *lp, const int32_t *targets,
+                      const int32_t *input_lengths, const int32_t *target_lengths, int blank, float *alpha, float *nll);
+  void (*ctc_backward)(size_t T, size_t B, size_t C, size_t S, const float *lp, const int32_t *targets,
+                       const int32_t *input_lengths, const int32_t *target_lengths, int blank, const float *alpha,
+                       const float *nll, const float *g_nll, int zero_infinity, float *beta, float *g_lp);
 } rk_table;
 
 extern const rk_table rk_table_base;

@@ -37,7 +37,7 @@
  *
  * An infinite nll gives NaN there, as torch does, unless `zeroInfinity` (then 0).
  *
- * The reference implementation is ctc-js.ts; assembly/ctc.ts and native/src/ctc.c follow it
+ * The reference implementation is js/ctc.ts; assembly/ctc.ts and native/src/ctc.h follow it
  * step for step. All compute in float64 and store in the dtype of the arrays (float64 in the
  * gradient checks). Backward recomputes the log-likelihood from alpha in float64 rather than
  * reading the float32 nll.

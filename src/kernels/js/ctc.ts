@@ -1,4 +1,4 @@
-import type { CtcKernels } from './ctc-types.js';
+import type { CtcKernels } from '../ctc-types.js';
 
 /**
  * Reference CTC forward–backward (contract in ctc-types.ts). One sequence at a time, over the
@@ -21,7 +21,7 @@ function shiftOf(row: Float32Array, at: number, N: number): number {
   return m === -Infinity ? 0 : Math.fround(m);
 }
 
-export const ctcJsKernels: CtcKernels = {
+export const ctcJs: CtcKernels = {
   ctcForward(T, B, C, S, lp, targets, inputLengths, targetLengths, blank, alpha, nll) {
     const W = 2 * S + 2;
     for (let b = 0; b < B; b++) {
