@@ -54,6 +54,9 @@ interface FmtChunk {
   subformat?: number[];
 }
 
+/** Data sizes from here up are "unknown length" placeholders of streaming writers. */
+const STREAMED_SIZE = 0x7ffff000;
+
 const FORMAT_NAMES: Record<number, string> = {
   0x0002: 'MS ADPCM',
   0x0011: 'IMA ADPCM',
@@ -118,12 +121,16 @@ export function decodeWav(bytes: Uint8Array, source = 'WAV data'): Audio {
 
   const data = wav.data as { chunkSize: number; samples: Uint8Array };
   const frameBytes = (bits / 8) * channels;
-  if (data.samples.length < data.chunkSize) {
+  // Writers that stream to a pipe (espeak-ng --stdout, ffmpeg) cannot know the length and put a
+  // placeholder near 2^31 or 2^32 there; the data then simply runs to the end of the file.
+  const streamed = data.chunkSize >= STREAMED_SIZE;
+  if (data.samples.length < data.chunkSize && !streamed) {
     throw new WavError(source, `truncated: the data chunk declares ${data.chunkSize} bytes, the file holds ${data.samples.length}`);
   }
-  if (data.samples.length % frameBytes !== 0) {
+  if (data.samples.length % frameBytes !== 0 && !streamed) {
     throw new WavError(source, `truncated: ${data.samples.length} data bytes is not a whole number of ${frameBytes}-byte frames`);
   }
+  if (streamed && data.samples.length % frameBytes !== 0) data.samples = data.samples.subarray(0, data.samples.length - (data.samples.length % frameBytes));
   const frames = data.samples.length / frameBytes;
   if (encoding === 'mulaw') wav.fromMuLaw();
   else if (encoding === 'alaw') wav.fromALaw();
