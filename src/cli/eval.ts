@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { RecurError } from '../errors.js';
 import { checkpointPath, hasCheckpoint } from '../train/checkpoint.js';
-import { intArg } from './args.js';
+import { intArg, numArg } from './args.js';
 import { readSafetensorsHeader } from './run-dir.js';
 
 export interface EvalOptions {
@@ -10,6 +10,11 @@ export interface EvalOptions {
   data?: string;
   /** Beam size, for tasks that decode (default: the run's own). */
   beam?: number;
+  /** Speech: shallow-fusion LM (run directory or text file), its weight, the insertion bonus, a word list. */
+  lm?: string;
+  lmWeight?: number;
+  bonus?: number;
+  vocab?: string;
 }
 
 /** Each task registers how `recur eval RUN_DIR` evaluates its runs. */
@@ -42,7 +47,11 @@ export function registerEval(program: Command): void {
     .argument('<run-dir>')
     .option('--split <split>', 'valid or test', 'test')
     .option('--data <path>', 'evaluate on this file instead')
-    .option('--beam <k>', 'tasks that decode (translate): beam size (1 = greedy; default: the run\'s, 5)', intArg('beam', 1))
+    .option('--beam <k>', 'tasks that decode (translate, speech): beam size (1 = greedy; default: the run\'s, 5)', intArg('beam', 1))
+    .option('--lm <path>', 'speech: shallow fusion with a recur char LM run directory or a text file (character trigram)')
+    .option('--lm-weight <a>', 'speech: LM weight alpha (default 0.5)', numArg('lm-weight', 0))
+    .option('--bonus <b>', 'speech: insertion bonus beta per character (default 0)', numArg('bonus'))
+    .option('--vocab <words>', 'speech: constrain the output to words: digits, or a file with one word per line')
     .action(async (dir: string, o: EvalOptions) => {
       if (o.split !== 'valid' && o.split !== 'test') throw new RecurError(`--split must be valid or test, got '${String(o.split)}'`);
       const task = runTask(dir);

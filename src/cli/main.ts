@@ -9,12 +9,13 @@ import { registerEval } from './eval.js';
 import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
+import { registerSpeech } from './speech.js';
 
 /**
  * Each task adds `recur train <task>`, its own commands, its `recur eval` evaluator and any
  * report section; the order does not matter (see src/train/run.ts for how a task plugs in).
  */
-const TASK_COMMANDS: ReadonlyArray<(program: Command, train: Command) => void> = [registerLm, registerClassify, registerTag, registerTranslate];
+const TASK_COMMANDS: ReadonlyArray<(program: Command, train: Command) => void> = [registerLm, registerClassify, registerTag, registerTranslate, registerSpeech];
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
