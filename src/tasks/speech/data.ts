@@ -19,6 +19,8 @@ export interface SpeechDataSpec {
   seed: number;
   /** espeak-digits: training utterances to synthesise (default 2000). */
   trainCount?: number;
+  /** espeak-digits: validation and test utterances each (default 200 and 300). */
+  evalCount?: number;
 }
 
 /** An utterance as the model sees it: features [frames, dim] and the transcript. */
@@ -94,8 +96,8 @@ export async function loadSpeechSplits(spec: SpeechDataSpec, config: FeatureConf
   };
   if (spec.source === 'espeak-digits') {
     const train = await load(spec.source, 'train', spec.trainCount);
-    const valid = spec.valid ? await load(spec.valid) : await load(spec.source, 'valid');
-    const test = spec.test ? await load(spec.test) : await load(spec.source, 'test');
+    const valid = spec.valid ? await load(spec.valid) : await load(spec.source, 'valid', spec.evalCount);
+    const test = spec.test ? await load(spec.test) : await load(spec.source, 'test', spec.evalCount);
     return { train, valid, test, summary };
   }
   let train = await load(spec.source);
