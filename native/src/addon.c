@@ -799,53 +799,55 @@ static napi_value n_bger(napi_env env, napi_callback_info info) {
 
 /* ---- CTC forward-backward (contract: src/kernels/ctc-types.ts; native/src/ctc.h) ------------- */
 
-/* Checks counts, array lengths, lengths in range and labels in [0, C) (as ctcCallInRange). */
-static void ctc_args(Args *a, size_t *T, size_t *B, size_t *C, size_t *S, int32_t **tg, int32_t **il, int32_t **tl, int *blank) {
-  *T = cnt(a, 0); *B = cnt(a, 1); *C = cnt(a, 2); *S = cnt(a, 3);
-  *tg = i32(a, 5, mul(a, *B, *S), NULL);
-  *il = i32(a, 6, *B, NULL);
-  *tl = i32(a, 7, *B, NULL);
+/* The arguments both CTC kernels share: sizes, labels, lengths, blank, logProbs, alpha and nll. */
+typedef struct {
+  size_t T, B, C, S;
+  int32_t *tg, *il, *tl;
+  int blank;
+  float *lp, *alpha, *nll;
+} CtcArgs;
+
+/* Reads and checks them (as ctcCallInRange): counts, array lengths, lengths in range, labels in [0, C). */
+static void ctc_args(Args *a, CtcArgs *c) {
+  c->T = cnt(a, 0); c->B = cnt(a, 1); c->C = cnt(a, 2); c->S = cnt(a, 3);
+  c->tg = i32(a, 5, mul(a, c->B, c->S), NULL);
+  c->il = i32(a, 6, c->B, NULL);
+  c->tl = i32(a, 7, c->B, NULL);
   size_t bl = cnt(a, 8);
-  *blank = (int)bl;
-  if (a->bad || bl >= *C || mul(a, mul(a, *T, *B), *C) >= LIMIT || mul(a, mul(a, *B, *T), 2 * *S + 2) >= LIMIT) { a->bad = 1; return; }
-  for (size_t b = 0; b < *B; b++) {
-    int32_t Tb = (*il)[b], L = (*tl)[b];
-    if (Tb < 1 || (size_t)Tb > *T || L < 0 || (size_t)L > *S) { a->bad = 1; return; }
+  c->blank = (int)bl;
+  if (a->bad || bl >= c->C || mul(a, mul(a, c->T, c->B), c->C) >= LIMIT || mul(a, mul(a, c->B, c->T), 2 * c->S + 2) >= LIMIT) { a->bad = 1; return; }
+  for (size_t b = 0; b < c->B; b++) {
+    int32_t Tb = c->il[b], L = c->tl[b];
+    if (Tb < 1 || (size_t)Tb > c->T || L < 0 || (size_t)L > c->S) { a->bad = 1; return; }
     for (int32_t j = 0; j < L; j++) {
-      int32_t l = (*tg)[b * *S + (size_t)j];
-      if (l < 0 || (size_t)l >= *C) { a->bad = 1; return; }
+      int32_t l = c->tg[b * c->S + (size_t)j];
+      if (l < 0 || (size_t)l >= c->C) { a->bad = 1; return; }
     }
   }
+  c->lp = f32(a, 4, c->T * c->B * c->C, NULL);
+  c->alpha = f32(a, 9, c->B * c->T * (2 * c->S + 2), NULL);
+  c->nll = f32(a, 10, c->B, NULL);
 }
 
 /* ctcForward(T, B, C, S, lp, targets, inputLengths, targetLengths, blank, alpha, nll) */
 static napi_value n_ctc_forward(napi_env env, napi_callback_info info) {
   BEGIN(11);
-  size_t T, B, C, S;
-  int32_t *tg, *il, *tl;
-  int blank;
-  ctc_args(a, &T, &B, &C, &S, &tg, &il, &tl, &blank);
+  CtcArgs c;
+  ctc_args(a, &c);
   CHECK;
-  float *lp = f32(a, 4, T * B * C, NULL), *alpha = f32(a, 9, B * T * (2 * S + 2), NULL), *nll = f32(a, 10, B, NULL);
-  CHECK;
-  K->ctc_forward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll);
+  K->ctc_forward(c.T, c.B, c.C, c.S, c.lp, c.tg, c.il, c.tl, c.blank, c.alpha, c.nll);
   return NULL;
 }
 
 /* ctcBackward(T, B, C, S, lp, targets, inputLengths, targetLengths, blank, alpha, nll, gNll, zeroInfinity, beta, gLp) */
 static napi_value n_ctc_backward(napi_env env, napi_callback_info info) {
   BEGIN(15);
-  size_t T, B, C, S;
-  int32_t *tg, *il, *tl;
-  int blank;
-  ctc_args(a, &T, &B, &C, &S, &tg, &il, &tl, &blank);
-  CHECK;
-  size_t n = B * T * (2 * S + 2);
-  float *lp = f32(a, 4, T * B * C, NULL), *alpha = f32(a, 9, n, NULL), *nll = f32(a, 10, B, NULL);
-  float *g = f32(a, 11, B, NULL), *beta = f32(a, 13, n, NULL), *glp = f32(a, 14, T * B * C, NULL);
+  CtcArgs c;
+  ctc_args(a, &c);
+  float *g = f32(a, 11, c.B, NULL), *beta = f32(a, 13, c.B * c.T * (2 * c.S + 2), NULL), *glp = f32(a, 14, c.T * c.B * c.C, NULL);
   int zi = flag(a, 12);
   CHECK;
-  K->ctc_backward(T, B, C, S, lp, tg, il, tl, blank, alpha, nll, g, zi, beta, glp);
+  K->ctc_backward(c.T, c.B, c.C, c.S, c.lp, c.tg, c.il, c.tl, c.blank, c.alpha, c.nll, g, zi, beta, glp);
   return NULL;
 }
 

@@ -116,8 +116,7 @@ async function main(): Promise<void> {
   writeSet(dir, 'asterisk', asterisk.utterances, units);
   const config = { model: run.config.model, lr: options.lr, batch: options.batch, minutes: seconds / 60, seed: 0, specAugment: SPEC_AUGMENT, evalSets: ['test', 'asterisk'] };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const env = torchEnv(torchThreads);
-  delete env.OPENBLAS_NUM_THREADS; // it slows torch's OpenMP OpenBLAS (issue 17): OMP_NUM_THREADS only
+  const env = torchEnv(torchThreads); // OMP_NUM_THREADS only, OpenMP OpenBLAS (scripts/torch-env.ts)
   const p = spawnSync(PYTHON, ['scripts/eval/torch_speech.py', join(dir, 'config.json'), dir], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (p.status !== 0) throw new Error(`torch_speech.py failed (exit ${p.status})`);
   const info = JSON.parse(p.stdout.trim().split('\n').pop()!) as Record<string, number>;

@@ -1,10 +1,9 @@
-import { noGrad } from '../../autograd/grad-mode.js';
 import { softmax } from '../../autograd/ops/index.js';
-import { reclaimMemory } from '../../kernels/index.js';
 import { classificationReport, type ClassificationReport } from '../../metrics/classification.js';
 import { crossEntropy } from '../../nn/losses/index.js';
 import { globalRng, Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { forEachLengthSortedBatch } from '../../train/eval-batches.js';
 import type { EvalResult, TrainTask } from '../../train/task.js';
 import { makeBatch } from './data.js';
 import type { SequenceClassifier } from './model.js';
@@ -98,21 +97,10 @@ export async function predictProbabilities(model: SequenceClassifier, ids: reado
   features?: readonly Float32Array[]): Promise<Float32Array> {
   const C = model.config.numClasses;
   const out = new Float32Array(ids.length * C);
-  const byLength = [...ids.keys()].sort((a, b) => ids[a]!.length - ids[b]!.length || a - b);
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    for (let s = 0; s < byLength.length; s += batchSize) {
-      const which = byLength.slice(s, s + batchSize);
-      noGrad(() => {
-        const p = softmax(model.forward(makeBatch(ids, which, padId, features)), -1);
-        which.forEach((i, r) => out.set(p.data.subarray(r * C, (r + 1) * C), i * C));
-      });
-      await reclaimMemory();
-    }
-  } finally {
-    model.train(wasTraining);
-  }
+  await forEachLengthSortedBatch(model, ids.map((x) => x.length), batchSize, (which) => {
+    const p = softmax(model.forward(makeBatch(ids, which, padId, features)), -1);
+    which.forEach((i, r) => out.set(p.data.subarray(r * C, (r + 1) * C), i * C));
+  });
   return out;
 }
 

@@ -1,12 +1,11 @@
-import { noGrad } from '../../autograd/grad-mode.js';
 import type { SpecAugmentOptions } from '../../audio/augment.js';
 import { RecurError } from '../../errors.js';
-import { reclaimMemory } from '../../kernels/index.js';
 import { errorRate, wordErrorRate } from '../../metrics/wer.js';
 import { crossEntropy, ctcLoss } from '../../nn/losses/index.js';
 import { Rng } from '../../tensor/rng.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { bucketedBatches } from '../../train/bucketing.js';
+import { forEachLengthSortedBatch } from '../../train/eval-batches.js';
 import type { EvalResult, TrainTask } from '../../train/task.js';
 import { makeFeatureBatch, type FeatureUtterance } from './data.js';
 import { decodeCtcBatch, type DecodeOptions } from './decode.js';
@@ -141,38 +140,27 @@ export async function evaluateSpeech(model: SpeechRecognizer, targets: SpeechTar
  */
 export async function transcribeUtterances(model: SpeechRecognizer, targets: SpeechTargets, utts: readonly FeatureUtterance[],
   decode: DecodeOptions, batchSize = 32, ys?: readonly Int32Array[]): Promise<{ texts: string[]; lossSum: number }> {
-  const order = [...utts.keys()].sort((a, b) => utts[a]!.frames - utts[b]!.frames || a - b);
   const texts = new Array<string>(utts.length).fill('');
   let lossSum = 0;
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    for (let s = 0; s < order.length; s += batchSize) {
-      const which = order.slice(s, s + batchSize);
-      noGrad(() => {
-        const batch = makeFeatureBatch(utts, which, model.config.inputSize);
-        const y = ys ? which.map((i) => ys[i]!) : null;
-        let out: string[];
-        if (targets.kind === 'ctc') {
-          const { logProbs, lengths } = model.forwardCtc(batch);
-          out = decodeCtcBatch(logProbs, lengths, targets.units, decode);
-          if (y) lossSum += ctcBatchLoss(logProbs, lengths, y).item() * which.length;
-        } else {
-          const logits = model.forwardClassify(batch);
-          if (y) lossSum += crossEntropy(logits, Int32Array.from(y, (v) => v[0]!)).item() * which.length;
-          const C = logits.shape[1]!;
-          out = which.map((_, r) => {
-            let best = 0;
-            for (let c = 1; c < C; c++) if (logits.data[r * C + c]! > logits.data[r * C + best]!) best = c;
-            return targets.classes[best]!;
-          });
-        }
-        out.forEach((t, r) => { texts[which[r]!] = t; });
+  await forEachLengthSortedBatch(model, utts.map((u) => u.frames), batchSize, (which) => {
+    const batch = makeFeatureBatch(utts, which, model.config.inputSize);
+    const y = ys ? which.map((i) => ys[i]!) : null;
+    let out: string[];
+    if (targets.kind === 'ctc') {
+      const { logProbs, lengths } = model.forwardCtc(batch);
+      out = decodeCtcBatch(logProbs, lengths, targets.units, decode);
+      if (y) lossSum += ctcBatchLoss(logProbs, lengths, y).item() * which.length;
+    } else {
+      const logits = model.forwardClassify(batch);
+      if (y) lossSum += crossEntropy(logits, Int32Array.from(y, (v) => v[0]!)).item() * which.length;
+      const C = logits.shape[1]!;
+      out = which.map((_, r) => {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (logits.data[r * C + c]! > logits.data[r * C + best]!) best = c;
+        return targets.classes[best]!;
       });
-      await reclaimMemory();
     }
-  } finally {
-    model.train(wasTraining);
-  }
+    out.forEach((t, r) => { texts[which[r]!] = t; });
+  });
   return { texts, lossSum };
 }

@@ -1,8 +1,7 @@
-import { noGrad } from '../../autograd/grad-mode.js';
-import { reclaimMemory } from '../../kernels/index.js';
 import { conllEval, type ConllReport } from '../../metrics/conlleval.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { bucketedBatches } from '../../train/bucketing.js';
+import { forEachLengthSortedBatch } from '../../train/eval-batches.js';
 import type { EvalResult, TrainTask } from '../../train/task.js';
 import { makeTagBatch, type EncodedSentence, type SchemeChoice, type TagVocabs } from './data.js';
 import type { SequenceTagger } from './model.js';
@@ -82,25 +81,14 @@ export interface TagEvaluation {
  */
 export async function predictTags(model: SequenceTagger, vocabs: TagVocabs, sents: readonly EncodedSentence[], batchSize = 64):
   Promise<{ paths: number[][]; lossSum: number }> {
-  const order = [...sents.keys()].sort((a, b) => sents[a]!.wordIds.length - sents[b]!.wordIds.length || a - b);
   const paths: number[][] = new Array<number[]>(sents.length);
   let lossSum = 0;
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    for (let s = 0; s < order.length; s += batchSize) {
-      const which = order.slice(s, s + batchSize);
-      noGrad(() => {
-        const b = makeTagBatch(vocabs, sents, which);
-        const em = model.forward(b);
-        model.decode(b, em).forEach((p, i) => { paths[which[i]!] = p; });
-        if (b.tagIds) lossSum += model.loss(b, em).item() * b.tokens;
-      });
-      await reclaimMemory();
-    }
-  } finally {
-    model.train(wasTraining);
-  }
+  await forEachLengthSortedBatch(model, sents.map((s) => s.wordIds.length), batchSize, (which) => {
+    const b = makeTagBatch(vocabs, sents, which);
+    const em = model.forward(b);
+    model.decode(b, em).forEach((p, i) => { paths[which[i]!] = p; });
+    if (b.tagIds) lossSum += model.loss(b, em).item() * b.tokens;
+  });
   return { paths, lossSum };
 }
 
