@@ -34,9 +34,25 @@ test('pooling ignores steps past each length (values and gradients checked by fi
     assert.ok(r.ok, JSON.stringify(r.failures.slice(0, 2)));
   }
   const att = new AttentionPooling(4, 3);
-  const { weights } = att.forward(x, lengths);
-  assertClose(weights.data.subarray(5, 10), [weights.data[5]!, weights.data[6]!, 0, 0, 0]);
-  assertClose(weights.data[10]!, 1);
+  const { pooled, weights } = att.forward(x, lengths);
+  // By hand: score[b,t] = context · tanh(proj(x[b,t])), softmax over t < length[b], 0 beyond.
+  const [Wp, bp, wc] = [att.proj.weight.data, att.proj.bias!.data, att.context.weight.data];
+  for (let b = 0; b < 3; b++) {
+    const scores = Array.from({ length: lengths[b]! }, (_, t) => {
+      let s = 0;
+      for (let a = 0; a < 3; a++) {
+        let z = bp[a]!;
+        for (let f = 0; f < 4; f++) z += Wp[a * 4 + f]! * x.data[(b * 5 + t) * 4 + f]!;
+        s += wc[a]! * Math.tanh(z);
+      }
+      return s;
+    });
+    const mx = Math.max(...scores), e = scores.map((s) => Math.exp(s - mx)), z = e.reduce((u, v) => u + v, 0);
+    const want = [...e.map((v) => v / z), ...Array<number>(5 - lengths[b]!).fill(0)];
+    assertClose(weights.data.subarray(b * 5, b * 5 + 5), want, { rtol: 1e-5, atol: 1e-6, what: `attention weights of sequence ${b}` });
+    const wantPooled = [0, 1, 2, 3].map((f) => want.reduce((acc, w, t) => acc + w * x.data[(b * 5 + t) * 4 + f]!, 0));
+    assertClose(pooled.data.subarray(b * 4, b * 4 + 4), wantPooled, { rtol: 1e-5, atol: 1e-6, what: `pooled ${b}` });
+  }
   const r = gradcheck(() => att.forward(x, lengths).pooled, [x, att.proj.weight, att.context.weight]);
   assert.ok(r.ok, JSON.stringify(r.failures.slice(0, 2)));
   // h [L·D, B, H] = [4, 2, 3]: the last layer's forward (row 2) then reverse (row 3).
