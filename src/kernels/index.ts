@@ -64,7 +64,7 @@ export function freeStorage(...arrays: Array<Float32Array | null>): void {
 }
 
 // ---- WebAssembly SIMD backend (src/kernels/wasm, assembly/) ---------------------------------
-// 'wasm' is the default backend (DESIGN.md). In Node it is loaded synchronously right here, at
+// 'wasm' is the default backend (docs/architecture.md). Node loads it synchronously here, at
 // import, so every tensor is allocated in wasm memory from the start. In browsers, call
 // `await initWasm()` once before creating tensors (compiling is asynchronous there).
 // Environment: RECUR_BACKEND=js keeps the reference backend; RECUR_BACKEND=wasm makes a failed
