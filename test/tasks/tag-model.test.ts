@@ -63,7 +63,7 @@ function nerSplit(name: string, n: number, seed: number, avoid: ReadonlySet<stri
 
 const nerTrain = nerSplit('train', 160, 1, new Set());
 const seenNames = new Set(nerTrain.flatMap((s) => s.words));
-const NER = { train: nerTrain, valid: nerSplit('valid', 30, 2, seenNames), test: nerSplit('test', 60, 3, seenNames) };
+const NER = { train: nerTrain, valid: nerSplit('valid', 20, 2, seenNames), test: nerSplit('test', 40, 3, seenNames) };
 
 /** BIO: an I-X follows B-X or I-X. */
 function validBio(tags: readonly string[]): boolean {
@@ -78,7 +78,7 @@ test('taggers (char CNN + softmax, char BiLSTM + CRF) tag held-out entities; the
     const [train_, valid, test_] = [NER.train, NER.valid, NER.test].map((s) => encodeSentences(v, s, true)) as [EncodedSentence[], EncodedSentence[], EncodedSentence[]];
     const model = new SequenceTagger(config(v, over));
     const task = new TagTask(model, v, { train: train_, valid, test: test_ }, { batchSize: 8, seed: 0 });
-    await train(task, { optimizer: new Adam(model.parameters(), { lr: 0.03 }), maxEpochs: 15 });
+    await train(task, { optimizer: new Adam(model.parameters(), { lr: 0.03 }), maxEpochs: 10 });
     const r = await evaluateTagger(model, v, test_);
     console.log(`# ${JSON.stringify(over)}: held-out token accuracy ${r.accuracy.toFixed(4)}, chunk F1 ${r.chunks!.f1.toFixed(4)}`);
     assert.ok(r.accuracy >= 0.99, `${JSON.stringify(over)}: held-out token accuracy ${r.accuracy}`);
