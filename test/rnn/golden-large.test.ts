@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { backendName } from '../../src/kernels/index.js';
+import { backendName, kernels } from '../../src/kernels/index.js';
+import type { CallCounts, KernelName } from '../../src/kernels/types.js';
 import { GRU, LSTM, RNN, type RNNBase } from '../../src/nn/rnn/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { relError } from '../helpers/rel-error.js';
@@ -49,6 +50,27 @@ function compare(file: string, f: Fixture, name: string, got: Tensor | null): vo
   }
 }
 
+/** Calls the compiled backend served and refused per kernel (js has no counter: null). */
+function calls(): CallCounts | null {
+  const k = kernels() as { calls?: () => CallCounts };
+  return k.calls ? k.calls() : null;
+}
+
+/** On a compiled backend the gate kernels and the GEMMs ran there, none handed to the reference. */
+function assertServed(before: CallCounts | null, mode: string): void {
+  const after = calls();
+  if (!before || !after) return;
+  const gates: Record<string, KernelName[]> = {
+    lstm_proj: ['lstmGatesForward', 'lstmGatesBackward'], gru: ['gruGatesForward', 'gruGatesBackward'], rnn_tanh: ['rnnGatesForward', 'rnnGatesBackward'],
+  };
+  for (const name of [...gates[mode]!, 'gemm'] as KernelName[]) {
+    const served = (after[name]?.served ?? 0) - (before[name]?.served ?? 0);
+    const refused = (after[name]?.refused ?? 0) - (before[name]?.refused ?? 0);
+    assert.ok(served > 0, `${backendName()} served no ${name} call`);
+    assert.equal(refused, 0, `${backendName()} refused ${refused} ${name} calls`);
+  }
+}
+
 function runCase(file: string): void {
   const f = loadFixture(`../rnn-large/${file}`);
   const c = f.config;
@@ -61,6 +83,7 @@ function runCase(file: string): void {
     : mode === 'gru' ? new GRU(common) : new LSTM({ ...common, projSize: c.proj_size as number })) as RNNBase & { forward: LSTM['forward'] };
   const names = [...model.namedParameters().keys()];
   model.loadStateDict(new Map(names.map((n) => [n, filled(f, n)])));
+  const before = calls();
 
   const x = filled(f, 'input', true);
   const h0 = filled(f, 'h0', true);
@@ -79,6 +102,7 @@ function runCase(file: string): void {
   compare(file, f, 'grad.h0', h0.grad);
   if (c0) compare(file, f, 'grad.c0', c0.grad);
   for (const [n, p] of model.namedParameters()) compare(file, f, `grad.${n}`, p.grad);
+  assertServed(before, mode);
 }
 
 test('runs on the backend the suite asked for', () => {
