@@ -64,10 +64,10 @@ function assertServed(before: CallCounts | null, mode: string): void {
     lstm_proj: ['lstmGatesForward', 'lstmGatesBackward'], gru: ['gruGatesForward', 'gruGatesBackward'], rnn_tanh: ['rnnGatesForward', 'rnnGatesBackward'],
   };
   for (const name of [...gates[mode]!, 'gemm'] as KernelName[]) {
-    const served = (after[name]?.served ?? 0) - (before[name]?.served ?? 0);
-    const refused = (after[name]?.refused ?? 0) - (before[name]?.refused ?? 0);
-    assert.ok(served > 0, `${backendName()} served no ${name} call`);
-    assert.equal(refused, 0, `${backendName()} refused ${refused} ${name} calls`);
+    const nServed: number = (after[name]?.served ?? 0) - (before[name]?.served ?? 0);
+    const nRefused: number = (after[name]?.refused ?? 0) - (before[name]?.refused ?? 0);
+    assert.ok(nServed > 0, `${backendName()} served no ${name} call`);
+    assert.equal(nRefused, 0, `${backendName()} refused ${nRefused} ${name} calls`);
   }
 }
 
