@@ -29,6 +29,11 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
+// The visualiser's single-file page inlines this classic script (src/cli/visualize.ts).
+await build({
+  entryPoints: { viz: 'web/viz-standalone.ts' }, outdir: out, bundle: true, format: 'iife', platform: 'browser',
+  target: 'es2022', minify: true, logLevel: 'warning',
+});
 for (const f of ['index.html', 'style.css']) copyFileSync(join('web', f), join(out, f));
 const gen = 'src/kernels/wasm/generated';
 if (existsSync(gen)) {

@@ -8,6 +8,10 @@ import { backendName, initWasm, kernels, type WasmKernels } from '../src/index.j
 import { beamContinue, generateText } from '../src/tasks/lm/generate.js';
 import { buildLm, readCheckpoint, type LoadedLm } from './checkpoint.js';
 import { startTrainPane } from './train.js';
+import { renderViz, VIZ_CSS } from './viz.js';
+import { traceLstm } from '../src/tasks/lm/inspect.js';
+import { encodeViz } from '../src/tasks/lm/viz-data.js';
+import { noGrad } from '../src/index.js';
 import { $, setStatus } from './dom.js';
 
 interface RunListing {
@@ -132,6 +136,37 @@ function setupGenerate(runs: RunListing[]): void {
   });
 }
 
+function setupVisualize(runs: RunListing[]): void {
+  const style = document.createElement('style');
+  style.textContent = VIZ_CSS;
+  document.head.append(style);
+  const sel = $('viz-run') as HTMLSelectElement;
+  const lms = runs.filter((r) => r.task === 'lm');
+  for (const r of lms) sel.add(new Option(r.name, r.name));
+  if (lms.length === 0) sel.add(new Option('no language-model run: recur serve RUN_DIR', ''));
+  const go = $('viz-go') as HTMLButtonElement;
+  go.addEventListener('click', () => void (async () => {
+    const r = lms.find((x) => x.name === sel.value);
+    if (!r) return setStatus('viz-status', 'no language-model run to visualise');
+    go.disabled = true;
+    try {
+      setStatus('viz-status', `loading ${r.name}…`);
+      const { model, tokenizer } = await loadLm(r);
+      setStatus('viz-status', 'running the model over the text…');
+      await new Promise((res) => setTimeout(res, 0));
+      const ids = tokenizer.encode(($('viz-text') as HTMLTextAreaElement).value);
+      const trace = noGrad(() => traceLstm(model, ids, 5));
+      const chars = Array.from(ids, (id) => tokenizer.decode([id]));
+      renderViz($('viz-view'), encodeViz(trace, chars, (id) => tokenizer.decode([id]), r.name));
+      setStatus('viz-status', `${trace.T} characters, ${trace.L} layer${trace.L > 1 ? 's' : ''} × ${trace.H} cells`);
+    } catch (e) {
+      setStatus('viz-status', `error: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      go.disabled = false;
+    }
+  })());
+}
+
 async function main(): Promise<void> {
   setupTabs();
   await showBackend();
@@ -144,6 +179,7 @@ async function main(): Promise<void> {
   }
   setupGenerate(runs);
   startTrainPane();
+  setupVisualize(runs);
   document.body.dataset.ready = 'true';
 }
 

@@ -15,6 +15,16 @@ export function startTrainPane(): void {
     options: { animation: false, maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'step' } }, y: { title: { display: true, text: 'loss' } } } },
   });
   let worker: Worker | null = null;
+  let latest: Extract<FromWorker, { type: 'step' }> | null = null, drawPending = false, lastDraw = 0;
+  const draw = (): void => {
+    drawPending = false;
+    lastDraw = performance.now();
+    chart.update();
+    if (!latest) return;
+    setStatus('train-status', `step ${latest.step}: loss ${latest.loss.toFixed(3)} nats/char, ${Math.round(latest.tokensPerSecond)} tokens/s`);
+    $('train-status').dataset.step = String(latest.step);
+    $('train-status').dataset.loss = String(latest.loss);
+  };
   const send = (m: ToWorker): void => worker!.postMessage(m);
   const num = (id: string): number => Number(($(id) as HTMLInputElement).value);
 
@@ -31,13 +41,15 @@ export function startTrainPane(): void {
     else if (m.type === 'step') {
       chart.data.labels!.push(m.step);
       chart.data.datasets[0]!.data.push(m.loss);
-      if (m.step % 5 === 0 || m.step < 5) chart.update();
-      setStatus('train-status', `step ${m.step}: loss ${m.loss.toFixed(3)} nats/char, ${Math.round(m.tokensPerSecond)} tokens/s`);
-      $('train-status').dataset.step = String(m.step);
-      $('train-status').dataset.loss = String(m.loss);
       if (m.step === 1) $('train-status').dataset.firstLoss = String(m.loss);
+      latest = m;
+      // Small models step hundreds of times a second: redraw at most every 250 ms, on a frame.
+      if (!drawPending && performance.now() - lastDraw > 250) {
+        drawPending = true;
+        requestAnimationFrame(draw);
+      }
     } else if (m.type === 'stopped') {
-      chart.update();
+      draw();
       setStatus('train-status', `stopped at step ${m.step}`);
       stop.disabled = true;
       resume.disabled = false;

@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -128,6 +128,39 @@ describe('web app in Chromium', { skip: have ? false : `no Chromium at ${CHROMIU
     const g = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'generate', runDir, '--length', '40', '--prompt', 'It was'], { encoding: 'utf8' });
     assert.equal(g.status, 0, g.stderr);
     assert.ok(g.stdout.length >= 40, g.stdout);
+    await page.close();
+  });
+
+  it('visualises a run in the app: one span per character, a saturation plot, ranked cells', async () => {
+    const page = await open(web.url);
+    await page.click('#tab-visualize');
+    await page.fill('#viz-text', 'He said "call me Ishmael" and left.');
+    await page.click('#viz-go');
+    await page.waitForSelector('#viz-view .viz-char');
+    assert.equal(await page.locator('#viz-view .viz-char').count(), 'He said "call me Ishmael" and left.'.length);
+    assert.equal(await page.locator('#viz-view svg.saturation').count(), 1);
+    assert.equal(await page.locator('#viz-view svg.saturation circle.unit').count(), 3 * 128);
+    await page.evaluate(() => (document.getElementById('viz-view') as HTMLElement & { markRange(a: number, b: number): void }).markRange(9, 24));
+    assert.equal(await page.locator('#viz-view .viz-ranking li').count(), 10);
+    await page.check('#viz-view input[type=checkbox]');
+    assert.equal(await page.locator('#viz-view .viz-top span').first().isVisible(), true);
+    await page.screenshot({ path: join(SHOTS, 'visualize.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('recur visualize writes the same view as one static HTML file', async () => {
+    const txt = join(out, 'viz.txt'), html = join(out, 'viz.html');
+    writeFileSync(txt, 'The whale, "Moby Dick", was white.\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'visualize', 'web/demo', '--text', txt, '--out', html], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /35 positions, 1 layer x 128 cells/);
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${html}`);
+    await page.waitForSelector('body[data-ready=true]');
+    assert.equal(await page.locator('.viz-char').count(), 35);
+    assert.equal(await page.locator('svg.saturation circle.unit').count(), 3 * 128);
+    await page.screenshot({ path: join(SHOTS, 'visualize-file.png'), fullPage: true });
     await page.close();
   });
 
