@@ -4,9 +4,8 @@
  * Everything is plain DOM on the static page (index.html); every control is a native input or
  * button, so the keyboard reaches all of it (tabs also move with the arrow keys).
  */
-import { backendName, initWasm, kernels, type WasmKernels } from '../src/index.js';
+import { backendName, initWasm, kernels, lm, type WasmKernels } from '../src/index.js';
 import { beamContinue, generateText } from '../src/tasks/lm/generate.js';
-import { buildLm, readCheckpoint, type LoadedLm } from './checkpoint.js';
 import { startTrainPane } from './train.js';
 import { renderViz, VIZ_CSS } from './viz.js';
 import { traceLstm } from '../src/tasks/lm/inspect.js';
@@ -60,6 +59,7 @@ function setupTabs(): void {
   });
 }
 
+type LoadedLm = ReturnType<typeof lm.fromCheckpoint>;
 const loaded = new Map<string, Promise<LoadedLm>>();
 
 function loadLm(run: RunListing): Promise<LoadedLm> {
@@ -71,7 +71,7 @@ function loadLm(run: RunListing): Promise<LoadedLm> {
         if (!r.ok) throw new Error(`runs/${run.name}/${file}: HTTP ${r.status}`);
         return r.arrayBuffer();
       })
-      .then((b) => buildLm(readCheckpoint(new Uint8Array(b), `${run.name}/${file}`), run.name));
+      .then((b) => lm.fromCheckpoint(new Uint8Array(b), `${run.name}/${file}`));
     loaded.set(run.name, p);
   }
   return p;

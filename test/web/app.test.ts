@@ -8,11 +8,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 
@@ -100,6 +101,7 @@ describe('web app in Chromium', { skip: have ? false : `no Chromium at ${CHROMIU
     await page.fill('#train-text', TEXT);
     await page.fill('#train-hidden', '64');
     await page.click('#train-start');
+    await page.waitForFunction(() => Number(document.getElementById('train-status')?.dataset.step ?? 0) >= 5, null, { timeout: 60_000 });
     // Event-loop delay of the page while the worker trains: a 10-ms timer's worst lateness.
     const lag = await page.evaluate(() => new Promise<number>((ok) => {
       let worst = 0, last = performance.now();
@@ -162,6 +164,25 @@ describe('web app in Chromium', { skip: have ? false : `no Chromium at ${CHROMIU
     assert.equal(await page.locator('svg.saturation circle.unit').count(), 3 * 128);
     await page.screenshot({ path: join(SHOTS, 'visualize-file.png'), fullPage: true });
     await page.close();
+  });
+
+  it('examples/web: a user page bundles recur, loads a run and streams text', async () => {
+    const dir = join(out, 'example');
+    mkdirSync(dir);
+    await build({ entryPoints: ['examples/web/main.ts'], bundle: true, format: 'esm', platform: 'browser', outfile: join(dir, 'main.js'), logLevel: 'warning' });
+    copyFileSync('examples/web/index.html', join(dir, 'index.html'));
+    copyFileSync('web/demo/best.safetensors', join(dir, 'best.safetensors'));
+    const s = await startWebServer({ appDir: dir, runs: [], port: 0 });
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(s.url);
+      await page.waitForFunction(() => (document.getElementById('out')?.textContent ?? '').length > 200, null, { timeout: 30_000 });
+      assert.match(await page.textContent('#out') ?? '', /^backend: wasm\nCall me Ishmael/);
+      await page.close();
+    } finally {
+      await s.close();
+    }
   });
 
   it('logged no console errors', () => {
