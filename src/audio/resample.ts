@@ -32,6 +32,9 @@ interface Kernel {
   h: Float32Array;
   K: number;
   width: number;
+  /** Per phase, the taps [lo[p], hi[p]) inside the window; the rest are zero to rounding (sin(pi Z) * w(Z)). */
+  lo: Int32Array;
+  hi: Int32Array;
 }
 
 const kernelCache = new Map<string, Kernel>();
@@ -44,14 +47,14 @@ export function resample(x: Float32Array, from: number, to: number, opts: Resamp
   if (from === to) return x.slice();
   const g = gcd(from, to);
   const O = from / g, N = to / g;
-  const { h, K, width } = sincKernel(O, N, opts);
+  const { h, K, width, lo, hi } = sincKernel(O, N, opts);
   const outLen = Math.ceil((N * x.length) / O);
   const y = new Float32Array(outLen);
   const len = x.length;
   for (let j = 0; j < outLen; j++) {
     const i = Math.floor(j / N), p = j - i * N;
     const start = i * O - width;
-    const k0 = Math.max(0, -start), k1 = Math.min(K, len - start);
+    const k0 = Math.max(lo[p]!, -start), k1 = Math.min(hi[p]!, len - start);
     const row = p * K;
     let acc = 0;
     for (let k = k0; k < k1; k++) acc += x[start + k]! * h[row + k]!;
@@ -77,9 +80,14 @@ function sincKernel(O: number, N: number, opts: ResampleOptions): Kernel {
   const h = new Float32Array(N * K);
   const scale = fc / O;
   const i0beta = besselI0(beta);
+  const lo = new Int32Array(N).fill(K), hi = new Int32Array(N);
   for (let p = 0; p < N; p++) {
     for (let k = 0; k < K; k++) {
       let t = (-p / N + (k - width) / O) * fc;
+      if (Math.abs(t) < Z) {
+        lo[p] = Math.min(lo[p]!, k);
+        hi[p] = k + 1;
+      }
       t = Math.min(Z, Math.max(-Z, t));
       const w = kind === 'kaiser'
         ? besselI0(beta * Math.sqrt(1 - (t / Z) ** 2)) / i0beta
@@ -88,7 +96,7 @@ function sincKernel(O: number, N: number, opts: ResampleOptions): Kernel {
       h[p * K + k] = (pt === 0 ? 1 : Math.sin(pt) / pt) * w * scale;
     }
   }
-  const kernel = { h, K, width };
+  const kernel = { h, K, width, lo, hi };
   if (kernelCache.size > 32) kernelCache.clear();
   kernelCache.set(key, kernel);
   return kernel;
