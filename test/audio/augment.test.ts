@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { addNoise, changeSpeed, pinkNoise, specAugment, whiteNoise } from '../../src/audio/augment.js';
+import { addNoise, changeSpeed, perturbWaveform, pinkNoise, specAugment, whiteNoise } from '../../src/audio/augment.js';
 import type { Features } from '../../src/audio/fbank.js';
 import { PowerSpectrum } from '../../src/audio/fft.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -146,5 +146,28 @@ describe('addNoise and noise sources', () => {
     const whiteTilt = 10 * Math.log10(band(w, 200) / band(w, 3200));
     assert.ok(Math.abs(pinkTilt - 12) < 2, `pink: 200 Hz vs 3200 Hz band ${pinkTilt.toFixed(1)} dB, expected 4 octaves x 3 dB`);
     assert.ok(Math.abs(whiteTilt) < 1.5, `white: ${whiteTilt.toFixed(1)} dB`);
+  });
+});
+
+describe('perturbWaveform', () => {
+  test('draws a listed speed and an SNR in range, applies them, and replays by seed', () => {
+    const x = Float32Array.from({ length: 16000 }, (_, i) => 0.4 * Math.sin((2 * Math.PI * 500 * i) / 16000));
+    const speeds = new Set<number>();
+    for (let seed = 0; seed < 30; seed++) {
+      const r = perturbWaveform(x, 16000, new Rng(seed), { speeds: [0.9, 1, 1.1], snrDb: [5, 15], noise: 'white' });
+      speeds.add(r.speed);
+      assert.equal(r.samples.length, r.speed === 1 ? x.length : Math.ceil((x.length * 10) / (r.speed * 10)));
+      assert.ok(r.snrDb !== null && r.snrDb >= 5 && r.snrDb <= 15);
+      // the clean part is the tone at 500 * speed Hz; what is left is noise at the drawn SNR
+      const clean = r.speed === 1 ? x : changeSpeed(x, 16000, r.speed);
+      const noise = r.samples.map((v, i) => v - clean[i]!);
+      const snr = 10 * Math.log10(energy(clean) / energy(noise));
+      assert.ok(Math.abs(snr - r.snrDb!) < 0.01, `seed ${seed}: drew ${r.snrDb} dB, measured ${snr}`);
+      assert.deepEqual(perturbWaveform(x, 16000, new Rng(seed), { speeds: [0.9, 1, 1.1], snrDb: [5, 15], noise: 'white' }), r);
+    }
+    assert.deepEqual([...speeds].sort(), [0.9, 1, 1.1]);
+    const clean = perturbWaveform(x, 16000, new Rng(1), { speeds: [1], snrDb: null });
+    assert.deepEqual(clean, { samples: x, speed: 1, snrDb: null });
+    assertThrowsWith(() => perturbWaveform(x, 16000, new Rng(1), { speeds: [] }), 'speeds is empty');
   });
 });
