@@ -7,6 +7,7 @@
  * | changeSpeed    | samples   | speed perturbation: resample from rate*factor to rate (tempo and pitch change together) |
  * | addNoise       | samples   | noise scaled to a signal-to-noise ratio in dB, as `torchaudio.functional.add_noise` |
  * | whiteNoise / pinkNoise | - | noise sources                                                          |
+ * | perturbWaveform | samples  | a random speed from a list, then noise at a random SNR                 |
  */
 import { RecurError } from '../errors.js';
 import type { Rng } from '../tensor/rng.js';
@@ -118,4 +119,40 @@ export function pinkNoise(n: number, rng: Rng): Float32Array {
   const scale = n > 0 && ss > 0 ? 1 / Math.sqrt(ss / n) : 1;
   for (let i = 0; i < n; i++) out[i] = out[i]! * scale;
   return out;
+}
+
+export interface PerturbOptions {
+  /** Speed factors to draw from (uniformly). Default [0.9, 1, 1.1] (Ko et al. 2015). */
+  speeds?: number[];
+  /** SNR range in dB, drawn uniformly; null: no noise. Default [10, 30]. */
+  snrDb?: [number, number] | null;
+  /** Noise: generated white or pink noise, or a recording (cut at a random offset). Default 'pink'. */
+  noise?: 'white' | 'pink' | Float32Array;
+  /** Chance that noise is added at all. Default 1. */
+  noiseProbability?: number;
+}
+
+/**
+ * Waveform augmentation for one training example: a speed factor drawn from `speeds`
+ * (changeSpeed), then noise at an SNR drawn from `snrDb` (addNoise). Returns what was drawn.
+ */
+export function perturbWaveform(
+  samples: Float32Array,
+  sampleRate: number,
+  rng: Rng,
+  opts: PerturbOptions = {},
+): { samples: Float32Array; speed: number; snrDb: number | null } {
+  const speeds = opts.speeds ?? [0.9, 1, 1.1];
+  if (speeds.length === 0) throw new RecurError('perturbWaveform: speeds is empty');
+  const speed = speeds[rng.int(speeds.length)]!;
+  let out = speed === 1 ? samples.slice() : changeSpeed(samples, sampleRate, speed);
+  const range = opts.snrDb === undefined ? [10, 30] : opts.snrDb;
+  let snrDb: number | null = null;
+  if (range && rng.random() < (opts.noiseProbability ?? 1)) {
+    snrDb = range[0] + rng.random() * (range[1] - range[0]);
+    const kind = opts.noise ?? 'pink';
+    const noise = kind === 'white' ? whiteNoise(out.length, rng) : kind === 'pink' ? pinkNoise(out.length, rng) : kind;
+    out = addNoise(out, noise, snrDb, rng);
+  }
+  return { samples: out, speed, snrDb };
 }

@@ -204,9 +204,8 @@ export function kaldiFeatures(
   if (!(samples instanceof Float32Array)) throw new RecurError('fbank: samples must be a Float32Array');
 
   const { windowSize, windowShift, paddedSize, frames } = framing(samples.length, o);
-  const banks = melBanks(numBins, paddedSize, o.sampleFrequency, opts.lowFreq ?? 20, opts.highFreq ?? 0);
-  const window = featureWindow(opts.windowType ?? 'povey', windowSize, opts.blackmanCoeff ?? 0.42);
-  const spectrum = new PowerSpectrum(paddedSize);
+  const { banks, window, spectrum } = frameTools(numBins, paddedSize, o.sampleFrequency, opts.lowFreq ?? 20, opts.highFreq ?? 0,
+    opts.windowType ?? 'povey', windowSize, opts.blackmanCoeff ?? 0.42);
   const withEnergy = useEnergy || keepEnergy;
   const dim = numBins + (useEnergy ? 1 : 0);
   const melOffset = useEnergy && !htk ? 1 : 0;
@@ -220,9 +219,9 @@ export function kaldiFeatures(
 
   for (let t = 0; t < frames; t++) {
     const base = t * windowShift;
-    for (let j = 0; j < windowSize; j++) {
-      if (o.snipEdges) frame[j] = samples[base + j]!;
-      else {
+    if (o.snipEdges) frame.set(samples.subarray(base, base + windowSize));
+    else {
+      for (let j = 0; j < windowSize; j++) {
         // torchaudio's reflection: [x[pad-1] .. x[0]] x [x[n-1] .. x[0]]
         const r = base + j - pad;
         frame[j] = samples[r < 0 ? -r - 1 : r >= n ? 2 * n - 1 - r : r]!;
@@ -258,6 +257,26 @@ export function kaldiFeatures(
 
   if (opts.subtractMean) subtractColumnMeans(out, frames, dim);
   return { data: out, frames, dim, logEnergy };
+}
+
+interface FrameTools {
+  banks: MelBanks;
+  window: Float64Array;
+  spectrum: PowerSpectrum;
+}
+
+const toolCache = new Map<string, FrameTools>();
+
+/** Mel banks, window and FFT of one configuration, kept: building them costs as much as ~10 frames. */
+function frameTools(numBins: number, paddedSize: number, rate: number, low: number, high: number, type: WindowType, size: number, blackman: number): FrameTools {
+  const key = `${numBins}/${paddedSize}/${rate}/${low}/${high}/${type}/${size}/${blackman}`;
+  let tools = toolCache.get(key);
+  if (!tools) {
+    tools = { banks: melBanks(numBins, paddedSize, rate, low, high), window: featureWindow(type, size, blackman), spectrum: new PowerSpectrum(paddedSize) };
+    if (toolCache.size >= 16) toolCache.clear();
+    toolCache.set(key, tools);
+  }
+  return tools;
 }
 
 function frameLogEnergy(frame: Float64Array, size: number, logFloor: number): number {

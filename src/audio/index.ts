@@ -8,6 +8,6 @@ export { fbank, melBanks, melScale, featureWindow, EPSILON, type Features, type 
 export { mfcc, mfccDct, lifterCoeffs, type MfccOptions } from './mfcc.js';
 export { computeDeltas, withDeltas } from './deltas.js';
 export { cmvn, type CmvnOptions } from './normalize.js';
-export { specAugment, changeSpeed, addNoise, whiteNoise, pinkNoise, type SpecAugmentOptions } from './augment.js';
+export { specAugment, changeSpeed, addNoise, whiteNoise, pinkNoise, perturbWaveform, type PerturbOptions, type SpecAugmentOptions } from './augment.js';
 export { extractFeatures, featureDim, type FeatureConfig } from './features.js';
 export { PowerSpectrum } from './fft.js';

@@ -28,10 +28,13 @@ export interface ResampleOptions {
 }
 
 interface Kernel {
-  /** [N, K] row-major: one filter per output phase. */
+  /** [N, L] row-major: per output phase p, the taps k = lo[p] .. lo[p] + L - 1 of h_p. */
   h: Float32Array;
-  K: number;
+  L: number;
   width: number;
+  /** Per phase, the taps [lo[p], hi[p]) with |t| < Z; the others are sin(pi Z) * w(Z), zero to rounding, and are skipped. */
+  lo: Int32Array;
+  hi: Int32Array;
 }
 
 const kernelCache = new Map<string, Kernel>();
@@ -44,15 +47,15 @@ export function resample(x: Float32Array, from: number, to: number, opts: Resamp
   if (from === to) return x.slice();
   const g = gcd(from, to);
   const O = from / g, N = to / g;
-  const { h, K, width } = sincKernel(O, N, opts);
+  const { h, L, width, lo, hi } = sincKernel(O, N, opts);
   const outLen = Math.ceil((N * x.length) / O);
   const y = new Float32Array(outLen);
   const len = x.length;
   for (let j = 0; j < outLen; j++) {
     const i = Math.floor(j / N), p = j - i * N;
     const start = i * O - width;
-    const k0 = Math.max(0, -start), k1 = Math.min(K, len - start);
-    const row = p * K;
+    const k0 = Math.max(lo[p]!, -start), k1 = Math.min(hi[p]!, len - start);
+    const row = p * L - lo[p]!;
     let acc = 0;
     for (let k = k0; k < k1; k++) acc += x[start + k]! * h[row + k]!;
     y[j] = acc;
@@ -74,21 +77,32 @@ function sincKernel(O: number, N: number, opts: ResampleOptions): Kernel {
   const fc = Math.min(O, N) * rolloff;
   const width = Math.ceil((Z * O) / fc);
   const K = 2 * width + O;
-  const h = new Float32Array(N * K);
+  const t = (p: number, k: number): number => (-p / N + (k - width) / O) * fc;
+  // |t| < Z  <=>  |k - width - O p / N| < Z O / fc: at most 2 Z O / fc + 1 <= 2 width + 1 taps
+  const L = 2 * width + 1;
+  const lo = new Int32Array(N), hi = new Int32Array(N);
+  for (let p = 0; p < N; p++) {
+    const centre = width + (O * p) / N, reach = (Z * O) / fc;
+    let a = Math.max(0, Math.floor(centre - reach)), b = Math.min(K, Math.ceil(centre + reach) + 1);
+    while (a < b && !(Math.abs(t(p, a)) < Z)) a++;
+    while (b > a && !(Math.abs(t(p, b - 1)) < Z)) b--;
+    lo[p] = a;
+    hi[p] = b;
+  }
+  const h = new Float32Array(N * L);
   const scale = fc / O;
   const i0beta = besselI0(beta);
   for (let p = 0; p < N; p++) {
-    for (let k = 0; k < K; k++) {
-      let t = (-p / N + (k - width) / O) * fc;
-      t = Math.min(Z, Math.max(-Z, t));
+    for (let k = lo[p]!; k < hi[p]!; k++) {
+      const tk = t(p, k);
       const w = kind === 'kaiser'
-        ? besselI0(beta * Math.sqrt(1 - (t / Z) ** 2)) / i0beta
-        : Math.cos((t * Math.PI) / Z / 2) ** 2;
-      const pt = t * Math.PI;
-      h[p * K + k] = (pt === 0 ? 1 : Math.sin(pt) / pt) * w * scale;
+        ? besselI0(beta * Math.sqrt(1 - (tk / Z) ** 2)) / i0beta
+        : Math.cos((tk * Math.PI) / Z / 2) ** 2;
+      const pt = tk * Math.PI;
+      h[p * L + k - lo[p]!] = (pt === 0 ? 1 : Math.sin(pt) / pt) * w * scale;
     }
   }
-  const kernel = { h, K, width };
+  const kernel = { h, L, width, lo, hi };
   if (kernelCache.size > 32) kernelCache.clear();
   kernelCache.set(key, kernel);
   return kernel;

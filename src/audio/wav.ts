@@ -132,10 +132,15 @@ export function decodeWav(bytes: Uint8Array, source = 'WAV data'): Audio {
   }
   if (streamed && data.samples.length % frameBytes !== 0) data.samples = data.samples.subarray(0, data.samples.length - (data.samples.length % frameBytes));
   const frames = data.samples.length / frameBytes;
-  if (encoding === 'mulaw') wav.fromMuLaw();
-  else if (encoding === 'alaw') wav.fromALaw();
-  // wavefile reads extensible float files as integers, so float data is read here directly
-  const raw = code === 3 ? floats(data.samples, bits, wav.container !== 'RIFX') : (wav.getSamples(true, Float64Array) as unknown as Float64Array);
+  let raw: Float64Array;
+  try {
+    if (encoding === 'mulaw') wav.fromMuLaw();
+    else if (encoding === 'alaw') wav.fromALaw();
+    // wavefile reads extensible float files as integers, so float data is read here directly
+    raw = code === 3 ? floats(data.samples, bits, wav.container !== 'RIFX') : (wav.getSamples(true, Float64Array) as unknown as Float64Array);
+  } catch (e) {
+    throw new WavError(source, `malformed WAV (${(e instanceof Error ? e.message : String(e)).replace(/\.$/, '')})`);
+  }
   const samples = new Float32Array(frames);
   const k = scale / channels;
   for (let t = 0; t < frames; t++) {

@@ -20,29 +20,19 @@ export type AsteriskSubset = 'digits' | 'numbers' | 'letters';
 
 export const ASTERISK_SOUNDS_DIR = '/usr/share/asterisk/sounds';
 
-/** Words for 0-20 and the tens 30-90, per language. */
-const NUMBER_WORDS: Record<AsteriskLanguage, { units: string[]; tens: string[] }> = {
-  en: {
-    units: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'],
-    tens: ['thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'],
-  },
-  es: {
-    units: ['cero', 'uno', 'dos', 'tres', 'cuatro', 'cinco', 'seis', 'siete', 'ocho', 'nueve', 'diez', 'once', 'doce', 'trece', 'catorce', 'quince', 'dieciséis', 'diecisiete', 'dieciocho', 'diecinueve', 'veinte'],
-    tens: ['treinta', 'cuarenta', 'cincuenta', 'sesenta', 'setenta', 'ochenta', 'noventa'],
-  },
-  fr: {
-    units: ['zéro', 'un', 'deux', 'trois', 'quatre', 'cinq', 'six', 'sept', 'huit', 'neuf', 'dix', 'onze', 'douze', 'treize', 'quatorze', 'quinze', 'seize', 'dix-sept', 'dix-huit', 'dix-neuf', 'vingt'],
-    tens: ['trente', 'quarante', 'cinquante', 'soixante', 'soixante-dix', 'quatre-vingts', 'quatre-vingt-dix'],
-  },
-  it: {
-    units: ['zero', 'uno', 'due', 'tre', 'quattro', 'cinque', 'sei', 'sette', 'otto', 'nove', 'dieci', 'undici', 'dodici', 'tredici', 'quattordici', 'quindici', 'sedici', 'diciassette', 'diciotto', 'diciannove', 'venti'],
-    tens: ['trenta', 'quaranta', 'cinquanta', 'sessanta', 'settanta', 'ottanta', 'novanta'],
-  },
-  ru: {
-    units: ['ноль', 'один', 'два', 'три', 'четыре', 'пять', 'шесть', 'семь', 'восемь', 'девять', 'десять', 'одиннадцать', 'двенадцать', 'тринадцать', 'четырнадцать', 'пятнадцать', 'шестнадцать', 'семнадцать', 'восемнадцать', 'девятнадцать', 'двадцать'],
-    tens: ['тридцать', 'сорок', 'пятьдесят', 'шестьдесят', 'семьдесят', 'восемьдесят', 'девяносто'],
-  },
+/** Words for 0-20, then (after "/") the tens 30-90, per language. */
+const NUMBER_WORDS: Record<AsteriskLanguage, string> = {
+  en: 'zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty / thirty forty fifty sixty seventy eighty ninety',
+  es: 'cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis diecisiete dieciocho diecinueve veinte / treinta cuarenta cincuenta sesenta setenta ochenta noventa',
+  fr: 'zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept dix-huit dix-neuf vingt / trente quarante cinquante soixante soixante-dix quatre-vingts quatre-vingt-dix',
+  it: 'zero uno due tre quattro cinque sei sette otto nove dieci undici dodici tredici quattordici quindici sedici diciassette diciotto diciannove venti / trenta quaranta cinquanta sessanta settanta ottanta novanta',
+  ru: 'ноль один два три четыре пять шесть семь восемь девять десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать восемнадцать девятнадцать двадцать / тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто',
 };
+
+function numberWords(language: AsteriskLanguage): { units: string[]; tens: string[] } {
+  const [units, tens] = NUMBER_WORDS[language].split(' / ').map((part) => part.split(' '));
+  return { units: units!, tens: tens! };
+}
 
 export const ASTERISK_LANGUAGES = Object.keys(NUMBER_WORDS) as AsteriskLanguage[];
 
@@ -70,8 +60,8 @@ export function findAsteriskVoice(language: AsteriskLanguage, soundsDir = ASTERI
 /** The files and transcripts of the chosen subsets (files the package lacks are left out). */
 export function asteriskEntries(opts: Pick<AsteriskOptions<unknown>, 'language' | 'subsets' | 'soundsDir'> = {}): ManifestEntry[] {
   const language = opts.language ?? 'en';
-  const words = NUMBER_WORDS[language];
-  if (!words) throw new CorpusError(`asterisk-digits: unknown language '${String(language)}' (expected ${ASTERISK_LANGUAGES.join(', ')})`, String(language));
+  if (!(language in NUMBER_WORDS)) throw new CorpusError(`asterisk-digits: unknown language '${String(language)}' (expected ${ASTERISK_LANGUAGES.join(', ')})`, String(language));
+  const words = numberWords(language);
   const voice = findAsteriskVoice(language, opts.soundsDir);
   if (!voice) {
     throw new CorpusError(`asterisk-digits: no ${language} recordings under ${opts.soundsDir ?? ASTERISK_SOUNDS_DIR}; install them with: ${asteriskAptHint(language)}`, opts.soundsDir ?? ASTERISK_SOUNDS_DIR);

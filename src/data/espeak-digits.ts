@@ -9,10 +9,11 @@
  * seeded Rng (src/tensor/rng.ts), so a split is the same for the same options whatever the
  * concurrency. The audio is written once, as 16 kHz 16-bit WAV files plus a `manifest.tsv`
  * (the TSV format of ./speech-set.ts), under `cacheDir/<split>-<count>-s<seed>-<hash>/`; the
- * hash covers the options and eSpeak NG's version and voice list.
+ * hash covers the options and eSpeak NG's version and voice list. A build killed halfway leaves
+ * a `.tmp-<pid>-*` folder, removed by the next build once that process is gone.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addNoise, pinkNoise, whiteNoise } from '../audio/augment.js';
@@ -154,7 +155,8 @@ export async function buildEspeakDigits(opts: EspeakDigitsOptions<unknown> = {})
   } catch (e) {
     throw new RecurError(`espeak-digits: cannot create the cache folder ${root}: ${(e as Error).message}`);
   }
-  const tmp = mkdtempSync(join(root, `.${split}-tmp-`));
+  removeAbandoned(root);
+  const tmp = mkdtempSync(join(root, `.tmp-${process.pid}-`));
   const scratch = mkdtempSync(join(tmpdir(), 'recur-espeak-'));
   const warn = opts.onWarning ?? defaultWarning;
   const lines: string[] = new Array<string>(specs.length).fill('');
@@ -192,6 +194,25 @@ export async function loadEspeakDigits<A = Float32Array>(opts: EspeakDigitsOptio
   const manifest = await buildEspeakDigits(opts as EspeakDigitsOptions<unknown>);
   const set = loadSpeechManifest<A>(manifest, opts);
   return { ...set, source: `espeak-digits ${opts.split ?? 'train'} (${manifest})` };
+}
+
+/** Removes the temporary folders of builds whose process is gone (killed while building). */
+function removeAbandoned(root: string): void {
+  for (const name of readdirSync(root)) {
+    const m = /^\.tmp-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (!alive) rmSync(join(root, name), { recursive: true, force: true });
+  }
 }
 
 async function synthesize(spec: EspeakUtteranceSpec, wavPath: string, seed: number): Promise<Float32Array> {

@@ -47,6 +47,20 @@ describe('resample', () => {
     assertClose(hann, f.get('hann.44100.16000'), { atol: 2e-5, rtol: 0, what: 'hann 44100 -> 16000' });
   });
 
+  test('rates with a large reduced ratio (44056 -> 16000: 5507 -> 2000) keep a 3 kHz tone and its frequency', () => {
+    for (const from of [44056, 11025, 48000]) {
+      const x = tone(3000, from, 0.25);
+      const y = resample(x, from, 16000);
+      assert.equal(y.length, Math.ceil((16000 * x.length) / from));
+      const db = 20 * Math.log10(rms(y) / rms(x));
+      assert.ok(Math.abs(db) <= 0.1, `${from}: 3 kHz changed by ${db.toFixed(4)} dB`);
+      const want = tone(3000, 16000, 0.25);
+      let err = 0;
+      for (let i = 1000; i < 3000; i++) err = Math.max(err, Math.abs(y[i]! - want[i]!));
+      assert.ok(err < 1e-3, `${from}: off the ideal 16 kHz tone by ${err}`);
+    }
+  });
+
   test('same rate is a copy; bad rates are errors', () => {
     const x = Float32Array.from([1, 2, 3]);
     const y = resample(x, 16000, 16000);

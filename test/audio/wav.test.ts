@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { decodeWav, encodeWav16, WavError } from '../../src/audio/wav.js';
 import { readWavFile } from '../../src/audio/node.js';
 import { RecurError } from '../../src/errors.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/assert.js';
 import { FIXTURES_DIR, loadFixture } from '../helpers/fixtures.js';
 
@@ -47,6 +48,29 @@ describe('WAV reader on malformed and unsupported files', () => {
       });
     });
   }
+  test('mutated headers and cut files end in a WavError or in audio, never another exception', () => {
+    const rng = new Rng(16);
+    let errors = 0, decoded = 0;
+    for (const name of ['pcm16.wav', 'pcm24-stereo.wav', 'float32-ext-3ch.wav', 'mulaw.wav', 'pcm8.wav']) {
+      const orig = readFileSync(join(WAV, name));
+      for (let i = 0; i < 400; i++) {
+        const b = Uint8Array.from(orig);
+        for (let k = 1 + rng.int(4); k > 0; k--) b[rng.int(80)] = rng.int(256);
+        const bytes = rng.random() < 0.2 ? b.subarray(0, rng.int(b.length)) : b;
+        try {
+          const a = decodeWav(bytes, name);
+          assert.ok(a.samples.every(Number.isFinite) || a.encoding.startsWith('float'), `${name} #${i}: non-finite integer samples`);
+          decoded++;
+        } catch (e) {
+          if (!(e instanceof WavError)) throw new Error(`${name} #${i}: ${String(e)}`);
+          assert.ok(e.message.startsWith(`${name}: `) && !e.message.includes('\n'), e.message);
+          errors++;
+        }
+      }
+    }
+    assert.ok(errors > 300 && decoded > 300, `${errors} errors, ${decoded} decoded`);
+  });
+
   test('a missing file names the file', () => {
     assert.throws(() => readWavFile(join(WAV, 'nope.wav')), /nope\.wav/);
   });
