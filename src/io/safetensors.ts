@@ -48,6 +48,8 @@ export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
 export interface SafetensorsLoadOptions {
   /** Largest accepted header, in bytes (default {@link DEFAULT_MAX_HEADER_BYTES}). */
   maxHeaderBytes?: number;
+  /** Largest accepted number of tensors (default unlimited; checkpoints pass a bound). */
+  maxTensors?: number;
   /** Label that starts every error message (default `'safetensors'`; file helpers pass the path). */
   source?: string;
 }
@@ -133,6 +135,9 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, opts: Safetens
   // ---- entries
   const dataStart = 8 + n;
   const dataLen = total - dataStart;
+  const maxTensors = opts.maxTensors ?? Infinity;
+  const count = Object.keys(entries).length - (Object.prototype.hasOwnProperty.call(entries, '__metadata__') ? 1 : 0);
+  if (count > maxTensors) fail(`header lists ${count} tensors, more than the limit of ${maxTensors}`);
   interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number }
   const list: Entry[] = [];
   for (const [name, info] of Object.entries(entries)) {

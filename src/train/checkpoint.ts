@@ -6,8 +6,11 @@ import { readSafetensorsFile, writeFileAtomic } from '../io/files.js';
 import type { StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { packState, unpackState } from './pack.js';
+import { checkFiniteWeights } from './validate.js';
 
 export const CHECKPOINT_FORMAT = 'recur-checkpoint-1';
+/** More tensors than any recur model and its optimizer state have: a bound for crafted files. */
+export const MAX_CHECKPOINT_TENSORS = 100_000;
 
 /** Everything a run needs to continue bit-for-bit: weights, optimizer, RNG, position. */
 export interface CheckpointContent {
@@ -48,7 +51,7 @@ export function hasCheckpoint(dir: string, name: string): boolean {
 export function loadCheckpoint(dir: string, name: string): CheckpointContent {
   const path = checkpointPath(dir, name);
   if (!existsSync(path)) throw new RecurError(`no checkpoint '${name}' in ${dir} (expected ${path})`);
-  const { tensors, metadata } = readSafetensorsFile(path);
+  const { tensors, metadata } = readSafetensorsFile(path, { maxTensors: MAX_CHECKPOINT_TENSORS });
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new RecurError(`${path}: not a recur checkpoint (format '${metadata.format ?? 'missing'}', expected '${CHECKPOINT_FORMAT}')`);
   }
@@ -57,9 +60,10 @@ export function loadCheckpoint(dir: string, name: string): CheckpointContent {
     config = JSON.parse(metadata.config ?? 'null');
     state = JSON.parse(metadata.state ?? 'null');
   } catch {
-    throw new RecurError(`${path}: checkpoint metadata is not valid JSON`);
+    throw new RecurError(`${path}: checkpoint metadata (config or state) is not valid JSON`);
   }
   const weights: StateDict = new Map();
   for (const [k, t] of tensors) if (k.startsWith('model.')) weights.set(k.slice(6), t);
-  return { config, weights, state: unpackState(state, tensors) };
+  checkFiniteWeights(weights, path);
+  return { config, weights, state: unpackState(state, tensors, path) };
 }

@@ -5,7 +5,8 @@ import { globalRng, type RngState } from '../tensor/rng.js';
 import { clipGradNorm } from '../optim/index.js';
 import { reclaimMemory } from '../kernels/index.js';
 import { installNodeGc } from './node-gc.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkpointPath, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkLoopState } from './validate.js';
 import type { EvalResult, TrainTask } from './task.js';
 
 /** The parts of an optimizer and scheduler the loop uses (structural, so any conforming one works). */
@@ -109,7 +110,7 @@ export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainRe
     if (!hasCheckpoint(o.outDir, 'last')) throw new RecurError(`nothing to resume: no last.safetensors in ${o.outDir}`);
     const ck = loadCheckpoint(o.outDir, 'last');
     model.loadStateDict(ck.weights);
-    s = ck.state as LoopState;
+    s = checkLoopState(ck.state, checkpointPath(o.outDir, 'last'), perEpoch);
     o.optimizer.loadStateDict(s.optimizer as never);
     if (o.scheduler && s.scheduler) o.scheduler.loadStateDict(s.scheduler as never);
     resumed = true;

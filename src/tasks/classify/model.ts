@@ -4,7 +4,12 @@ import { Module } from '../../nn/module.js';
 import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } from '../../nn/pooling.js';
 import { concat } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { LexiconName } from './lexicon.js';
+import type { StateDict } from '../../nn/module.js';
+import { WordTokenizer } from '../../text/word-tokenizer.js';
+import type { CheckpointContent } from '../../train/checkpoint.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
+import { LEXICONS, type LexiconName } from './lexicon.js';
+import type { ClassifyDataSpec, ClassifyRunConfig } from './train-classify.js';
 
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 
@@ -65,8 +70,7 @@ export class SequenceClassifier extends Module {
 
   constructor(config: SequenceClassifierConfig) {
     super();
-    const c = (this.config = { ...config });
-    if (!(c.numClasses >= 2)) throw new RecurError(`SequenceClassifier: needs at least 2 classes, got ${c.numClasses}`);
+    const c = (this.config = checkClassifierConfig(config));
     this.embedding = this.module('embedding', new Embedding(c.vocabSize, c.embedSize, { paddingIdx: c.paddingIdx }));
     const opts = {
       inputSize: c.embedSize + (this.usesLexicon ? 1 : 0), hiddenSize: c.hiddenSize, numLayers: c.numLayers, batchFirst: true,
@@ -103,4 +107,54 @@ export class SequenceClassifier extends Module {
     }
     return this.classifier.forward(this.drop.forward(pooled));
   }
+}
+
+const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn: 1 };
+
+/**
+ * A SequenceClassifierConfig checked field by field (from options or a checkpoint), sizes
+ * bounded; with `weights` (a checkpoint's), the file must hold the parameters it implies.
+ */
+export function checkClassifierConfig(value: unknown, where = 'SequenceClassifier config', weights?: StateDict): SequenceClassifierConfig {
+  const f = Fields.of(value, where);
+  const c: SequenceClassifierConfig = {
+    vocabSize: f.int('vocabSize', 1, MAX_VOCAB), embedSize: f.int('embedSize', 1, MAX_WIDTH), hiddenSize: f.int('hiddenSize', 1, MAX_WIDTH),
+    numLayers: f.int('numLayers', 1, MAX_LAYERS), cell: f.oneOf('cell', ['lstm', 'gru', 'rnn'] as const), bidirectional: f.bool('bidirectional'),
+    pooling: f.oneOf('pooling', ['last', 'mean', 'max', 'attention'] as const), dropout: f.num('dropout', 0, 1),
+    numClasses: f.int('numClasses', 2, MAX_VOCAB), paddingIdx: 0,
+  };
+  c.paddingIdx = f.int('paddingIdx', 0, c.vocabSize - 1);
+  const lexicon = f.optional('lexicon', (k) => f.oneOf(k, LEXICONS));
+  if (lexicon !== undefined) c.lexicon = lexicon;
+  const { vocabSize: V, embedSize: E, hiddenSize: H, numLayers: L, numClasses: C } = c;
+  const D = c.bidirectional ? 2 : 1;
+  checkModelSize(where, V * E + D * GATES[c.cell] * H * (E + H + (L - 1) * (D * H + H)) + C * D * H, weights);
+  return c;
+}
+
+/** The config of a classification checkpoint, checked against its weights (see src/train/validate.ts). */
+export function checkClassifyRun(ck: CheckpointContent, dir: string): ClassifyRunConfig {
+  const f = runConfig(ck.config, 'classify', dir, 'a classification run');
+  const model = checkClassifierConfig(f.present('model'), `${f.where}.model`, ck.weights);
+  const labels = f.strings('labels');
+  if (labels.length !== model.numClasses) throw new RecurError(`${f.where}: ${labels.length} labels for a model of ${model.numClasses} classes`);
+  const tokenizer = WordTokenizer.fromJSON(f.present('tokenizer'));
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new RecurError(`${f.where}: the tokenizer has ${tokenizer.vocabSize} words but the model's vocabSize is ${model.vocabSize}`);
+  }
+  const d = f.obj('data');
+  const column = (k: string): string | number => (typeof d.o[k] === 'number' ? d.int(k, -1e6, 1e6) : d.str(k));
+  const sp = d.obj('split');
+  const split: ClassifyDataSpec['split'] = 'folds' in sp.o
+    ? { folds: sp.int('folds', 2, 1e6), fold: sp.int('fold', 0, 1e6) }
+    : { valid: sp.num('valid', 0, 1), test: sp.num('test', 0, 1) };
+  if ('folds' in split && split.fold >= split.folds) throw new RecurError(`${sp.where}: fold ${split.fold} of ${split.folds} folds`);
+  const textColumn = d.optional('textColumn', column), labelColumn = d.optional('labelColumn', column);
+  const data: ClassifyDataSpec = {
+    source: d.str('source'), ...(textColumn !== undefined ? { textColumn } : {}), ...(labelColumn !== undefined ? { labelColumn } : {}),
+    split, seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), size: d.int('size', 0, Number.MAX_SAFE_INTEGER),
+  };
+  return {
+    task: 'classify', data, labels, tokenizer: tokenizer.toJSON(), maxLength: f.int('maxLength', 0, 1 << 24), model, train: f.obj('train').o,
+  };
 }

@@ -10,7 +10,7 @@ import { train, type TrainEvent, type TrainResult } from '../../train/trainer.js
 import { buildClassifyTokenizer, encodeFeatures, encodeLabels, encodeTexts, labelSet, loadExamples, type Example } from './data.js';
 import { loadAfinn, type LexiconName } from './lexicon.js';
 import { taskOptimizer, type OptimizerName } from './optimizer.js';
-import { SequenceClassifier, type CellKind, type SequenceClassifierConfig } from './model.js';
+import { checkClassifyRun, SequenceClassifier, type CellKind, type SequenceClassifierConfig } from './model.js';
 import { crossValidationSplit, stratifiedSplit, type SplitIndices } from './splits.js';
 import { argmaxRows, balancedClassWeights, ClassifyTask, evaluateClassifier, predictProbabilities, type ClassifySplit } from './task.js';
 
@@ -128,8 +128,7 @@ export async function trainClassifier(o: ClassifyTrainOptions, onEvent?: (e: Tra
   let saved: ClassifyRunConfig | null = null;
   if (o.resume) {
     if (!hasCheckpoint(o.out, 'last')) throw new RecurError(`nothing to resume: no last.safetensors in ${o.out}`);
-    saved = loadCheckpoint(o.out, 'last').config as ClassifyRunConfig;
-    if (!saved || saved.task !== 'classify') throw new RecurError(`${o.out} is not a classification run`);
+    saved = checkClassifyRun(loadCheckpoint(o.out, 'last'), o.out);
     if (saved.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data.source}', not '${o.data}'`);
   }
   const spec = saved?.data ?? dataSpec(o);
@@ -177,8 +176,7 @@ export interface ClassifierRun {
 export function loadClassifierRun(dir: string, which: 'best' | 'last' = 'best'): ClassifierRun {
   const name = hasCheckpoint(dir, which) ? which : 'last';
   const ck = loadCheckpoint(dir, name);
-  const config = ck.config as ClassifyRunConfig;
-  if (!config || config.task !== 'classify') throw new RecurError(`${dir} is not a classification run`);
+  const config = checkClassifyRun(ck, dir);
   const model = new SequenceClassifier(config.model);
   model.loadStateDict(ck.weights);
   model.eval();

@@ -5,7 +5,7 @@ import { optimizerByName, type OptimizerName } from '../../optim/by-name.js';
 import { manualSeed } from '../../tensor/rng.js';
 import { hasCheckpoint, loadCheckpoint } from '../../train/checkpoint.js';
 import { train, type TrainEvent, type TrainResult } from '../../train/trainer.js';
-import { LanguageModel, type CellKind } from './model.js';
+import { checkLmRun, LanguageModel, type CellKind } from './model.js';
 import { prepareLmData, type Level, type LmRunConfig } from './setup.js';
 import { LmTask } from './task.js';
 
@@ -58,8 +58,7 @@ export async function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => vo
   let saved: LmRunConfig | null = null;
   if (o.resume) {
     if (!hasCheckpoint(o.out, 'last')) throw new RecurError(`nothing to resume: no last.safetensors in ${o.out}`);
-    saved = loadCheckpoint(o.out, 'last').config as LmRunConfig;
-    if (!saved || saved.task !== 'lm') throw new RecurError(`${o.out} is not a language-model run`);
+    saved = checkLmRun(loadCheckpoint(o.out, 'last'), o.out);
     if (saved.corpus !== o.corpus || saved.level !== o.level) {
       throw new RecurError(`vocabulary mismatch on resume: ${o.out} was trained on corpus '${saved.corpus}' at level '${saved.level}', ` +
         `not '${o.corpus}' at '${o.level}'`);
@@ -88,8 +87,7 @@ export async function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => vo
 export function loadLmRun(dir: string, which: 'best' | 'last' = 'best'): { model: LanguageModel; config: LmRunConfig } {
   const name = hasCheckpoint(dir, which) ? which : 'last';
   const ck = loadCheckpoint(dir, name);
-  const config = ck.config as LmRunConfig;
-  if (!config || config.task !== 'lm') throw new RecurError(`${dir} is not a language-model run`);
+  const config = checkLmRun(ck, dir);
   const model = new LanguageModel(config.model);
   model.loadStateDict(ck.weights);
   model.eval();

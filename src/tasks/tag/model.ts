@@ -8,7 +8,13 @@ import { Module } from '../../nn/module.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CharCNN, CharLSTM, gatherWordFeatures, type CharEncoderKind } from './char-encoder.js';
+import type { StateDict } from '../../nn/module.js';
+import { Vocabulary } from '../../text/vocab.js';
+import type { CheckpointContent } from '../../train/checkpoint.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
+import { CHAR_ENCODERS } from './char-encoder.js';
 import type { SchemeChoice, TagBatch } from './data.js';
+import type { TagDataSpec, TagRunConfig } from './train-tag.js';
 
 export interface SequenceTaggerConfig {
   wordVocabSize: number;
@@ -59,9 +65,8 @@ export class SequenceTagger extends Module {
 
   constructor(config: SequenceTaggerConfig) {
     super();
-    const c = (this.config = { ...config, tags: [...config.tags] });
+    const c = (this.config = checkTaggerConfig(config));
     const K = c.tags.length;
-    if (K < 1) throw new RecurError('SequenceTagger: no tags');
     this.wordEmbeddings = this.module('word_embeddings', new Embedding(c.wordVocabSize, c.wordEmbed, { paddingIdx: 0 }));
     this.charEncoder = c.charEncoder === 'cnn' ? this.module('char_encoder', new CharCNN(c.charVocabSize, c.charEmbed, c.charHidden))
       : c.charEncoder === 'lstm' ? this.module('char_encoder', new CharLSTM(c.charVocabSize, c.charEmbed, c.charHidden)) : null;
@@ -122,4 +127,44 @@ function scaledUniform(e: Embedding): void {
   const d = e.embeddingDim, r = Math.sqrt(3 / d);
   globalRng.fillUniform(e.weight.data, -r, r);
   if (e.paddingIdx !== null) e.weight.data.fill(0, e.paddingIdx * d, (e.paddingIdx + 1) * d);
+}
+
+/**
+ * A SequenceTaggerConfig checked field by field (from options or a checkpoint), sizes bounded;
+ * with `weights` (a checkpoint's), the file must hold the parameters it implies.
+ */
+export function checkTaggerConfig(value: unknown, where = 'SequenceTagger config', weights?: StateDict): SequenceTaggerConfig {
+  const f = Fields.of(value, where);
+  const tags = f.strings('tags');
+  if (tags.length < 1) throw new RecurError(`${where}.tags: no tags`);
+  const c: SequenceTaggerConfig = {
+    wordVocabSize: f.int('wordVocabSize', 1, MAX_VOCAB), charVocabSize: f.int('charVocabSize', 1, MAX_VOCAB), tags: [...tags],
+    wordEmbed: f.int('wordEmbed', 1, MAX_WIDTH), charEncoder: f.oneOf('charEncoder', CHAR_ENCODERS), charEmbed: f.int('charEmbed', 1, MAX_WIDTH),
+    charHidden: f.int('charHidden', 1, MAX_WIDTH), hiddenSize: f.int('hiddenSize', 1, MAX_WIDTH), numLayers: f.int('numLayers', 1, MAX_LAYERS),
+    dropout: f.num('dropout', 0, 1), crf: f.bool('crf'), scheme: f.oneOf('scheme', ['bio', 'bioes', 'none'] as const),
+  };
+  const { wordVocabSize: V, wordEmbed: E, hiddenSize: H, numLayers: L } = c;
+  const K = tags.length;
+  const chars = c.charEncoder === 'none' ? 0 : c.charVocabSize * c.charEmbed;
+  checkModelSize(where, V * E + chars + 2 * 4 * H * (E + H + (L - 1) * 3 * H) + K * 2 * H + (c.crf ? K * K : 0), weights);
+  return c;
+}
+
+/** The config of a tagging checkpoint, checked against its weights (see src/train/validate.ts). */
+export function checkTagRun(ck: CheckpointContent, dir: string): TagRunConfig {
+  const f = runConfig(ck.config, 'tag', dir, 'a tagging run');
+  const model = checkTaggerConfig(f.present('model'), `${f.where}.model`, ck.weights);
+  const words = Vocabulary.fromJSON(f.present('words')), chars = Vocabulary.fromJSON(f.present('chars'));
+  if (words.size !== model.wordVocabSize || chars.size !== model.charVocabSize) {
+    throw new RecurError(`${f.where}: vocabularies of ${words.size} words and ${chars.size} characters for a model of ` +
+      `${model.wordVocabSize} and ${model.charVocabSize}`);
+  }
+  const d = f.obj('data');
+  const tagColumn = d.optional('tagColumn', (k) => d.int(k, -1e6, 1e6));
+  const validData = d.optional('validData', (k) => d.str(k)), testData = d.optional('testData', (k) => d.str(k));
+  const data: TagDataSpec = {
+    source: d.str('source'), seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), ...(tagColumn !== undefined ? { tagColumn } : {}),
+    ...(validData !== undefined ? { validData } : {}), ...(testData !== undefined ? { testData } : {}),
+  };
+  return { task: 'tag', data, words: words.toJSON(), chars: chars.toJSON(), model, train: f.obj('train').o };
 }

@@ -10,7 +10,7 @@ import { taskOptimizer, type OptimizerName } from '../classify/optimizer.js';
 import { loadBrownTagging } from './brown.js';
 import type { CharEncoderKind } from './char-encoder.js';
 import { buildTagVocabs, detectScheme, encodeSentences, normalizeChunkTags, type SchemeChoice, type TaggedSentence, type TagVocabs } from './data.js';
-import { SequenceTagger, type SequenceTaggerConfig } from './model.js';
+import { checkTagRun, SequenceTagger, type SequenceTaggerConfig } from './model.js';
 import { evaluateTagger, predictTags, TagTask } from './task.js';
 
 export const BUILTIN_TAG_DATA = ['brown-pos', 'brown-names'] as const;
@@ -118,8 +118,7 @@ export async function trainTagger(o: TagTrainOptions, onEvent?: (e: TrainEvent) 
   let saved: TagRunConfig | null = null;
   if (o.resume) {
     if (!hasCheckpoint(o.out, 'last')) throw new RecurError(`nothing to resume: no last.safetensors in ${o.out}`);
-    saved = loadCheckpoint(o.out, 'last').config as TagRunConfig;
-    if (!saved || saved.task !== 'tag') throw new RecurError(`${o.out} is not a tagging run`);
+    saved = checkTagRun(loadCheckpoint(o.out, 'last'), o.out);
     if (saved.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data.source}', not '${o.data}'`);
   }
   const spec: TagDataSpec = saved?.data ?? {
@@ -169,8 +168,7 @@ export interface TaggerRun {
 export function loadTaggerRun(dir: string, which: 'best' | 'last' = 'best'): TaggerRun {
   const name = hasCheckpoint(dir, which) ? which : 'last';
   const ck = loadCheckpoint(dir, name);
-  const config = ck.config as TagRunConfig;
-  if (!config || config.task !== 'tag') throw new RecurError(`${dir} is not a tagging run`);
+  const config = checkTagRun(ck, dir);
   const model = new SequenceTagger(config.model);
   model.loadStateDict(ck.weights);
   model.eval();

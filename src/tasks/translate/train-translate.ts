@@ -6,7 +6,7 @@ import { hasCheckpoint, loadCheckpoint } from '../../train/checkpoint.js';
 import { train, type TrainEvent, type TrainResult } from '../../train/trainer.js';
 import { optimizerByName, type OptimizerName } from '../../optim/by-name.js';
 import type { AttentionType, Seq2SeqCell, Seq2SeqConfig } from './config.js';
-import { Seq2Seq } from './model.js';
+import { checkTranslateRun, Seq2Seq } from './model.js';
 import { buildTokenizer, DEFAULT_DECODE, encodePairs, loadDataset, specialIds, type TextLevel, type TranslateRunConfig } from './setup.js';
 import { TranslateTask, type TranslateTaskData } from './task.js';
 
@@ -78,8 +78,7 @@ export async function trainTranslate(o: TranslateTrainOptions, onEvent?: (e: Tra
   let saved: TranslateRunConfig | null = null;
   if (o.resume) {
     if (!hasCheckpoint(o.out, 'last')) throw new RecurError(`nothing to resume: no last.safetensors in ${o.out}`);
-    saved = loadCheckpoint(o.out, 'last').config as TranslateRunConfig;
-    if (!saved || saved.task !== 'translate') throw new RecurError(`${o.out} is not a translation run`);
+    saved = checkTranslateRun(loadCheckpoint(o.out, 'last'), o.out);
     if (saved.data !== o.data || saved.reverse !== o.reverse) {
       throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data}'${saved.reverse ? ' (reversed)' : ''}, not '${o.data}'${o.reverse ? ' (reversed)' : ''}`);
     }
@@ -114,8 +113,7 @@ export async function trainTranslate(o: TranslateTrainOptions, onEvent?: (e: Tra
 export function loadTranslateRun(dir: string, which: 'best' | 'last' = 'best'): { model: Seq2Seq; config: TranslateRunConfig } {
   const name = hasCheckpoint(dir, which) ? which : 'last';
   const ck = loadCheckpoint(dir, name);
-  const config = ck.config as TranslateRunConfig;
-  if (!config || config.task !== 'translate') throw new RecurError(`${dir} is not a translation run`);
+  const config = checkTranslateRun(ck, dir);
   const model = new Seq2Seq(config.model);
   model.loadStateDict(ck.weights);
   model.eval();
