@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecurError } from '../errors.js';
 import { saveSafetensors } from '../io/safetensors.js';
-import { readSafetensorsFile, writeFileAtomic } from '../io/files.js';
+import { readSafetensorsFile, readSafetensorsMetadata, writeFileAtomic } from '../io/files.js';
 import type { StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { packState, unpackState } from './pack.js';
@@ -48,13 +48,31 @@ export function hasCheckpoint(dir: string, name: string): boolean {
   return existsSync(checkpointPath(dir, name));
 }
 
+function checkFormat(path: string, metadata: Record<string, string>): void {
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new RecurError(`${path}: not a recur checkpoint (format '${metadata.format ?? 'missing'}', expected '${CHECKPOINT_FORMAT}')`);
+  }
+}
+
+/** The config of a checkpoint, read from its header alone (no weights), e.g. to learn the task. */
+export function readCheckpointConfig(dir: string, name: string): unknown {
+  const path = checkpointPath(dir, name);
+  if (!existsSync(path)) throw new RecurError(`no checkpoint '${name}' in ${dir} (expected ${path})`);
+  const metadata = readSafetensorsMetadata(path);
+  checkFormat(path, metadata);
+  if (metadata.config === undefined) throw new RecurError(`${path}: checkpoint has no config`);
+  try {
+    return JSON.parse(metadata.config);
+  } catch {
+    throw new RecurError(`${path}: checkpoint config is not valid JSON`);
+  }
+}
+
 export function loadCheckpoint(dir: string, name: string): CheckpointContent {
   const path = checkpointPath(dir, name);
   if (!existsSync(path)) throw new RecurError(`no checkpoint '${name}' in ${dir} (expected ${path})`);
   const { tensors, metadata } = readSafetensorsFile(path, { maxTensors: MAX_CHECKPOINT_TENSORS });
-  if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new RecurError(`${path}: not a recur checkpoint (format '${metadata.format ?? 'missing'}', expected '${CHECKPOINT_FORMAT}')`);
-  }
+  checkFormat(path, metadata);
   let config: unknown, state: unknown;
   try {
     config = JSON.parse(metadata.config ?? 'null');
