@@ -81,7 +81,7 @@ export function registerLmCommands(program: Command): void {
       process.stdout.write(o.prompt);
       if (o.beam) {
         const best = beamContinue(model, tok, o.prompt, o.length, o.beam)[0]!;
-        process.stdout.write(tok.decode(best.tokens) + '\n');
+        process.stdout.write(tok.decode(best.tokens, { skipSpecials: true }) + '\n');
         return;
       }
       const weights = o.int8 ? 'int8' : 'float32';
