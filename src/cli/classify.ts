@@ -7,7 +7,8 @@ import { POOLING_KINDS } from '../nn/pooling.js';
 import { LEXICONS } from '../tasks/classify/lexicon.js';
 import { OPTIMIZERS } from '../tasks/classify/optimizer.js';
 import { classifyTexts, evaluateClassifierRun, loadClassifierRun, trainClassifier, type ClassifyTrainOptions } from '../tasks/classify/train-classify.js';
-import { choiceArg, intArg, numArg } from './args.js';
+import { choiceArg, intArg, numArg, positiveNumArg } from './args.js';
+import { hasCheckpoint } from '../train/checkpoint.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
 import { progressReporter } from './progress.js';
 import { interruptSignal } from './signals.js';
@@ -25,7 +26,7 @@ async function trainCommand(o: CliTrainOptions): Promise<void> {
   if (!o.cv) {
     const r = await trainClassifier(o, report, interruptSignal());
     console.log(formatClassificationReport(r.test));
-    console.log(`test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)} (best checkpoint)`);
+    console.log(`test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)} (${hasCheckpoint(o.out, 'best') ? 'best' : 'last'} checkpoint)`);
     console.log(`run saved in ${o.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
     return;
   }
@@ -61,8 +62,8 @@ export function registerClassifyTrain(train: Command): void {
     .option('--min-freq <n>', 'vocabulary: minimum count in the training texts', intArg('min-freq', 1), 1)
     .option('--max-vocab <n>', 'vocabulary: largest size', intArg('max-vocab', 3))
     .option('--max-length <n>', 'cut texts to this many tokens (0 = no limit)', intArg('max-length', 0), 0)
-    .option('--valid <fraction>', 'validation fraction of the stratified split', numArg('valid', 0, 0.9), 0.1)
-    .option('--test <fraction>', 'test fraction of the stratified split', numArg('test', 0, 0.9), 0.1)
+    .option('--valid <fraction>', 'validation fraction of the stratified split', positiveNumArg('valid', 0.9), 0.1)
+    .option('--test <fraction>', 'test fraction of the stratified split', positiveNumArg('test', 0.9), 0.1)
     .option('--cv <k>', 'k-fold cross-validation instead: k runs in RUN_DIR/fold-i, mean test accuracy', intArg('cv', 3))
     .option('--batch <n>', 'batch size', intArg('batch', 1), 32)
     .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.003)

@@ -6,7 +6,7 @@ import { beamContinue, generateText, nextTokens } from '../tasks/lm/generate.js'
 import { prepareLmData } from '../tasks/lm/setup.js';
 import { loadLmRun, OPTIMIZERS, trainLm, type LmTrainOptions } from '../tasks/lm/train-lm.js';
 import { tokenizerFromJSON } from '../text/from-json.js';
-import { choiceArg, intArg, numArg } from './args.js';
+import { choiceArg, intArg, numArg, positiveNumArg } from './args.js';
 import { progressReporter } from './progress.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
 import { interruptSignal } from './signals.js';
@@ -70,7 +70,7 @@ export function registerLmCommands(program: Command): void {
     .option('--length <n>', 'tokens to generate', intArg('length', 0), 500)
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', numArg('temperature', 0), 0.8)
     .option('--top-k <k>', 'sample among the k most likely (0 = all)', intArg('top-k', 0), 0)
-    .option('--top-p <p>', 'nucleus sampling mass', numArg('top-p', 0, 1), 1)
+    .option('--top-p <p>', 'nucleus sampling mass', positiveNumArg('top-p', 1), 1)
     .option('--beam <k>', 'beam search with k beams instead of sampling', intArg('beam', 1))
     .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
     .option('--int8', 'sample with int8 weights (a quarter of the weight bytes per token; perplexity within ~1% of float32)', false)

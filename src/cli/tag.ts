@@ -7,6 +7,7 @@ import { OPTIMIZERS } from '../tasks/classify/optimizer.js';
 import { CHAR_ENCODERS } from '../tasks/tag/char-encoder.js';
 import { evaluateTaggerRun, loadTaggerRun, tagSentences, trainTagger, type TagTrainOptions } from '../tasks/tag/train-tag.js';
 import { choiceArg, intArg, numArg } from './args.js';
+import { hasCheckpoint } from '../train/checkpoint.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
 import { progressReporter } from './progress.js';
 import { interruptSignal } from './signals.js';
@@ -56,7 +57,7 @@ export function registerTagTrain(train: Command): void {
       const r = await trainTagger(o, progressReporter({ unit: 'tok', ...(o.minutes ? { minutes: o.minutes } : {}) }), interruptSignal());
       console.log(`test: token accuracy ${r.test.accuracy.toFixed(4)}` +
         (r.test.chunks ? ` | chunks: precision ${r.test.chunks.precision.toFixed(4)} recall ${r.test.chunks.recall.toFixed(4)} F1 ${r.test.chunks.f1.toFixed(4)}` : '') +
-        ' (best checkpoint)');
+        ` (${hasCheckpoint(o.out, 'best') ? 'best' : 'last'} checkpoint)`);
       console.log(`run saved in ${o.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
     });
 }

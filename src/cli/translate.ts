@@ -76,9 +76,12 @@ interface TranslateCliOptions {
 function sourcesOf(text: string | undefined, file: string | undefined): string[] {
   if (file) {
     if (!existsSync(file)) throw new RecurError(`file not found: ${file}`);
-    return readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/\r$/, '').split('\t')[0]!).filter((l) => l.trim().length > 0);
+    const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/\r$/, '').split('\t')[0]!).filter((l) => l.trim().length > 0);
+    if (lines.length === 0) throw new RecurError(`${file}: no text to translate (the file has no non-empty lines)`);
+    return lines;
   }
   if (text === undefined) throw new RecurError('give a text to translate, or --file PATH');
+  if (text.trim() === '') throw new RecurError('the text to translate is empty');
   return [text];
 }
 

@@ -36,7 +36,7 @@ export class Fields {
 
   private fail(key: string, expected: string): never {
     const v = this.get(key);
-    throw new RecurError(`${this.where}.${key} must be ${expected}, got ${v === undefined ? 'nothing (missing)' : describe(v)}`);
+    throw new RecurError(`${this.where}.${key} must be ${expected}, got ${describe(v)}`);
   }
 
   /** A whole number in [min, max]. */
@@ -184,7 +184,7 @@ export function checkFiniteWeights(weights: StateDict, where: string): void {
 /** A short description of an untrusted JSON value for messages. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
+  if (v === undefined) return 'nothing (missing)';
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'string') return JSON.stringify(clip(v, 60));
   if (typeof v === 'object') return 'an object';
