@@ -15,6 +15,7 @@
  *   --torch-blas openmp|system          BLAS for PyTorch (default openmp: Debian's OpenMP OpenBLAS,
  *                                       chosen with LD_LIBRARY_PATH in the torch child only)
  *   --quiet-ms N                        wait at most N ms for idle CPUs before each run (default 10000)
+ *   --soak [--steps N]                  instead: the 10,000-step RSS soak of bench/soak.ts
  *
  * The node peers (bench/peers/recur.ts, tfjs.ts, brain.ts) run as compiled JavaScript under plain
  * `node`, as a program using recur's compiled build does, so no TypeScript loader (tsx costs ~30 MB)
@@ -38,6 +39,10 @@ const root = dirname(here);
 
 // ---- options ------------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
+if (argv.includes('--soak')) {
+  const { soakMain } = await import('./soak.js');
+  process.exit(await soakMain(argv));
+}
 function opt(name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
