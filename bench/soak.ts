@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendName } from '../src/kernels/index.js';
-import { trainLm, type LmTrainOptions } from '../src/tasks/lm/train-lm.js';
+import { trainLm, type LmTrainOptions } from '../src/tasks/lm/train.js';
 
 export interface SoakResult {
   steps: number;

@@ -96,13 +96,13 @@ export class Fields {
   }
 }
 
-/** The config of a checkpoint as an object whose `task` is `task`, or an error saying what the run is. */
-export function runConfig(config: unknown, task: string, dir: string, what: string): Fields {
+/** The config of a checkpoint as an object whose `task` is `kind.task`, or an error saying what the run is. */
+export function runConfig(config: unknown, kind: { task: string; noun: string }, dir: string): Fields {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new RecurError(`${dir}: checkpoint config must be a JSON object, got ${describe(config)}`);
   }
   const found = (config as { task?: unknown }).task;
-  if (found !== task) throw new RecurError(`${dir} is not ${what} (its checkpoint says task ${describe(found)})`);
+  if (found !== kind.task) throw new RecurError(`${dir} is not a ${kind.noun} run (its checkpoint says task ${describe(found)})`);
   return new Fields(config as Record<string, unknown>, `${dir}: config`);
 }
 

@@ -3,16 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed } from '../../src/tensor/rng.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
-import { trainLm, type LmTrainOptions } from '../../src/tasks/lm/train-lm.js';
+import { trainLm, type LmTrainOptions } from '../../src/tasks/lm/train.js';
 import { buildClassifyTokenizer } from '../../src/tasks/classify/data.js';
 import { SequenceClassifier, type SequenceClassifierConfig } from '../../src/tasks/classify/model.js';
-import type { ClassifyRunConfig } from '../../src/tasks/classify/train-classify.js';
+import type { ClassifyRunConfig } from '../../src/tasks/classify/run.js';
 import { buildTagVocabs } from '../../src/tasks/tag/data.js';
 import { SequenceTagger, type SequenceTaggerConfig } from '../../src/tasks/tag/model.js';
-import type { TagRunConfig } from '../../src/tasks/tag/train-tag.js';
+import type { TagRunConfig } from '../../src/tasks/tag/run.js';
 import { Seq2Seq } from '../../src/tasks/translate/model.js';
 import type { Seq2SeqConfig } from '../../src/tasks/translate/config.js';
-import { buildTokenizer, DEFAULT_DECODE, specialIds, type TranslateRunConfig } from '../../src/tasks/translate/setup.js';
+import { buildTokenizer, specialIds } from '../../src/tasks/translate/data.js';
+import { DEFAULT_DECODE, type TranslateRunConfig } from '../../src/tasks/translate/run.js';
 
 /** Tiny valid run directories of every task, for loading tests (a real LM run; the others saved directly). */
 

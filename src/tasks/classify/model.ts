@@ -1,17 +1,12 @@
 import { RecurError } from '../../errors.js';
-import { Dropout, Embedding, GRU, Linear, LSTM, RNN } from '../../nn/index.js';
+import { Dropout, Embedding, GRU, Linear, LSTM, RNN, type CellKind } from '../../nn/index.js';
 import { Module } from '../../nn/module.js';
 import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } from '../../nn/pooling.js';
 import { concat } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
-import { WordTokenizer } from '../../text/word-tokenizer.js';
-import type { CheckpointContent } from '../../train/checkpoint.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
 import { LEXICONS, type LexiconName } from './lexicon.js';
-import type { ClassifyDataSpec, ClassifyRunConfig } from './train-classify.js';
-
-export type CellKind = 'lstm' | 'gru' | 'rnn';
 
 export interface SequenceClassifierConfig {
   vocabSize: number;
@@ -130,31 +125,4 @@ export function checkClassifierConfig(value: unknown, where = 'SequenceClassifie
   const D = c.bidirectional ? 2 : 1;
   checkModelSize(where, V * E + D * GATES[c.cell] * H * (E + H + (L - 1) * (D * H + H)) + C * D * H, weights);
   return c;
-}
-
-/** The config of a classification checkpoint, checked against its weights (see src/train/validate.ts). */
-export function checkClassifyRun(ck: CheckpointContent, dir: string): ClassifyRunConfig {
-  const f = runConfig(ck.config, 'classify', dir, 'a classification run');
-  const model = checkClassifierConfig(f.present('model'), `${f.where}.model`, ck.weights);
-  const labels = f.strings('labels');
-  if (labels.length !== model.numClasses) throw new RecurError(`${f.where}: ${labels.length} labels for a model of ${model.numClasses} classes`);
-  const tokenizer = WordTokenizer.fromJSON(f.present('tokenizer'));
-  if (tokenizer.vocabSize !== model.vocabSize) {
-    throw new RecurError(`${f.where}: the tokenizer has ${tokenizer.vocabSize} words but the model's vocabSize is ${model.vocabSize}`);
-  }
-  const d = f.obj('data');
-  const column = (k: string): string | number => (typeof d.o[k] === 'number' ? d.int(k, -1e6, 1e6) : d.str(k));
-  const sp = d.obj('split');
-  const split: ClassifyDataSpec['split'] = 'folds' in sp.o
-    ? { folds: sp.int('folds', 2, 1e6), fold: sp.int('fold', 0, 1e6) }
-    : { valid: sp.num('valid', 0, 1), test: sp.num('test', 0, 1) };
-  if ('folds' in split && split.fold >= split.folds) throw new RecurError(`${sp.where}: fold ${split.fold} of ${split.folds} folds`);
-  const textColumn = d.optional('textColumn', column), labelColumn = d.optional('labelColumn', column);
-  const data: ClassifyDataSpec = {
-    source: d.str('source'), ...(textColumn !== undefined ? { textColumn } : {}), ...(labelColumn !== undefined ? { labelColumn } : {}),
-    split, seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), size: d.int('size', 0, Number.MAX_SAFE_INTEGER),
-  };
-  return {
-    task: 'classify', data, labels, tokenizer: tokenizer.toJSON(), maxLength: f.int('maxLength', 0, 1 << 24), model, train: f.obj('train').o,
-  };
 }

@@ -1,17 +1,12 @@
 import { RecurError } from '../../errors.js';
 import { Dropout, Embedding, Linear } from '../../nn/index.js';
 import { Module } from '../../nn/module.js';
-import { GRU, LSTM, RNN } from '../../nn/index.js';
+import { GRU, LSTM, RNN, type CellKind } from '../../nn/index.js';
 import { linear } from '../../autograd/ops/matmul.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
-import { tokenizerFromJSON } from '../../text/from-json.js';
-import type { CheckpointContent } from '../../train/checkpoint.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
-import type { LmRunConfig } from './setup.js';
-
-export type CellKind = 'lstm' | 'gru' | 'rnn';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
 
 export interface LanguageModelConfig {
   vocabSize: number;
@@ -98,22 +93,6 @@ export function checkLmConfig(value: unknown, where = 'LanguageModel config', we
   const { vocabSize: V, embedSize: E, hiddenSize: H, numLayers: L } = c;
   checkModelSize(where, V * E + GATES[c.cell] * H * (E + H + (L - 1) * 2 * H) + V * H, weights);
   return c;
-}
-
-/** The config of a language-model checkpoint, checked against its weights (see src/train/validate.ts). */
-export function checkLmRun(ck: CheckpointContent, dir: string): LmRunConfig {
-  const f = runConfig(ck.config, 'lm', dir, 'a language-model run');
-  const model = checkLmConfig(f.present('model'), `${f.where}.model`, ck.weights);
-  const tokenizer = tokenizerFromJSON(f.present('tokenizer') as LmRunConfig['tokenizer']);
-  if (tokenizer.vocabSize !== model.vocabSize) {
-    throw new RecurError(`${f.where}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabSize is ${model.vocabSize}`);
-  }
-  const train = f.obj('train');
-  train.optional('bptt', (k) => train.int(k, 1, 1 << 20));
-  return {
-    task: 'lm', corpus: f.str('corpus'), level: f.oneOf('level', ['char', 'word', 'bpe'] as const), model,
-    tokenizer: tokenizer.toJSON(), train: train.o,
-  };
 }
 
 function initUniform(t: Tensor, r: number): void {

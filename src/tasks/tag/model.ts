@@ -9,12 +9,9 @@ import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CharCNN, CharLSTM, gatherWordFeatures, type CharEncoderKind } from './char-encoder.js';
 import type { StateDict } from '../../nn/module.js';
-import { Vocabulary } from '../../text/vocab.js';
-import type { CheckpointContent } from '../../train/checkpoint.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
 import { CHAR_ENCODERS } from './char-encoder.js';
 import type { SchemeChoice, TagBatch } from './data.js';
-import type { TagDataSpec, TagRunConfig } from './train-tag.js';
 
 export interface SequenceTaggerConfig {
   wordVocabSize: number;
@@ -148,23 +145,4 @@ export function checkTaggerConfig(value: unknown, where = 'SequenceTagger config
   const chars = c.charEncoder === 'none' ? 0 : c.charVocabSize * c.charEmbed;
   checkModelSize(where, V * E + chars + 2 * 4 * H * (E + H + (L - 1) * 3 * H) + K * 2 * H + (c.crf ? K * K : 0), weights);
   return c;
-}
-
-/** The config of a tagging checkpoint, checked against its weights (see src/train/validate.ts). */
-export function checkTagRun(ck: CheckpointContent, dir: string): TagRunConfig {
-  const f = runConfig(ck.config, 'tag', dir, 'a tagging run');
-  const model = checkTaggerConfig(f.present('model'), `${f.where}.model`, ck.weights);
-  const words = Vocabulary.fromJSON(f.present('words')), chars = Vocabulary.fromJSON(f.present('chars'));
-  if (words.size !== model.wordVocabSize || chars.size !== model.charVocabSize) {
-    throw new RecurError(`${f.where}: vocabularies of ${words.size} words and ${chars.size} characters for a model of ` +
-      `${model.wordVocabSize} and ${model.charVocabSize}`);
-  }
-  const d = f.obj('data');
-  const tagColumn = d.optional('tagColumn', (k) => d.int(k, -1e6, 1e6));
-  const validData = d.optional('validData', (k) => d.str(k)), testData = d.optional('testData', (k) => d.str(k));
-  const data: TagDataSpec = {
-    source: d.str('source'), seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), ...(tagColumn !== undefined ? { tagColumn } : {}),
-    ...(validData !== undefined ? { validData } : {}), ...(testData !== undefined ? { testData } : {}),
-  };
-  return { task: 'tag', data, words: words.toJSON(), chars: chars.toJSON(), model, train: f.obj('train').o };
 }

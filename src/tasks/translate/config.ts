@@ -2,6 +2,7 @@ import { RecurError } from '../../errors.js';
 import type { AttentionScore } from '../../nn/attention.js';
 import type { StateDict } from '../../nn/module.js';
 import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
+import type { CellKind } from '../../nn/index.js';
 
 /**
  * Where the decoder attends:
@@ -15,7 +16,8 @@ import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../
 export type AttentionType = 'bahdanau' | 'luong-dot' | 'luong-general' | 'luong-concat' | 'none';
 export const ATTENTION_TYPES: readonly AttentionType[] = ['bahdanau', 'luong-dot', 'luong-general', 'luong-concat', 'none'];
 
-export type Seq2SeqCell = 'gru' | 'lstm';
+/** Seq2seq stacks gated cells only. */
+export type Seq2SeqCell = Exclude<CellKind, 'rnn'>;
 
 export interface Seq2SeqConfig {
   srcVocabSize: number;

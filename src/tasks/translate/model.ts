@@ -10,10 +10,6 @@ import { Tensor, zeros } from '../../tensor/tensor.js';
 import { checkSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import { Decoder, selectDecoderState, type DecoderState } from './decoder.js';
 import { Encoder, type SourceBatch } from './encoder.js';
-import type { CheckpointContent } from '../../train/checkpoint.js';
-import { runConfig } from '../../train/validate.js';
-import { tokenizerFromJSON } from '../../text/from-json.js';
-import type { DecodeDefaults, TranslateRunConfig } from './setup.js';
 
 /** A training batch: padded sources (batch-major) and targets (time-major). */
 export interface Seq2SeqBatch extends SourceBatch {
@@ -133,22 +129,4 @@ export class Seq2Seq extends Module {
   selectEncoded(e: Encoded, rows: Int32Array): Encoded {
     return { mem: e.mem ? selectMemory(e.mem, rows) : null, state: selectDecoderState(e.state, rows) };
   }
-}
-
-/** The config of a translation checkpoint, checked against its weights (see src/train/validate.ts). */
-export function checkTranslateRun(ck: CheckpointContent, dir: string): TranslateRunConfig {
-  const f = runConfig(ck.config, 'translate', dir, 'a translation run');
-  const model = checkSeq2SeqConfig(f.present('model'), `${f.where}.model`, ck.weights);
-  const src = tokenizerFromJSON(f.present('srcTokenizer')), tgt = tokenizerFromJSON(f.present('tgtTokenizer'));
-  if (src.vocabSize !== model.srcVocabSize || tgt.vocabSize !== model.tgtVocabSize) {
-    throw new RecurError(`${f.where}: tokenizers of ${src.vocabSize} and ${tgt.vocabSize} tokens for a model of ${model.srcVocabSize} and ${model.tgtVocabSize}`);
-  }
-  const d = f.obj('decode');
-  const decode: DecodeDefaults = {
-    beam: d.int('beam', 1, 1000), lengthPenalty: d.num('lengthPenalty', -100, 100), maxLenA: d.num('maxLenA', 0, 1000), maxLenB: d.int('maxLenB', 0, 1 << 20),
-  };
-  return {
-    task: 'translate', data: f.str('data'), reverse: f.bool('reverse'), metric: f.oneOf('metric', ['bleu', 'g2p'] as const), model,
-    srcTokenizer: src.toJSON(), tgtTokenizer: tgt.toJSON(), decode, train: f.obj('train').o,
-  };
 }
