@@ -1,12 +1,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecurError } from '../errors.js';
-import { globalRng, type RngState } from '../tensor/rng.js';
+import { globalRng } from '../tensor/rng.js';
 import { clipGradNorm } from '../optim/index.js';
 import { reclaimMemory } from '../kernels/index.js';
 import { installNodeGc } from './node-gc.js';
 import { checkpointPath, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { checkLoopState } from './validate.js';
+import { checkLoopState, type SavedLoopState } from './validate.js';
 import type { EvalResult, TrainTask } from './task.js';
 
 /** The parts of an optimizer and scheduler the loop uses (structural, so any conforming one works). */
@@ -61,19 +61,8 @@ export type TrainEvent =
 
 export type StopReason = 'steps' | 'epochs' | 'time' | 'early-stopping' | 'interrupted';
 
-interface LoopState {
-  step: number;
-  epoch: number;
-  /** Next batch index within the epoch. */
-  index: number;
-  bestLoss: number;
-  evalsSinceBest: number;
-  elapsedMs: number;
-  rng: RngState;
-  optimizer: unknown;
-  scheduler: unknown;
-  task: unknown;
-}
+/** Where the loop is; saved in every checkpoint and checked on resume (validate.ts). */
+type LoopState = SavedLoopState;
 
 export interface TrainResult {
   step: number;

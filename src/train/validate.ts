@@ -129,6 +129,7 @@ export function checkModelSize(who: string, params: number, weights?: StateDict)
 export interface SavedLoopState {
   step: number;
   epoch: number;
+  /** Next batch index within the epoch. */
   index: number;
   bestLoss: number;
   evalsSinceBest: number;
