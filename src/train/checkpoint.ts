@@ -1,16 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecurError } from '../errors.js';
+import { checkFiniteWeights, CHECKPOINT_FORMAT, MAX_CHECKPOINT_TENSORS } from '../io/checkpoint.js';
 import { saveSafetensors } from '../io/safetensors.js';
 import { readSafetensorsFile, readSafetensorsMetadata, writeFileAtomic } from '../io/files.js';
 import type { StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { packState, unpackState } from './pack.js';
-import { checkFiniteWeights } from './validate.js';
 
-export const CHECKPOINT_FORMAT = 'recur-checkpoint-1';
-/** More tensors than any recur model and its optimizer state have: a bound for crafted files. */
-export const MAX_CHECKPOINT_TENSORS = 100_000;
+export { CHECKPOINT_FORMAT } from '../io/checkpoint.js';
 
 /** Everything a run needs to continue bit-for-bit: weights, optimizer, RNG, position. */
 export interface CheckpointContent {

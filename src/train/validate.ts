@@ -169,19 +169,6 @@ export function checkLoopState(value: unknown, where: string, batchesPerEpoch: n
   };
 }
 
-/** The first non-finite value among the weights, as an error naming the tensor. */
-export function checkFiniteWeights(weights: StateDict, where: string): void {
-  for (const [name, t] of weights) {
-    const d = t.data;
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i]!;
-      if (v - v !== 0) {
-        throw new RecurError(`${where}: weight tensor '${clip(name)}' holds a non-finite value (${v} at flat index ${i}); the checkpoint is corrupt`);
-      }
-    }
-  }
-}
-
 /** A short description of an untrusted JSON value for messages. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';

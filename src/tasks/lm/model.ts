@@ -6,7 +6,9 @@ import { linear } from '../../autograd/ops/matmul.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
+import { tokenizerFromJSON } from '../../text/from-json.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
+import type { LmRunConfig } from './run.js';
 
 export interface LanguageModelConfig {
   vocabSize: number;
@@ -76,6 +78,9 @@ export class LanguageModel extends Module {
   }
 }
 
+/** The task and noun of language-model runs (src/tasks/lm/run.ts adds the loader's check). */
+export const LM_KIND = { task: 'lm', noun: 'language-model' } as const;
+
 /** Gates per unit of each cell: the rows of weight_hh are gates × hidden. */
 const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn: 1 };
 
@@ -97,4 +102,21 @@ export function checkLmConfig(value: unknown, where = 'LanguageModel config', we
 
 function initUniform(t: Tensor, r: number): void {
   globalRng.fillUniform(t.data, -r, r);
+}
+
+/** The config of a language-model checkpoint, checked against its weights (see src/train/validate.ts); browser-safe. */
+export function checkLmRun(ck: { config: unknown; weights: StateDict }, dir: string): LmRunConfig {
+  const f = runConfig(ck.config, LM_KIND, dir);
+  const model = checkLmConfig(f.present('model'), `${f.where}.model`, ck.weights);
+  const tokenizer = tokenizerFromJSON(f.present('tokenizer') as LmRunConfig['tokenizer']);
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new RecurError(`${f.where}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabSize is ${model.vocabSize}`);
+  }
+  const train = f.obj('train');
+  train.optional('bptt', (k) => train.int(k, 1, 1 << 20));
+  const valid = f.optional('valid', (k) => f.str(k)), test = f.optional('test', (k) => f.str(k));
+  return {
+    task: 'lm', corpus: f.str('corpus'), ...(valid !== undefined ? { valid } : {}), ...(test !== undefined ? { test } : {}), level: f.oneOf('level', ['char', 'word', 'bpe'] as const), model,
+    tokenizer: tokenizer.toJSON(), train: train.o,
+  };
 }
