@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { RecurError } from '../errors.js';
 import { registerInfo } from './info.js';
+import { stopExitCode } from './signals.js';
 import { registerDemo } from './demo.js';
 import { registerLm } from './lm.js';
 import { registerReport } from './report.js';
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildCli().exitOverride();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return stopExitCode();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof RecurError) {

@@ -43,6 +43,12 @@ export function progressReporter(opts: { unit: string; minutes?: number; plainEv
         log(`eval @ step ${e.step}: valid loss ${e.result.loss.toFixed(4)} | ${m}${e.best ? ' (best)' : ''}`);
         break;
       }
+      case 'lr':
+        log(`step ${e.step}: learning rate ${e.previous.toPrecision(3)} -> ${e.lr.toPrecision(3)}`);
+        break;
+      case 'note':
+        log(e.message);
+        break;
       case 'checkpoint':
         break;
       case 'end':
