@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { RecurError } from '../errors.js';
 import { registerInfo } from './info.js';
@@ -50,6 +52,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+// Run when started as the program (not when imported, e.g. by tests calling main()).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

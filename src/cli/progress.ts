@@ -13,6 +13,7 @@ export function progressReporter(opts: { unit: string; minutes?: number; plainEv
   let bySeconds = false;
   const plainEvery = opts.plainEvery ?? 50;
   const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
+  const rate = (x: number): string => String(Number(x.toPrecision(3)));
   return (e) => {
     switch (e.type) {
       case 'start': {
@@ -44,7 +45,7 @@ export function progressReporter(opts: { unit: string; minutes?: number; plainEv
         break;
       }
       case 'lr':
-        log(`step ${e.step}: learning rate ${e.previous.toPrecision(3)} -> ${e.lr.toPrecision(3)}`);
+        log(`step ${e.step}: learning rate ${rate(e.previous)} -> ${rate(e.lr)}`);
         break;
       case 'note':
         log(e.message);

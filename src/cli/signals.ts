@@ -3,23 +3,28 @@ const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 type StopSignal = keyof typeof EXIT_CODES;
 
 let received: StopSignal | null = null;
+let current: AbortController | null = null;
 
 /**
  * Ctrl-C (SIGINT), SIGTERM (`kill`, `timeout`, a container stop) and SIGHUP (a closed
  * terminal) stop training after the current step and save a checkpoint; a second signal exits
- * at once. The process then exits with `stopExitCode()`.
+ * at once. The process then exits with `stopExitCode()`. Each call returns the signal for one
+ * training run; the handlers are installed once.
  */
 export function stopSignal(): AbortSignal {
-  const ac = new AbortController();
-  for (const name of Object.keys(EXIT_CODES) as StopSignal[]) {
-    process.on(name, () => {
-      if (received) process.exit(EXIT_CODES[name]);
-      received = name;
-      process.stderr.write(`\n${name === 'SIGINT' ? 'interrupted' : `${name} received`}: saving a checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit now)\n`);
-      ac.abort();
-    });
+  if (!current) {
+    for (const name of Object.keys(EXIT_CODES) as StopSignal[]) {
+      process.on(name, () => {
+        if (received) process.exit(EXIT_CODES[name]);
+        received = name;
+        process.stderr.write(`\n${name === 'SIGINT' ? 'interrupted' : `${name} received`}: saving a checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit now)\n`);
+        current?.abort();
+      });
+    }
   }
-  return ac.signal;
+  current = new AbortController();
+  if (received) current.abort();
+  return current.signal;
 }
 
 /** 130, 143 or 129 after a stop by SIGINT, SIGTERM or SIGHUP; 0 otherwise. */

@@ -172,7 +172,7 @@ export function resumeConfig<C extends RunConfig>(o: RunOptions, kind: RunKind, 
  * The shared training run of a task: the named optimizer over the model's parameters, the LR
  * halved on a validation plateau, then the loop of trainer.ts with checkpoints in `o.out`.
  */
-export function runTraining(task: TrainTask, o: RunOptions, config: RunConfig, hooks: RunHooks = {},
+export async function runTraining(task: TrainTask, o: RunOptions, config: RunConfig, hooks: RunHooks = {},
   schedule: ScheduleOptions = { plateauPatience: 1 }): Promise<TrainResult> {
   if (o.minutes !== undefined && !(o.minutes > 0)) throw new RecurError(`--minutes must be more than 0, got ${o.minutes}`);
   const optimizer = optimizerByName(o.optimizer, task.model.parameters(), o.lr, o.weightDecay ?? 0);
