@@ -193,11 +193,16 @@ export async function runTraining(task: TrainTask, o: RunOptions, config: RunCon
   if (o.resume) {
     const saved = runSummary(o.out);
     const { changed } = compareOptions(saved?.train ?? {}, o, Object.keys(o));
-    notes.push(...changed.filter((c) => !c.startsWith('--lr ')).map((c) => `resumed with ${c}`));
-    if (o.setLr || (saved?.train.lr !== undefined && saved.train.lr !== o.lr)) {
-      if (kind === 'cosine') throw new RecurError('--lr cannot be changed on resume with --lr-schedule cosine (its curve is fixed when the run starts)');
-      lrOnResume = o.lr;
+    const lrChanged = o.setLr || (saved?.train.lr !== undefined && saved.train.lr !== o.lr);
+    if (kind === 'cosine') {
+      const fixed = changed.filter((c) => /^--(lr|min-lr|steps|epochs) /.test(c));
+      if (lrChanged || fixed.length > 0) {
+        throw new RecurError(`--lr-schedule cosine fixes its curve when the run starts, so a resumed run keeps --lr, --min-lr, --steps and --epochs` +
+          `${fixed.length > 0 ? ` (got ${fixed.join(', ')})` : ' (got --lr)'}`);
+      }
     }
+    notes.push(...changed.filter((c) => !c.startsWith('--lr ')).map((c) => `resumed with ${c}`));
+    if (lrChanged) lrOnResume = o.lr;
   }
   return train(task, {
     optimizer, getLr: () => optimizer.paramGroups[0]!.lr, setLr: (lr) => optimizer.paramGroups.forEach((g) => (g.lr = lr)),

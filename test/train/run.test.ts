@@ -47,7 +47,8 @@ test('plateau schedule: halves after each evaluation without progress, stops at 
 
 test('cosine schedule: anneals from --lr to --min-lr over the step budget; none keeps the rate', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'recur-run-')), 'run');
-  await runTraining(flatTask(), { ...base(dir), lrSchedule: 'cosine', minLr: 0.001 }, { task: 'test', model: null, train: {} });
+  const cosine: RunOptions = { ...base(dir), lrSchedule: 'cosine', minLr: 0.001 };
+  await runTraining(flatTask(), cosine, { task: 'test', model: null, train: { ...cosine } });
   // The rate logged after step t is the one for step t + 1: min + (lr - min)(1 + cos(pi t / T)) / 2.
   for (const r of rows(dir).filter((x) => x.type === 'train')) {
     const want = 0.001 + (0.1 - 0.001) * (1 + Math.cos((Math.PI * r.step) / 40)) / 2;
@@ -58,6 +59,9 @@ test('cosine schedule: anneals from --lr to --min-lr over the step budget; none 
   assert.deepEqual([...new Set(rows(flat).filter((x) => x.type === 'train').map((x) => x.lr))], [0.1]);
   await assert.rejects(runTraining(flatTask(), { ...base(flat), steps: undefined, minutes: 1, lrSchedule: 'cosine', overwrite: true }, { task: 'test', model: null, train: {} }),
     /--lr-schedule cosine anneals over the step budget: give --steps or --epochs/);
+  // Resumed, the curve keeps its length and floor: a longer budget would make it rise again.
+  await assert.rejects(runTraining(flatTask(), { ...cosine, steps: 80, resume: true }, { task: 'test', model: null, train: {} }),
+    /--lr-schedule cosine fixes its curve when the run starts, so a resumed run keeps --lr, --min-lr, --steps and --epochs \(got --steps 40 -> 80\)/);
 });
 
 test('parameters that become non-finite are named with their step, never saved, and a new run folder is removed', async () => {
