@@ -67,8 +67,8 @@ export interface RunOptions {
 }
 
 /**
- * - 'plateau': the rate is halved after `plateauPatience` evaluations without a better
- *   validation loss, down to minLr;
+ * - 'plateau': the rate is halved when more than `plateauPatience` evaluations in a row bring
+ *   no better validation loss, down to minLr;
  * - 'cosine': lr(t) = minLr + (lr − minLr)·(1 + cos(π t / T)) / 2 over the T steps of the budget;
  * - 'none': constant.
  */
@@ -123,7 +123,7 @@ export interface RunConfig {
   train: Record<string, unknown>;
 }
 
-/** How the learning rate reacts to the validation loss: halved after `plateauPatience` evaluations without progress. */
+/** How a plateau schedule reacts: the rate is halved when more than `plateauPatience` evaluations in a row bring no progress. */
 export interface ScheduleOptions {
   plateauPatience: number;
 }
@@ -189,7 +189,11 @@ export async function runTraining(task: TrainTask, o: RunOptions, config: RunCon
     schedulerOn = 'step';
   }
   let lrOnResume: number | undefined;
-  const notes: string[] = [];
+  const notes: string[] = o.resume ? [] : [{
+    plateau: `learning rate ${o.lr}, halved after ${schedule.plateauPatience + 1} evaluations in a row without a better validation loss, down to ${minLr} (--lr-schedule, --min-lr)`,
+    cosine: `learning rate ${o.lr}, annealed to ${minLr} along a cosine over the step budget (--lr-schedule, --min-lr)`,
+    none: `learning rate ${o.lr}, constant (--lr-schedule)`,
+  }[kind]];
   if (o.resume) {
     const saved = runSummary(o.out);
     const { changed } = compareOptions(saved?.train ?? {}, o, Object.keys(o));

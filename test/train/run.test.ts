@@ -27,7 +27,7 @@ function flatTask(): TrainTask {
 
 const base = (out: string): RunOptions => ({ optimizer: 'sgd', lr: 0.1, clip: 0, seed: 0, out, resume: false, steps: 40, evalEvery: 2 });
 
-type Row = { type: string; step: number; lr?: number; previous?: number };
+type Row = { type: string; step: number; lr?: number; previous?: number; message?: string };
 const rows = (dir: string): Row[] => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
 
 test('plateau schedule: halves after each evaluation without progress, stops at --min-lr, logs every change', async () => {
@@ -43,6 +43,8 @@ test('plateau schedule: halves after each evaluation without progress, stops at 
   const logged = rows(dir).filter((r) => r.type === 'lr');
   assert.deepEqual(logged.map((r) => ({ step: r.step, lr: Number(r.lr!.toPrecision(6)) })), expected);
   assert.equal(Number(rows(dir).filter((r) => r.type === 'train').at(-1)!.lr!.toPrecision(6)), 0.01, 'the floor holds to the end');
+  assert.match(String(rows(dir).find((r) => r.type === 'note')?.message),
+    /^learning rate 0\.1, halved after 2 evaluations in a row without a better validation loss, down to 0\.01/);
 });
 
 test('cosine schedule: anneals from --lr to --min-lr over the step budget; none keeps the rate', async () => {
