@@ -17,6 +17,11 @@ export function stopSignal(): AbortSignal {
       process.on(name, () => {
         if (received) process.exit(EXIT_CODES[name]);
         received = name;
+        if (name === 'SIGHUP') {
+          // The terminal is gone: writes to it fail, and must not stop the checkpoint from being saved.
+          process.stdout.on('error', () => {});
+          process.stderr.on('error', () => {});
+        }
         process.stderr.write(`\n${name === 'SIGINT' ? 'interrupted' : `${name} received`}: saving a checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit now)\n`);
         current?.abort();
       });
