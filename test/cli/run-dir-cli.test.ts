@@ -135,7 +135,8 @@ test('CLI run directory: SIGTERM, SIGHUP and SIGINT save and exit 143, 129, 130'
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    while (!existsSync(join(out, 'metrics.jsonl'))) await new Promise((r) => setTimeout(r, 20));
+    const metrics = join(out, 'metrics.jsonl');
+    while (!existsSync(metrics) || !readFileSync(metrics, 'utf8').includes('"type":"train"')) await new Promise((r) => setTimeout(r, 20));
     child.kill(signal);
     assert.equal(await exited, code, `${signal}: ${stderr}`);
     assert.match(stderr, /saving a checkpoint/);
