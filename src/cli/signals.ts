@@ -17,6 +17,8 @@ export function stopSignal(): AbortSignal {
       process.on(name, () => {
         if (received) process.exit(EXIT_CODES[name]);
         received = name;
+        // Also when the command has already returned its code.
+        process.exitCode = EXIT_CODES[name];
         if (name === 'SIGHUP') {
           // The terminal is gone: writes to it fail, and must not stop the checkpoint from being saved.
           process.stdout.on('error', () => {});

@@ -62,8 +62,9 @@ export async function trainClassifier(options: ClassifyTrainOptions, onEvent?: (
   const saved = resumeConfig<ClassifyRunConfig>(o, CLASSIFY_RUN, (s) => {
     if (s.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${s.data.source}', not '${o.data}'`);
   });
+  // Read as given (messages name the file as the user wrote it), stored absolute.
   const spec = saved?.data ?? dataSpec(o);
-  const { examples, labels, y, split } = prepareClassifyData(spec, saved?.labels);
+  const { examples, labels, y, split } = prepareClassifyData(saved?.data ?? dataSpec(options), saved?.labels);
   const tok = saved ? WordTokenizer.fromJSON(saved.tokenizer) : buildClassifyTokenizer(split.train.map((i) => examples[i]!.text), o.minFreq, o.maxVocab);
   const maxLength = saved?.maxLength ?? o.maxLength;
   const lexicon = saved ? saved.model.lexicon : o.lexicon;

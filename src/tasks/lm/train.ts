@@ -54,9 +54,10 @@ export async function trainLm(options: LmTrainOptions, onEvent?: (e: TrainEvent)
         `not '${o.corpus}' at '${o.level}'`);
     }
   });
-  const from: LmDataSpec = saved ?? o;
-  const data: LmDataSpec = { corpus: from.corpus, ...(from.valid ? { valid: from.valid } : {}), ...(from.test ? { test: from.test } : {}) };
-  const { tokenizer, splits } = prepareLmData(data, o, saved?.tokenizer);
+  const spec = (d: LmDataSpec): LmDataSpec => ({ corpus: d.corpus, ...(d.valid ? { valid: d.valid } : {}), ...(d.test ? { test: d.test } : {}) });
+  // Read as given (messages name the files as the user wrote them), stored absolute.
+  const { tokenizer, splits } = prepareLmData(spec(saved ?? options), o, saved?.tokenizer);
+  const data = spec(saved ?? o);
   const modelConfig = saved?.model ?? lmModelConfig(o, tokenizer.vocabSize);
   const model = new LanguageModel(modelConfig);
   if (o.initWeights && !o.resume) model.loadStateDict(loadSafetensorsFile(o.initWeights));

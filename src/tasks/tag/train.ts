@@ -46,11 +46,13 @@ export async function trainTagger(options: TagTrainOptions, onEvent?: (e: TrainE
   const saved = resumeConfig<TagRunConfig>(o, TAG_RUN, (s) => {
     if (s.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${s.data.source}', not '${o.data}'`);
   });
-  const spec: TagDataSpec = saved?.data ?? {
-    source: o.data, seed: o.seed, ...(o.tagColumn !== undefined ? { tagColumn: o.tagColumn } : {}),
-    ...(o.validData ? { validData: o.validData } : {}), ...(o.testData ? { testData: o.testData } : {}),
-  };
-  const raw = loadTagSplits(spec);
+  const dataSpec = (d: TagTrainOptions): TagDataSpec => ({
+    source: d.data, seed: d.seed, ...(d.tagColumn !== undefined ? { tagColumn: d.tagColumn } : {}),
+    ...(d.validData ? { validData: d.validData } : {}), ...(d.testData ? { testData: d.testData } : {}),
+  });
+  // Read as given (messages name the files as the user wrote them), stored absolute.
+  const spec = saved?.data ?? dataSpec(o);
+  const raw = loadTagSplits(saved?.data ?? dataSpec(options));
   const scheme = saved?.model.scheme ?? resolveScheme(o.scheme, raw.train);
   const parts = scheme === 'none' ? raw : {
     train: normalizeChunkTags(raw.train, scheme), valid: normalizeChunkTags(raw.valid, scheme), test: normalizeChunkTags(raw.test, scheme),

@@ -47,7 +47,8 @@ export async function trainTranslate(options: TranslateTrainOptions, onEvent?: (
       throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${s.data}'${s.reverse ? ' (reversed)' : ''}, not '${o.data}'${o.reverse ? ' (reversed)' : ''}`);
     }
   });
-  const d = prepareTranslateData(o.data, o.reverse, o, saved ?? undefined);
+  // Read as given (messages name the file as the user wrote it), stored absolute.
+  const d = prepareTranslateData(saved?.data ?? options.data, o.reverse, o, saved ?? undefined);
   o.onData?.({ train: d.train.length, valid: d.valid.length, test: d.test.length, dropped: d.dropped, srcVocab: d.src.vocabSize, tgtVocab: d.tgt.vocabSize });
   const modelConfig: Seq2SeqConfig = saved?.model ?? {
     srcVocabSize: d.src.vocabSize, tgtVocabSize: d.tgt.vocabSize, srcPadId: d.specials.srcPad, tgtPadId: d.specials.tgtPad,
