@@ -142,13 +142,14 @@ export interface SavedLoopState {
 
 /**
  * The loop state of a checkpoint, every field checked: counters are whole numbers in range
- * (`index` within the `batchesPerEpoch` of the data), the RNG state is four 32-bit words and
+ * (`index` at most the `batchesPerEpoch` of the data), the RNG state is four 32-bit words and
  * an optional spare normal. Optimizer, scheduler and task state are checked by their owners.
  */
 export function checkLoopState(value: unknown, where: string, batchesPerEpoch: number): SavedLoopState {
   const f = Fields.of(value, `${where}: state`);
   const index = f.int('index', 0, Number.MAX_SAFE_INTEGER);
-  if (index >= batchesPerEpoch) {
+  // index == batchesPerEpoch: `best` saved at the last batch, before the epoch's end was counted.
+  if (index > batchesPerEpoch) {
     throw new RecurError(`${where}: state.index ${index} is past the ${batchesPerEpoch} batches of an epoch of this data (was the data changed?)`);
   }
   const rng = f.obj('rng');

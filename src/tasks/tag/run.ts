@@ -8,7 +8,7 @@ import { encodeSentences, loadTagSplits, normalizeChunkTags, readConll, type Tag
 import { checkTaggerConfig, SequenceTagger, type SequenceTaggerConfig } from './model.js';
 import { evaluateTagger, predictTags } from './task.js';
 
-export const TAG_RUN: RunKind = { task: 'tag', noun: 'tagging', check: checkTagRun };
+export const TAG_RUN: RunKind = { task: 'tag', noun: 'tagging', changeable: ['validLimit'], check: checkTagRun };
 
 export interface TagRunConfig extends RunConfig {
   task: 'tag';

@@ -8,7 +8,7 @@ import { checkSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import type { TranslateMetric } from './data.js';
 import { Seq2Seq } from './model.js';
 
-export const TRANSLATE_RUN: RunKind = { task: 'translate', noun: 'translation', check: checkTranslateRun };
+export const TRANSLATE_RUN: RunKind = { task: 'translate', noun: 'translation', changeable: ['evalDecode'], check: checkTranslateRun };
 
 /** What `recur train translate` stores with its checkpoints: enough to rebuild model and tokenizers. */
 export interface TranslateRunConfig extends RunConfig {
