@@ -4,32 +4,10 @@
  * a path that cannot hold a run is refused with one line before any work starts; temp files
  * left by a killed run are removed when the next one starts.
  */
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RecurError } from '../errors.js';
-
-/**
- * The metadata of a safetensors file without reading its tensors: enough to learn which task
- * a run belongs to before loading megabytes of weights.
- */
-export function readSafetensorsHeader(path: string): Record<string, string> {
-  const fd = openSync(path, 'r');
-  try {
-    const len = Buffer.alloc(8);
-    if (readSync(fd, len, 0, 8, 0) !== 8) throw new RecurError(`${path}: file is too short to be safetensors`);
-    const n = Number(len.readBigUInt64LE(0));
-    if (n > 100_000_000) throw new RecurError(`${path}: header length ${n} is too large`);
-    const buf = Buffer.alloc(n);
-    if (readSync(fd, buf, 0, n, 8) !== n) throw new RecurError(`${path}: header is truncated`);
-    const header = JSON.parse(buf.toString('utf8')) as { __metadata__?: Record<string, string> };
-    return header.__metadata__ ?? {};
-  } catch (e) {
-    if (e instanceof RecurError) throw e;
-    throw new RecurError(`${path}: unreadable safetensors header`);
-  } finally {
-    closeSync(fd);
-  }
-}
+import { readSafetensorsMetadata } from '../io/files.js';
 
 /** What a run directory's checkpoint says about itself, from its header alone. */
 export interface RunSummary {
@@ -46,7 +24,7 @@ export function runSummary(dir: string): RunSummary | null {
     const path = join(dir, `${checkpoint}.safetensors`);
     if (!existsSync(path)) continue;
     try {
-      const meta = readSafetensorsHeader(path);
+      const meta = readSafetensorsMetadata(path);
       const config = JSON.parse(meta.config ?? 'null') as { task?: unknown; train?: unknown } | null;
       const state = JSON.parse(meta.state ?? 'null') as { step?: unknown } | null;
       return {

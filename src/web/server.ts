@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { RecurError } from '../errors.js';
-import { readSafetensorsHeader } from '../train/run-directory.js';
+import { readSafetensorsMetadata } from '../io/files.js';
 
 export interface ServeOptions {
   /** The app bundle folder (index.html, app.js, ...). */
@@ -82,7 +82,7 @@ function listRun(name: string, dir: string): RunListing {
   const path = join(dir, checkpoints[0]!);
   let task: unknown;
   try {
-    task = (JSON.parse(readSafetensorsHeader(path).config ?? 'null') as { task?: unknown } | null)?.task;
+    task = (JSON.parse(readSafetensorsMetadata(path).config ?? 'null') as { task?: unknown } | null)?.task;
   } catch {
     task = undefined;
   }

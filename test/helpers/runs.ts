@@ -28,6 +28,8 @@ export function tinyLmOptions(corpus: string, out: string): LmTrainOptions {
   return {
     corpus, level: 'char', cell: 'lstm', layers: 1, hidden: 6, embed: 4, dropout: 0, tie: false, batch: 2, bptt: 4, lr: 0.01,
     optimizer: 'adam', clip: 1, steps: 3, evalEvery: 2, seed: 1, out, resume: false,
+    // What the CLI passes by default, so that `recur train lm --resume` accepts the run unchanged.
+    lowercase: false, bpeVocab: 2000, weightDecay: 0,
   };
 }
 
