@@ -13,7 +13,7 @@ import { readVocab, wordConstraint } from '../tasks/speech/vocab.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
 import { registerReportSection } from './report.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 const SPEECH_DEFAULTS: TrainFlagDefaults = { lr: 0.001, epochs: 10 };
 
@@ -66,8 +66,9 @@ function registerTrain(train: Command): void {
     .option('--units <chars>', 'CTC output characters (after the blank)', DEFAULT_UNITS)
     .option('--pooling <kind>', 'classify: mean or max over frames', choiceArg('pooling', ['mean', 'max'] as const), 'mean')
     .option('--no-spec-augment', 'no SpecAugment time/frequency masks on training batches'), SPEECH_DEFAULTS)
-    .action(async (opts: Omit<SpeechTrainOptions, 'deltas'> & { deltas: string }) => {
-      const o = withDefaultBudget<SpeechTrainOptions>({ ...opts, deltas: Number(opts.deltas) as 0 | 1 | 2 }, SPEECH_DEFAULTS);
+    .action(async (raw: Omit<SpeechTrainOptions, 'deltas'> & { deltas: string | number }, cmd: Command) => {
+      const opts = trainOptions(cmd, raw, SPEECH_DEFAULTS);
+      const o: SpeechTrainOptions = { ...opts, deltas: Number(opts.deltas) as 0 | 1 | 2 };
       const h = cliHooks(o, 'utt');
       const r = await trainSpeech(o, h.onEvent, h.signal);
       for (const line of r.summary) console.log(line);

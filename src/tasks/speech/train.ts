@@ -2,9 +2,9 @@ import type { SpecAugmentOptions } from '../../audio/augment.js';
 import { featureDim, type FeatureConfig } from '../../audio/features.js';
 import { RecurError } from '../../errors.js';
 import { manualSeed } from '../../tensor/rng.js';
-import { resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
+import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
-import { loadSpeechSplits, type SpeechDataSpec } from './data.js';
+import { loadSpeechSplits, NAMED_SETS, type SpeechDataSpec } from './data.js';
 import { SpeechRecognizer, type SpeechCell, type SpeechHead, type SpeechRecognizerConfig } from './model.js';
 import { loadSpeechRun, SPEECH_RUN, targetsOf, type SpeechRunConfig } from './run.js';
 import { classKey, evaluateSpeech, SpeechTask, type SpeechEvaluation } from './task.js';
@@ -50,10 +50,12 @@ export const SPEC_AUGMENT: SpecAugmentOptions = { freqMasks: 2, freqMaskWidth: 8
  */
 export async function trainSpeech(o: SpeechTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<SpeechTrainResult> {
   manualSeed(o.seed);
+  // Paths are stored absolute, so that eval and report work from any directory.
+  const source = dataPath(o.data, NAMED_SETS);
   const saved = resumeConfig<SpeechRunConfig>(o, SPEECH_RUN);
-  if (saved && saved.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data.source}', not '${o.data}'`);
+  if (saved && saved.data.source !== source) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data.source}', not '${o.data}'`);
   const spec: SpeechDataSpec = saved?.data ?? {
-    source: o.data, seed: o.seed, ...(o.valid ? { valid: o.valid } : {}), ...(o.test ? { test: o.test } : {}),
+    source, seed: o.seed, ...(o.valid ? { valid: dataPath(o.valid) } : {}), ...(o.test ? { test: dataPath(o.test) } : {}),
     ...(o.trainCount ? { trainCount: o.trainCount } : {}),
   };
   const features: FeatureConfig = saved?.features ?? { kind: o.features, numMelBins: o.melBins, deltas: o.deltas, cmvn: true };
