@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 
 // The run directory logic does not depend on the kernels: one backend's pass is enough.
-const skip = process.env.RECUR_BACKEND !== undefined && process.env.RECUR_BACKEND !== 'wasm' ? 'backend-independent: runs in the wasm pass' : false;
+const { skip } = backendIndependent;
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
