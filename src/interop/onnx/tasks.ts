@@ -9,6 +9,7 @@ import type { SequenceClassifier } from '../../tasks/classify/model.js';
 import type { SequenceTagger } from '../../tasks/tag/model.js';
 import { CharCNN } from '../../tasks/tag/char-encoder.js';
 import type { Seq2Seq } from '../../tasks/translate/model.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { OnnxGraph } from './graph.js';
 import { cellSpec, dimOf, embedding, linear, maskInvalid, recurrent, recurrentSpec, sliceAxis, transpose, validSteps } from './layers.js';
 
@@ -103,7 +104,8 @@ function transposedWeight(g: OnnxGraph, w: Float32Array, inF: number, out: numbe
 /**
  * The tagger's emission scores. Decoding is post-processing: with a CRF, Viterbi over the
  * emissions with the `transitions` [K, K] (from, to), `start_transitions` [K] and
- * `end_transitions` [K] outputs (constants of the model); without, the argmax per token.
+ * `end_transitions` [K] outputs (constants of the model, -inf where the BIO/BIOES scheme forbids
+ * a transition); without, the argmax per token.
  *
  * | input/output | shape |
  * |---|---|
@@ -147,11 +149,15 @@ export function taggerToOnnx(m: SequenceTagger): Uint8Array {
   const r = recurrent(g, recurrentSpec('lstm', m.lstm), { x: transpose(g, x, [1, 0, 2]), seqLens: lengths });
   g.output('emissions', linear(g, m.hidden2tag, transpose(g, r.y, [1, 0, 2]), 'hidden2tag'), 'float', ['batch', 'time', K]);
   if (m.crf) {
-    const p = m.crf.namedParameters();
-    for (const name of ['transitions', 'start_transitions', 'end_transitions']) {
-      const t = p.get(name)!;
-      g.output(name, g.floats(t.data, [...t.shape], `crf.${name}`), 'float', [...t.shape]);
-    }
+    // The scores Viterbi uses: learned, with -inf on the transitions the BIO/BIOES constraints forbid.
+    const crf = m.crf, allowed = crf.constraints;
+    const masked = (t: Tensor, ok: (i: number) => boolean): Float32Array => Float32Array.from(t.data, (v, i) => (ok(i) ? v : -Infinity));
+    const scores: Array<[string, Float32Array, number[]]> = [
+      ['transitions', masked(crf.transitions, (i) => !allowed || allowed.transitions[Math.floor(i / K)]![i % K]!), [K, K]],
+      ['start_transitions', masked(crf.startTransitions, (i) => !allowed || allowed.start[i]!), [K]],
+      ['end_transitions', masked(crf.endTransitions, (i) => !allowed || allowed.end[i]!), [K]],
+    ];
+    for (const [name, data, dims] of scores) g.output(name, g.floats(data, dims, `crf.${name}`), 'float', dims);
   }
   return g.encode();
 }
