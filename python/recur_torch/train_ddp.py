@@ -11,7 +11,8 @@ streams. Rank 0 writes checkpoint.safetensors (recur's parameter names) every
     torchrun --nproc_per_node 2 DIR/train_ddp.py --corpus text.txt --steps 1000
     torchrun --nnodes 4 --node_rank R --master_addr HOST --nproc_per_node 8 DIR/train_ddp.py ...
 
-CPU processes use the gloo backend, GPUs nccl. Tokenizers: recur's char and word ones
+With Debian's torch 1.13 on Python 3.11, add `--redirects 2 --tee 2` to torchrun: that
+version cannot parse the default of those options. CPU processes use the gloo backend, GPUs nccl. Tokenizers: recur's char and word ones
 (word needs the `regex` module, Debian's python3-regex, for recur's Unicode classes); a
 run with a BPE tokenizer or another task is refused with a message.
 """
