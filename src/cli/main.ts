@@ -9,6 +9,7 @@ import { registerEval } from './eval.js';
 import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
+import { registerInterop } from './interop.js';
 
 /**
  * Each task adds `recur train <task>`, its own commands, its `recur eval` evaluator and any
@@ -31,6 +32,7 @@ export function buildCli(): Command {
   for (const register of TASK_COMMANDS) register(program, train);
   registerEval(program);
   registerReport(program);
+  registerInterop(program);
   return program;
 }
 
