@@ -187,6 +187,24 @@ describe('TensorFlow.js model.json and Keras 3 .keras import match tfjs-layers',
     });
   });
 
+  test('zero_output_for_mask=True: masked steps are zero in both directions', async () => {
+    const model = tf.sequential({ layers: [
+      tf.layers.embedding({ inputDim: 10, outputDim: 3, maskZero: true, inputLength: T }),
+      tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2, returnSequences: true, ...sig }) as tf.RNN }),
+    ] });
+    model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.6, 0.6, 'float32', 900 + i)));
+    // tfjs repeats the last output at masked steps; Keras with the flag writes zeros there instead.
+    const tfjsOut = (model.predict(tf.tensor2d(ids, [B, T], 'float32')) as tf.Tensor).dataSync() as Float32Array;
+    const want = Float32Array.from(tfjsOut, (v, i) => (ids.flat()[Math.floor(i / 4)] === 0 ? 0 : v));
+    const saved = await saveTfjs(model);
+    const layers = (saved.topology.config as { layers: Array<{ config: { layer?: { config: Record<string, unknown> } } }> }).layers;
+    layers[1]!.config.layer!.config.zero_output_for_mask = true;
+    const m = importTfjs(writeTfjs(saved, 'zero')).model;
+    const got = recurPredict(m, Int32Array.from(ids.flat()), [B, T]);
+    assert.ok(relError(got, want) <= TOL, `rel err ${relError(got, want)}`);
+    assert.ok(relError(got, tfjsOut) > 1e-3, 'the flag should change the masked steps');
+  });
+
   test('Keras 3 GRU reset_after (bias [2, 3H]) in a Bidirectional, against the NumPy fixture', async () => {
     const fx = JSON.parse(readFileSync(join(FIXTURES_DIR, 'keras', 'gru_reset_after.json'), 'utf8')) as { input: number[]; shape: number[]; output: number[] };
     const { model } = await importKeras(join(FIXTURES_DIR, 'keras', 'gru_reset_after.keras'));
