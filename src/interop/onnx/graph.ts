@@ -3,7 +3,7 @@ import { RecurError } from '../../errors.js';
 
 const { onnx } = onnxProto;
 
-/** The opset every exported model declares: LSTM/GRU/RNN as in opset 14, ReduceSum/Max with axes inputs from 13/18. */
+/** The opset every exported model declares (ReduceSum takes its axes as an input, ReduceMax as an attribute). */
 export const ONNX_OPSET = 17;
 /** IR version 8 (onnx 1.10+) is what onnx-proto's schema describes, and covers opset 17. */
 const IR_VERSION = 8;

@@ -82,7 +82,7 @@ export function classifierToOnnx(m: SequenceClassifier): Uint8Array {
     }
     case 'attention': {
       const a = m.attention!;
-      const scores = g.op('MatMul', [g.op('Tanh', [linear(g, a.proj, out, 'attention.proj')]), transposedWeight(g, a.context.weight.data, a.attentionSize, 1, 'attention.context')]);
+      const scores = linear(g, a.context, g.op('Tanh', [linear(g, a.proj, out, 'attention.proj')]), 'attention.context');
       const valid = g.op('Unsqueeze', [validSteps(g, lengths, ids, 1), g.ints([2])]);
       const w = g.op('Softmax', [maskInvalid(g, scores, valid)], { axis: 1 });
       pooled = g.op('ReduceSum', [g.op('Mul', [out, w]), g.ints([1])], { keepdims: 0 });
@@ -92,13 +92,6 @@ export function classifierToOnnx(m: SequenceClassifier): Uint8Array {
   }
   g.output('logits', linear(g, m.classifier, pooled, 'classifier'), 'float', ['batch', c.numClasses]);
   return g.encode();
-}
-
-/** [in] or [out, in] row-major weights as a [in, out] MatMul operand. */
-function transposedWeight(g: OnnxGraph, w: Float32Array, inF: number, out: number, name: string): string {
-  const t = new Float32Array(inF * out);
-  for (let o = 0; o < out; o++) for (let i = 0; i < inF; i++) t[i * out + o] = w[o * inF + i]!;
-  return g.floats(t, [inF, out], `${name}.weight_t`);
 }
 
 /**
