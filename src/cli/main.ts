@@ -10,6 +10,8 @@ import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
 import { registerInterop } from './interop.js';
+import { registerServe } from './serve.js';
+import { registerVisualize } from './visualize.js';
 
 /**
  * Each task adds `recur train <task>`, its own commands, its `recur eval` evaluator and any
@@ -33,6 +35,8 @@ export function buildCli(): Command {
   registerEval(program);
   registerReport(program);
   registerInterop(program);
+  registerServe(program);
+  registerVisualize(program);
   return program;
 }
 
