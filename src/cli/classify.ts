@@ -10,7 +10,7 @@ import { classifyTexts, evaluateClassifierRun, loadClassifierRun } from '../task
 import { trainClassifier, type ClassifyTrainOptions } from '../tasks/classify/train.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 /** A column given as a header name or a 0-based index. */
 function columnArg(v: string): string | number {
@@ -21,8 +21,7 @@ type CliTrainOptions = ClassifyTrainOptions & { cv?: number };
 
 const CLASSIFY_DEFAULTS: TrainFlagDefaults = { lr: 0.003, epochs: 20, patience: 5 };
 
-async function trainCommand(opts: CliTrainOptions): Promise<void> {
-  const o = withDefaultBudget(opts, CLASSIFY_DEFAULTS);
+async function trainCommand(o: CliTrainOptions): Promise<void> {
   const h = cliHooks(o, 'ex');
   if (!o.cv) {
     const r = await trainClassifier(o, h.onEvent, h.signal);
@@ -71,7 +70,8 @@ function registerTrain(train: Command): void {
     .option('--test <fraction>', 'test fraction of the stratified split', numArg('test', 0, 0.9), 0.1)
     .option('--cv <k>', 'k-fold cross-validation instead: k runs in RUN_DIR/fold-i, mean test accuracy', intArg('cv', 3))
     .option('--batch <n>', 'batch size', intArg('batch', 1), 32), CLASSIFY_DEFAULTS)
-    .action(async (opts: CliTrainOptions & { unidirectional?: boolean; valid: number; test: number }) => {
+    .action(async (raw: CliTrainOptions & { unidirectional?: boolean; valid: number; test: number }, cmd: Command) => {
+      const opts = trainOptions(cmd, raw, CLASSIFY_DEFAULTS);
       if (opts.cv && opts.resume) throw new RecurError('--cv and --resume cannot be combined (resume a single fold with --out RUN_DIR/fold-i)');
       await trainCommand({ ...opts, bidirectional: !opts.unidirectional, validFraction: opts.valid, testFraction: opts.test });
     });

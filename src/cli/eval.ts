@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RecurError } from '../errors.js';
 import { checkpointPath, hasCheckpoint } from '../train/checkpoint.js';
 import { intArg } from './args.js';
-import { readSafetensorsHeader } from './run-dir.js';
+import { readSafetensorsHeader } from '../train/run-directory.js';
 
 export interface EvalOptions {
   split: 'valid' | 'test';

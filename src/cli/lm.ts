@@ -10,7 +10,7 @@ import { trainLm, type LmTrainOptions } from '../tasks/lm/train.js';
 import { tokenizerFromJSON } from '../text/from-json.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 const LM_DEFAULTS: TrainFlagDefaults = { lr: 0.002, epochs: 1 };
 
@@ -34,8 +34,8 @@ function registerTrain(train: Command): void {
     .option('--min-freq <n>', 'word level: minimum count', intArg('min-freq', 1))
     .option('--lowercase', 'word level: lower-case the text', false)
     .option('--bpe-vocab <n>', 'bpe level: vocabulary size', intArg('bpe-vocab', 257), 2000), LM_DEFAULTS)
-    .action(async (opts: LmTrainOptions) => {
-      const o = withDefaultBudget(opts, LM_DEFAULTS);
+    .action(async (opts: LmTrainOptions, cmd: Command) => {
+      const o = trainOptions(cmd, opts, LM_DEFAULTS);
       const h = cliHooks(o, 'tok');
       console.log(savedLine(o, await trainLm(o, h.onEvent, h.signal)));
     });

@@ -14,7 +14,7 @@ import { installNodeGc } from '../train/node-gc.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, runTask, type EvalOptions } from './eval.js';
 import { registerReportSection } from './report.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 type TrainCliOptions = Omit<TranslateTrainOptions, 'onData'>;
 
@@ -44,8 +44,8 @@ function registerTrain(train: Command): void {
     .option('--max-len <n>', 'leave out training pairs longer than this many tokens', intArg('max-len', 2), 100)
     .option('--batch <n>', 'sentence pairs per batch', intArg('batch', 1), 64)
     .option('--eval-decode <n>', 'validation examples greedily decoded and scored at each evaluation', intArg('eval-decode', 0), 200), TRANSLATE_DEFAULTS)
-    .action(async (opts: TrainCliOptions) => {
-      const o = withDefaultBudget(opts, TRANSLATE_DEFAULTS);
+    .action(async (opts: TrainCliOptions, cmd: Command) => {
+      const o = trainOptions(cmd, opts, TRANSLATE_DEFAULTS);
       const h = cliHooks(o, 'tok');
       const r = await trainTranslate({
         ...o,

@@ -5,7 +5,7 @@ import { encodeSentences, loadTagSplits, normalizeChunkTags, readConll, type Tag
 import { SequenceTagger, type SequenceTaggerConfig } from './model.js';
 import { evaluateTagger, predictTags } from './task.js';
 
-export const TAG_RUN: RunKind = { task: 'tag', noun: 'tagging' };
+export const TAG_RUN: RunKind = { task: 'tag', noun: 'tagging', changeable: ['validLimit'] };
 
 export interface TagRunConfig extends RunConfig {
   task: 'tag';

@@ -4,7 +4,7 @@ import type { Seq2SeqConfig } from './config.js';
 import type { TranslateMetric } from './data.js';
 import { Seq2Seq } from './model.js';
 
-export const TRANSLATE_RUN: RunKind = { task: 'translate', noun: 'translation' };
+export const TRANSLATE_RUN: RunKind = { task: 'translate', noun: 'translation', changeable: ['evalDecode'] };
 
 /** What `recur train translate` stores with its checkpoints: enough to rebuild model and tokenizers. */
 export interface TranslateRunConfig extends RunConfig {
