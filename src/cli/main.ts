@@ -12,6 +12,7 @@ import { registerEval } from './eval.js';
 import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
+import { registerInterop } from './interop.js';
 import { registerServe } from './serve.js';
 import { registerVisualize } from './visualize.js';
 
@@ -36,6 +37,7 @@ export function buildCli(): Command {
   for (const register of TASK_COMMANDS) register(program, train);
   registerEval(program);
   registerReport(program);
+  registerInterop(program);
   registerServe(program);
   registerVisualize(program);
   return program;
