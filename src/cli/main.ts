@@ -9,6 +9,7 @@ import { registerEval } from './eval.js';
 import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
+import { registerMusic } from './music.js';
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
@@ -29,6 +30,7 @@ export function buildCli(): Command {
   registerEval(program);
   registerReport(program);
   registerTranslate(program);
+  registerMusic(program);
   return program;
 }
 

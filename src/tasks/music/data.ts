@@ -9,8 +9,8 @@ export interface MusicSources {
   /** A folder of .mid files (searched recursively), a .mid file, or a built-in corpus name. */
   data: string;
   /** Held-out folders; without them the fixed split by file of `data` applies (corpus.ts). */
-  valid?: string;
-  test?: string;
+  valid?: string | null;
+  test?: string | null;
 }
 
 export interface MusicSplits {
@@ -29,7 +29,7 @@ export function loadMusicSplits(s: MusicSources, onSkip?: (path: string, reason:
   const opts = { drums: 'drop' as const, ...(onSkip ? { onSkip } : {}) };
   const main = loadMidiFolder(s.data, opts);
   let skipped = main.skipped.length;
-  const extra = (src: string | undefined): MidiEntry[] | null => {
+  const extra = (src: string | null | undefined): MidiEntry[] | null => {
     if (!src) return null;
     const f = loadMidiFolder(src, opts);
     skipped += f.skipped.length;
