@@ -9,64 +9,54 @@ import { GRIDS, pianoRoll } from '../music/pianoroll.js';
 import { RENDER_APT, renderWav } from '../music/render.js';
 import { musicStats } from '../music/stats.js';
 import { timedNotes } from '../music/timed.js';
-import { OPTIMIZERS } from '../optim/by-name.js';
+import { CELL_KINDS } from '../nn/index.js';
 import { composeEvents, composeRoll, type Composition } from '../tasks/music/compose.js';
-import { REPRS, type MusicRunConfig } from '../tasks/music/config.js';
+import { loadMusicRun, REPRS, type MusicRunConfig } from '../tasks/music/run.js';
 import { loadMusicSplits, piecesOf } from '../tasks/music/data.js';
 import { evaluateMusic } from '../tasks/music/evaluate.js';
-import { ROLL_OUTPUTS, type PianoRollModel } from '../tasks/music/pianoroll-model.js';
+import { ROLL_OUTPUTS, type PianoRollModel } from '../tasks/music/model.js';
 import { pianoRollSvg, statsTable } from '../tasks/music/report.js';
-import { loadMusicRun, trainMusic, type MusicTrainOptions } from '../tasks/music/train-music.js';
+import { trainMusic, type MusicTrainOptions } from '../tasks/music/train.js';
 import type { LanguageModel } from '../tasks/lm/model.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, runTask, type EvalOptions } from './eval.js';
-import { progressReporter } from './progress.js';
 import { registerReportSection } from './report.js';
-import { interruptSignal } from './signals.js';
+import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
 
 const warnSkip = (path: string, reason: string): void => {
   process.stderr.write(`recur: warning: skipped ${path}: ${reason}\n`);
 };
 
+const MUSIC_DEFAULTS: TrainFlagDefaults = { lr: 0.002, epochs: 1 };
+
 function registerTrain(train: Command): void {
-  train
+  addTrainOptions(train
     .command('music')
     .description('train a music model on MIDI files (performance events or piano roll)')
     .requiredOption('--data <dir>', 'folder of .mid files (searched recursively), a .mid file, or debian / openmsx / planetblupi')
     .option('--valid <dir>', 'held-out MIDI folder (default: the fixed split by file of --data)')
     .option('--test <dir>', 'test MIDI folder')
     .option('--repr <repr>', 'events or pianoroll', choiceArg('repr', REPRS), 'events')
-    .option('--grid <grid>', 'piano roll: frames per quarter, eighth or sixteenth note', choiceArg('grid', GRIDS), 'sixteenth')
+    .option('--grid <grid>', 'piano roll: one frame per quarter, eighth or sixteenth note', choiceArg('grid', GRIDS), 'sixteenth')
     .option('--fps <n>', 'piano roll: fixed frame rate instead of a beat grid', numArg('fps', 0.1, 1000))
     .option('--output <kind>', 'piano roll: bernoulli (independent keys) or made (autoregressive over keys)', choiceArg('output', ROLL_OUTPUTS), 'bernoulli')
     .option('--made-hidden <n>', 'piano roll: hidden units of the made output', intArg('made-hidden', 1), 100)
-    .option('--cell <cell>', 'lstm, gru or rnn', choiceArg('cell', ['lstm', 'gru', 'rnn'] as const), 'lstm')
+    .option('--cell <cell>', CELL_KINDS.join(', '), choiceArg('cell', CELL_KINDS), 'lstm')
     .option('--layers <n>', 'recurrent layers', intArg('layers', 1), 2)
     .option('--hidden <n>', 'hidden size', intArg('hidden', 1), 256)
     .option('--embed <n>', 'events: embedding size', intArg('embed', 1), 64)
     .option('--dropout <p>', 'dropout', numArg('dropout', 0, 0.99), 0.1)
-    .option('--no-augment', 'no transposition / time-stretch augmentation')
+    .option('--no-augment', 'no transposition (±6) / time-stretch (±5%) augmentation')
     .option('--batch <n>', 'batch size', intArg('batch', 1), 32)
-    .option('--bptt <n>', 'truncated-BPTT window (events) or frames per chunk (piano roll)', intArg('bptt', 1), 128)
-    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.002)
-    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
-    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
-    .option('--epochs <n>', 'epoch budget', intArg('epochs', 1))
-    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
-    .option('--steps <n>', 'step budget', intArg('steps', 1))
-    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
-    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1))
-    .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
-    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
-    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .option('--bptt <n>', 'truncated-BPTT window (events) or frames per chunk (piano roll)', intArg('bptt', 1), 128), MUSIC_DEFAULTS)
     .action(async (opts: MusicTrainOptions) => {
-      if (!opts.epochs && !opts.minutes && !opts.steps) opts.epochs = 1;
-      const unit = opts.repr === 'events' ? 'ev' : 'frm';
+      const o = withDefaultBudget(opts, MUSIC_DEFAULTS);
+      const h = cliHooks(o, o.repr === 'events' ? 'ev' : 'frm');
       const r = await trainMusic({
-        ...opts, onSkip: warnSkip,
+        ...o, onSkip: warnSkip,
         onData: (d) => console.log(`MIDI files: ${d.train} train, ${d.valid} valid, ${d.test} test${d.skipped ? `; ${d.skipped} skipped (unreadable)` : ''}`),
-      }, progressReporter({ unit, ...(opts.minutes ? { minutes: opts.minutes } : {}) }), interruptSignal());
-      console.log(`run saved in ${opts.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+      }, h.onEvent, h.signal);
+      console.log(savedLine(o, r));
     });
 }
 
@@ -177,11 +167,10 @@ export async function musicSection(dir: string): Promise<string> {
 
 /**
  * Hooks music into the CLI: `recur train music`, `recur compose`, `recur eval` of music runs
- * and the report's sample section. Call after the train and eval commands exist.
+ * and the report's sample section.
  */
-export function registerMusic(program: Command): void {
-  const train = program.commands.find((c) => c.name() === 'train');
-  if (train) registerTrain(train);
+export function registerMusic(program: Command, train: Command): void {
+  registerTrain(train);
   registerCompose(program);
   registerEvaluator('music', evalMusic);
   registerReportSection(musicSection);

@@ -10,7 +10,7 @@ import { Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { LanguageModel } from '../lm/model.js';
 import { LmStepper } from '../lm/lm-stepper.js';
-import type { PianoRollModel, RollState } from './pianoroll-model.js';
+import type { PianoRollModel, RollState } from './model.js';
 
 export interface ComposeOptions {
   /** Music to continue; its tempo map times the output (default 120 bpm, 480 ticks per beat). */

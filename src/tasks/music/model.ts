@@ -5,7 +5,7 @@ import { Module } from '../../nn/module.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { KEYS } from '../../music/pianoroll.js';
-import type { CellKind } from '../lm/model.js';
+import type { CellKind } from '../../nn/index.js';
 
 /** 'bernoulli': one independent sigmoid per key; 'made': autoregressive over the keys of a frame. */
 export const ROLL_OUTPUTS = ['bernoulli', 'made'] as const;
