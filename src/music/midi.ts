@@ -17,7 +17,7 @@ export interface Note {
   endTick: number;
   /** 0-15. */
   channel: number;
-  /** GM program 0-127 in force on the channel when the note starts. */
+  /** GM program 0-127 in force on the channel when the note starts (on channel 10: the drum kit). */
   program: number;
   /**
    * The (track, channel) stream the note came from, numbered in file order from 0. Notes of one
@@ -211,7 +211,7 @@ export function writeMidi(score: Score): Uint8Array {
     const evs: Array<{ tick: number; rank: number; ev: MidiEvent }> = [];
     let program = -1;
     for (const n of [...byStream.get(key)!].sort(byStart)) {
-      if (n.program !== program && channel !== DRUM_CHANNEL) {
+      if (n.program !== program) {
         evs.push({ tick: n.startTick, rank: 0, ev: { deltaTime: 0, type: 'programChange', channel, programNumber: n.program } });
         program = n.program;
       }
