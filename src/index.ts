@@ -21,3 +21,4 @@ export * as io from './io/index.js';
 export * as text from './text/index.js';
 export * as data from './data/index.js';
 export * as decode from './decode/index.js';
+export * as music from './music/index.js';

@@ -11,4 +11,7 @@ test("'recur/node' adds the file-system parts to io and data; the root entry sta
   assert.equal(node.nn, root.nn);
   assert.equal('saveSafetensorsFile' in root.io, false);
   assert.equal('loadTextCorpus' in root.data, false);
+  assert.equal(typeof node.music.loadMidiFolder, 'function');
+  assert.equal(typeof root.music.readMidi, 'function');
+  assert.equal('loadMidiFolder' in root.music, false);
 });
