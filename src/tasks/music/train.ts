@@ -69,19 +69,21 @@ export async function trainMusic(o: MusicTrainOptions, onEvent?: (e: TrainEvent)
   const splits = loadMusicSplits(sources, o.onSkip);
   o.onData?.({ train: splits.train.length, valid: splits.valid.length, test: splits.test.length, skipped: splits.skipped });
   const { onSkip: _s, onData: _d, ...record } = o;
+  // Batch order and augmentation are keyed by the run's own seed, so a resume redraws them alike.
+  const seed = saved && typeof saved.train.seed === 'number' ? saved.train.seed : o.seed;
   let config: MusicRunConfig;
   let task: TrainTask;
   if (o.repr === 'events') {
     const model = new LanguageModel(saved?.repr === 'events' ? saved.model : eventModelConfig(o));
-    config = { task: 'music', ...sources, repr: 'events', model: model.config, train: { ...record } };
+    config = { task: 'music', ...sources, repr: 'events', model: model.config, train: { ...record, seed } };
     task = new EventTask(model, { train: piecesOf(splits.train), valid: concatIds(eventsOf(splits.valid)), test: concatIds(eventsOf(splits.test)) },
-      { batchSize: o.batch, bptt: o.bptt, augment: o.augment, seed: o.seed });
+      { batchSize: o.batch, bptt: o.bptt, augment: o.augment, seed });
   } else {
     const frames = saved?.repr === 'pianoroll' ? saved.frames : frameSpecOf(o);
     const model = new PianoRollModel(saved?.repr === 'pianoroll' ? saved.model : rollModelConfig(o));
-    config = { task: 'music', ...sources, repr: 'pianoroll', frames, model: model.config, train: { ...record } };
+    config = { task: 'music', ...sources, repr: 'pianoroll', frames, model: model.config, train: { ...record, seed } };
     const rolls = { train: rollsOf(splits.train, frames), valid: rollsOf(splits.valid, frames), test: rollsOf(splits.test, frames) };
-    task = new PianoRollTask(model, rolls, { batchSize: o.batch, bptt: o.bptt, augment: o.augment, seed: o.seed });
+    task = new PianoRollTask(model, rolls, { batchSize: o.batch, bptt: o.bptt, augment: o.augment, seed });
   }
   if (o.initWeights && !o.resume) task.model.loadStateDict(loadSafetensorsFile(o.initWeights));
   return runTraining(task, o, config, { onEvent, signal });
