@@ -1,34 +1,12 @@
-// Fused recurrent gate kernels (contract: src/kernels/rnn-types.ts, reference: rnn-js.ts) and
-// the RMSprop/Adagrad optimiser steps.
+// Fused recurrent gate kernels (contract and derivation: src/kernels/rnn-types.ts, reference:
+// src/kernels/js/rnn.ts).
 //
-// Each loop body is written once for f32x4 lanes and instantiated twice: on 4 units at a time
-// and on single units for the tail (`vec` is a compile-time constant after inlining), so a
-// tail element is computed by exactly the same arithmetic as a body element.
+// Each loop body is written once for f32x4 lanes and instantiated for 4 units and for the tail
+// (ld/st/acc in simd.ts).
 // Every element's inputs are loaded before its outputs are stored, so `gates` may alias `xg`.
 
+import { acc, at, ld, st } from './simd';
 import { vsigmoid, vtanh } from './math';
-
-// @ts-ignore: decorator
-@inline function ld(p: usize, vec: bool): v128 {
-  return vec ? v128.load(p) : f32x4.splat(load<f32>(p));
-}
-
-// @ts-ignore: decorator
-@inline function st(p: usize, v: v128, vec: bool): void {
-  if (vec) v128.store(p, v);
-  else store<f32>(p, f32x4.extract_lane(v, 0));
-}
-
-/** p += v */
-// @ts-ignore: decorator
-@inline function acc(p: usize, v: v128, vec: bool): void {
-  st(p, f32x4.add(ld(p, vec), v), vec);
-}
-
-// @ts-ignore: decorator
-@inline function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
 
 const ONE = f32x4.splat(1);
 
@@ -238,53 +216,4 @@ export function gruResetBeforeGatesBackward(rows: i32, H: i32, gates: usize, hPr
     for (; j + 4 <= H; j += 4) rbGB(g0 + j, s0 + j, gates, hPrev, drh, dG, dhPrev, true);
     for (; j < H; j++) rbGB(g0 + j, s0 + j, gates, hPrev, drh, dG, dhPrev, false);
   }
-}
-
-// ---- RMSprop and Adagrad --------------------------------------------------------------------
-
-// @ts-ignore: decorator
-@inline function rmsE(i: i32, p: usize, g: usize, sq: usize, ga: usize, buf: usize,
-  lr: f32, alpha: f32, eps: f32, wd: f32, momentum: f32, vec: bool): void {
-  const pi = ld(at(p, i), vec);
-  const gi = wd != 0 ? f32x4.add(ld(at(g, i), vec), f32x4.mul(f32x4.splat(wd), pi)) : ld(at(g, i), vec);
-  const va = f32x4.splat(alpha), vc = f32x4.splat(1 - alpha);
-  const s = f32x4.add(f32x4.mul(va, ld(at(sq, i), vec)), f32x4.mul(f32x4.mul(vc, gi), gi));
-  st(at(sq, i), s, vec);
-  let avg: v128;
-  if (ga) {
-    const a = f32x4.add(f32x4.mul(va, ld(at(ga, i), vec)), f32x4.mul(vc, gi));
-    st(at(ga, i), a, vec);
-    avg = f32x4.add(f32x4.sqrt(f32x4.sub(s, f32x4.mul(a, a))), f32x4.splat(eps));
-  } else {
-    avg = f32x4.add(f32x4.sqrt(s), f32x4.splat(eps));
-  }
-  if (buf) {
-    const b = f32x4.add(f32x4.mul(f32x4.splat(momentum), ld(at(buf, i), vec)), f32x4.div(gi, avg));
-    st(at(buf, i), b, vec);
-    st(at(p, i), f32x4.sub(pi, f32x4.mul(f32x4.splat(lr), b)), vec);
-  } else {
-    st(at(p, i), f32x4.sub(pi, f32x4.div(f32x4.mul(f32x4.splat(lr), gi), avg)), vec);
-  }
-}
-
-export function rmspropStep(p: usize, g: usize, sq: usize, ga: usize, buf: usize, n: i32,
-  lr: f32, alpha: f32, eps: f32, wd: f32, momentum: f32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) rmsE(i, p, g, sq, ga, buf, lr, alpha, eps, wd, momentum, true);
-  for (; i < n; i++) rmsE(i, p, g, sq, ga, buf, lr, alpha, eps, wd, momentum, false);
-}
-
-// @ts-ignore: decorator
-@inline function adaE(i: i32, p: usize, g: usize, sum: usize, clr: f32, wd: f32, eps: f32, vec: bool): void {
-  const pi = ld(at(p, i), vec);
-  const gi = wd != 0 ? f32x4.add(ld(at(g, i), vec), f32x4.mul(f32x4.splat(wd), pi)) : ld(at(g, i), vec);
-  const s = f32x4.add(ld(at(sum, i), vec), f32x4.mul(gi, gi));
-  st(at(sum, i), s, vec);
-  st(at(p, i), f32x4.sub(pi, f32x4.div(f32x4.mul(f32x4.splat(clr), gi), f32x4.add(f32x4.sqrt(s), f32x4.splat(eps)))), vec);
-}
-
-export function adagradStep(p: usize, g: usize, sum: usize, n: i32, clr: f32, wd: f32, eps: f32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) adaE(i, p, g, sum, clr, wd, eps, true);
-  for (; i < n; i++) adaE(i, p, g, sum, clr, wd, eps, false);
 }

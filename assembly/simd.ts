@@ -41,3 +41,32 @@
 @inline export function widenHi(v: v128): v128 {
   return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
 }
+
+/** Address of f32 element i of the array at p. */
+// @ts-ignore: decorator
+@inline export function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+// Loop bodies written once for f32x4 lanes are instantiated on 4 elements (vec) and on single
+// elements for the tail (`vec` is a compile-time constant after inlining), so a tail element is
+// computed by exactly the same arithmetic as a body element.
+
+/** 4 lanes at p, or the one float at p splatted. */
+// @ts-ignore: decorator
+@inline export function ld(p: usize, vec: bool): v128 {
+  return vec ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+
+/** Stores 4 lanes at p, or lane 0 only. */
+// @ts-ignore: decorator
+@inline export function st(p: usize, v: v128, vec: bool): void {
+  if (vec) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
+/** p += v */
+// @ts-ignore: decorator
+@inline export function acc(p: usize, v: v128, vec: bool): void {
+  st(p, f32x4.add(ld(p, vec), v), vec);
+}

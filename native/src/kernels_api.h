@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Op codes: the order of UnaryOp / BinaryOp in src/kernels/native/backend.ts. */
+/* Op codes of src/kernels/op-codes.ts (test/kernels/mirrors.test.ts keeps them equal). */
 enum { U_NEG = 0, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_SQRT, U_SQUARE, U_ABS };
 enum { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN };
 

@@ -1,6 +1,6 @@
 import { RecurError } from '../errors.js';
 import { kernels } from './index.js';
-import { QGEMV_TINY, roundTiesEven } from './qgemv-js.js';
+import { QGEMV_TINY, roundTiesEven } from './js/qgemv.js';
 
 /**
  * A float matrix stored as int8 with one scale per row, the weight format of `qgemv`:

@@ -22,7 +22,27 @@
  * output (`dpre`, `dGates`, `dGx`, `dGh`, `dG`, `dcPrev`, `dhPrev`), like the rest of the kernel
  * interface; the caller zeroes them when it needs a plain value.
  *
- * The reference implementation is rnn-js.ts. Like all of the js backend it is dtype-generic.
+ * Backward derivation, written once here; js/rnn.ts, assembly/rnn.ts and native/src/rnn.h
+ * implement exactly these lines. The pre-activation is a = xg + hg, so xg and hg receive the
+ * same gradient da. Activation derivatives come from the cached outputs: σ'(a) = s·(1 − s)
+ * for s = σ(a), tanh'(a) = 1 − t² for t = tanh(a).
+ * - Elman: h = act(a). da = dh·(1 − h²) for tanh; da = dh·[h > 0] for relu (relu'(0) = 0).
+ * - LSTM: c = f·cPrev + i·g, m = o·tanh(c). Given dm and dc (c's gradient from later steps),
+ *     dct  = dc + dm·o·(1 − tanh²c)       (all of c's gradient)
+ *     da_i = dct·g·i(1 − i)      da_f = dct·cPrev·f(1 − f)
+ *     da_g = dct·i·(1 − g²)      da_o = dm·tanh(c)·o(1 − o)
+ *     dcPrev = dct·f
+ * - GRU, reset after: hn = hg_n + b_hn, n = tanh(xg_n + r·hn), h = (1 − z)·n + z·hPrev.
+ *     da_n = dh·(1 − z)·(1 − n²)   da_z = dh·(hPrev − n)·z(1 − z)   da_r = da_n·hn·r(1 − r)
+ *     dhPrev = dh·z (plus dGh·W_hh, done by the caller)
+ *   The n block's pre-activation is xg_n + r·hn, so the input side gets da_n and the recurrent
+ *   side (hg_n + b_hn) gets da_n·r; the r and z blocks get the same da on both sides.
+ * - GRU, reset before (Keras 2): rh = r·hPrev, n = tanh(xg_n + rh·W_hnᵀ).
+ *     step 2: da_n = dh·(1 − z)·(1 − n²), da_z = dh·(hPrev − n)·z(1 − z), dhPrev += dh·z;
+ *             the caller forms drh = da_n·W_hn;
+ *     step 1: da_r = drh·hPrev·r(1 − r), dhPrev += drh·r.
+ *
+ * The reference implementation is js/rnn.ts. Like all of the js backend it is dtype-generic.
  */
 export type RnnActivation = 'tanh' | 'relu';
 

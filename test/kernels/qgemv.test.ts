@@ -1,7 +1,7 @@
 /**
  * qgemv (int8 weights × float32 activations) and quantizeRows.
  *
- * The contract in src/kernels/types.ts defines every rounding, so the checks are EXACT:
+ * The contract in src/kernels/qgemv-types.ts defines every rounding, so the checks are EXACT:
  * (1) the reference against an independent float64 re-computation of the contract, (2) every
  * registered backend (js, wasm, native when built; the suite also runs per backend with
  * --backend) against the reference, bit for bit, with weights and vectors in backend memory, at

@@ -10,7 +10,7 @@ type FN = Float32Array | null;
 /** `true`: the addon refused the call (see native/src/addon.c) and the caller runs the reference. */
 type R = true | undefined;
 
-/** The functions native/src/addon.c exports. Op codes are those of backend.ts. */
+/** The functions native/src/addon.c exports. Op codes are those of ../op-codes.ts. */
 export interface NativeAddon {
   alloc(n: number): Float32Array;
   /** Returns an alloc array's block to the pool and detaches its buffer; false if it is not one (any more). */
@@ -66,6 +66,20 @@ export interface NativeAddon {
   setThreads(n: number): void;
   info(): { variant: string; threads: number; blasConfig: string; blasCore: string };
 }
+
+/**
+ * Every name in NativeAddon, as a value: test/kernels/mirrors.test.ts checks it against what the
+ * built addon exports, and the type below against the interface.
+ */
+export const NATIVE_ADDON_NAMES = Object.keys({
+  alloc: 0, free: 0, poolStats: 0, setPoolCap: 0, addressMod64: 0, gemm: 0, axpy: 0, scale: 0, clamp: 0, unary: 0,
+  unaryBackward: 0, binary: 0, sumToBroadcast: 0, reduce: 0, broadcastAxis: 0, scatterArgmax: 0, sumSquares: 0,
+  maxAbs: 0, softmax: 0, softmaxBackward: 0, gatherRows: 0, scatterAddRows: 0, copyBlocks: 0, swapAxes: 0, where: 0,
+  whereBackward: 0, layerNorm: 0, layerNormBackward: 0, adamStep: 0, rmspropStep: 0, adagradStep: 0,
+  rnnGatesForward: 0, rnnGatesBackward: 0, lstmGatesForward: 0, lstmGatesBackward: 0, gruGatesForward: 0,
+  gruGatesBackward: 0, gruResetBeforeGates: 0, gruResetBeforeOutput: 0, gruResetBeforeOutputBackward: 0,
+  gruResetBeforeGatesBackward: 0, bmv: 0, bger: 0, qgemv: 0, setVariant: 0, setThreads: 0, info: 0,
+} satisfies Record<keyof NativeAddon, 0>);
 
 interface NodeProcess {
   versions?: { node?: string };

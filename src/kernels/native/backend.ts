@@ -1,13 +1,19 @@
-import { checkPackedB, jsKernels, unpackedB } from '../js.js';
-import type { AdagradParams, AdamParams, BinaryOp, Kernels, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
+import { CallCounter } from '../call-counts.js';
+import { jsKernels } from '../js.js';
+import { checkPackedB, unpackedB } from '../js/gemm.js';
+import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from '../op-codes.js';
+import type { CallCounts, KernelName, Kernels } from '../types.js';
 import type { NativeAddon } from './addon.js';
 
 /**
- * The native backend: every method of `Kernels`, in C (native/src).
+ * The native backend: the JS reference with its hot kernels overridden by C (native/src, one
+ * header per area as in src/kernels/js/).
  *
  * - GEMM: the system OpenBLAS (cblas_sgemm; M = 1 or N = 1 products through cblas_sgemv).
- * - Everything else (but the CRF kernels, which run the JS reference in place): C loops vectorised on 8 float lanes, in an AVX2+FMA build picked at load
- *   time when the CPU has it, else a baseline build (env RECUR_NATIVE_ISA=base forces it).
+ * - Everything else but the CRF kernels (which run the JS reference in place) and fill/copy
+ *   (typed-array methods are already memset/memcpy speed): C loops vectorised on 8 float lanes,
+ *   in an AVX2+FMA build picked at load time when the CPU has it, else a baseline build (env
+ *   RECUR_NATIVE_ISA=base forces it).
  * - Storage: `alloc` returns zero-filled Float32Arrays starting on a 64-byte boundary, over
  *   blocks of the addon's storage pool: when V8 collects an array its block goes back to the
  *   pool (per size class, up to a cap) instead of to the OS, so the next step reuses memory
@@ -36,10 +42,22 @@ export interface NativeKernels extends Kernels {
   poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
   /** The most the pool keeps for reuse, in bytes (default 512 MiB, env RECUR_NATIVE_POOL_MB); 0 frees it and keeps nothing. */
   setPoolCap(bytes: number): void;
+  /** Calls served by the addon and refused (run by the reference), by kernel. */
+  calls(): CallCounts;
 }
 
-const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
+/** Kernels the addon exports under their own name, taking exactly the kernel's arguments. */
+const DIRECT = [
+  'gatherRows', 'scatterAddRows', 'copyBlocks', 'swapAxes',
+  'axpy', 'scale', 'clamp', 'sumToBroadcast', 'where', 'whereBackward',
+  'broadcastAxis', 'scatterArgmax', 'softmax', 'softmaxBackward', 'layerNorm', 'layerNormBackward', 'gemm',
+  'lstmGatesForward', 'lstmGatesBackward', 'gruGatesForward', 'gruGatesBackward', 'gruResetBeforeGates',
+  'gruResetBeforeOutput', 'gruResetBeforeOutputBackward', 'gruResetBeforeGatesBackward', 'bmv', 'bger', 'qgemv',
+] as const satisfies readonly (KernelName & keyof NativeAddon)[];
+type Direct = (typeof DIRECT)[number];
+
+/** An addon call: true when the addon refused it. */
+type AddonCall<N extends KernelName> = (...a: Parameters<Kernels[N]>) => true | undefined;
 
 export function createNativeKernels(N: NativeAddon): NativeKernels {
   const js = jsKernels;
@@ -51,7 +69,44 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     liveBytes -= bytes;
     frees++;
   });
+  const counter = new CallCounter();
+
+  /** An override: `call` runs the addon, and a refused call runs on the reference. */
+  function glue<N extends KernelName>(name: N, call: AddonCall<N> | undefined): Kernels[N] {
+    const ref = js[name] as (...a: Parameters<Kernels[N]>) => void;
+    // An addon built before this kernel existed: the reference serves it.
+    if (!call) return js[name];
+    const count = counter.cell(name);
+    const glued = (...a: Parameters<Kernels[N]>): void => {
+      if (call(...a)) {
+        count.refused++;
+        ref(...a);
+      } else count.served++;
+    };
+    return glued as unknown as Kernels[N];
+  }
+
+  /** glue for kernels that return a number; the addon returns undefined when it refuses. */
+  function glueValue(name: 'sumSquares' | 'maxAbs'): (x: Float32Array) => number {
+    const call = N[name], ref = js[name], count = counter.cell(name);
+    return (x) => {
+      const s = call(x);
+      if (s === undefined) {
+        count.refused++;
+        return ref(x);
+      }
+      count.served++;
+      return s;
+    };
+  }
+
+  // The addon takes the kernel's own arguments (checked here at compile time).
+  const direct: { [K in Direct]?: AddonCall<K> } = N;
+  const directKernels = Object.fromEntries(DIRECT.map((name) => [name, glue(name, direct[name])])) as Pick<Kernels, Direct>;
+
   const k: NativeKernels = {
+    ...js,
+    ...directKernels,
     name: 'native',
     get variant() {
       return N.info().variant;
@@ -89,42 +144,28 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       N.setPoolCap(bytes);
     },
 
-    // Typed-array methods are already memset/memcpy speed.
-    fill(x, value) {
-      x.fill(value);
-    },
+    calls: () => counter.snapshot(),
 
-    copy(src, dst) {
-      dst.set(src);
-    },
+    unary: glue('unary', (op, x, out) => N.unary(UNARY_CODES[op], x, out)),
+    unaryBackward: glue('unaryBackward', (op, x, y, gy, gx) => N.unaryBackward(UNARY_CODES[op], x, y, gy, gx)),
+    binary: glue('binary', (op, a, aRepeat, b, bRepeat, out, accumulate) => N.binary(BINARY_CODES[op], a, aRepeat, b, bRepeat, out, accumulate)),
+    reduce: glue('reduce', (op, x, outer, len, inner, out, argmax) => N.reduce(REDUCE_CODES[op], x, outer, len, inner, out, argmax ?? null)),
+    sumSquares: glueValue('sumSquares'),
+    maxAbs: glueValue('maxAbs'),
 
-    axpy(alpha, x, y) {
-      if (N.axpy(alpha, x, y)) js.axpy(alpha, x, y);
-    },
+    // Scalar factors in double exactly as the reference computes them; per element in f32.
+    adamStep: glue('adamStep', (p, g, m, v, vmax, o) => {
+      const bc1 = 1 - Math.pow(o.beta1, o.step);
+      const bc2sqrt = Math.sqrt(1 - Math.pow(o.beta2, o.step));
+      const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
+      const l2 = o.decoupled ? 0 : o.weightDecay;
+      return N.adamStep(p, g, m, v, vmax, o.beta1, o.beta2, o.lr / bc1, bc2sqrt, o.eps, decay, l2);
+    }),
+    rmspropStep: glue('rmspropStep', (p, g, sq, ga, buf, o) => N.rmspropStep(p, g, sq, ga, buf, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum)),
+    adagradStep: glue('adagradStep', (p, g, sum, o) => N.adagradStep(p, g, sum, o.lr / (1 + (o.step - 1) * o.lrDecay), o.weightDecay, o.eps)),
 
-    scale(alpha, x, out) {
-      if (N.scale(alpha, x, out)) js.scale(alpha, x, out);
-    },
-
-    clamp(x, lo, hi, out) {
-      if (N.clamp(x, lo, hi, out)) js.clamp(x, lo, hi, out);
-    },
-
-    unary(op, x, out) {
-      if (N.unary(UNARY[op], x, out)) js.unary(op, x, out);
-    },
-
-    unaryBackward(op, x, y, gy, gx) {
-      if (N.unaryBackward(UNARY[op], x, y, gy, gx)) js.unaryBackward(op, x, y, gy, gx);
-    },
-
-    binary(op, a, aRepeat, b, bRepeat, out, accumulate) {
-      if (N.binary(BINARY[op], a, aRepeat, b, bRepeat, out, accumulate)) js.binary(op, a, aRepeat, b, bRepeat, out, accumulate);
-    },
-
-    sumToBroadcast(g, repeat, out, alpha) {
-      if (N.sumToBroadcast(g, repeat, out, alpha)) js.sumToBroadcast(g, repeat, out, alpha);
-    },
+    rnnGatesForward: glue('rnnGatesForward', (act, rows, H, xg, hg, h) => N.rnnGatesForward(act === 'relu', rows, H, xg, hg, h)),
+    rnnGatesBackward: glue('rnnGatesBackward', (act, rows, H, h, dh, dpre) => N.rnnGatesBackward(act === 'relu', rows, H, h, dh, dpre)),
 
     // OpenBLAS packs inside every call and has no API to keep a packed operand.
     packB: unpackedB,
@@ -132,169 +173,10 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       checkPackedB(p, N_, K);
       k.gemm(transA, p.transB, M, N_, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
     },
-    freePackedB: () => {},
 
-    gemm(transA, transB, M, N_, K, alpha, A, lda, B, ldb, beta, C, ldc) {
-      if (N.gemm(transA, transB, M, N_, K, alpha, A, lda, B, ldb, beta, C, ldc)) {
-        js.gemm(transA, transB, M, N_, K, alpha, A, lda, B, ldb, beta, C, ldc);
-      }
-    },
-
-    reduce(op: ReduceOp, x, outer, len, inner, out, argmax) {
-      if (N.reduce(op === 'sum' ? 0 : 1, x, outer, len, inner, out, argmax ?? null)) js.reduce(op, x, outer, len, inner, out, argmax);
-    },
-
-    broadcastAxis(gy, outer, len, inner, gx, alpha) {
-      if (N.broadcastAxis(gy, outer, len, inner, gx, alpha)) js.broadcastAxis(gy, outer, len, inner, gx, alpha);
-    },
-
-    scatterArgmax(gy, argmax, outer, len, inner, gx) {
-      if (N.scatterArgmax(gy, argmax, outer, len, inner, gx)) js.scatterArgmax(gy, argmax, outer, len, inner, gx);
-    },
-
-    sumSquares(x) {
-      const s = N.sumSquares(x);
-      return s === undefined ? js.sumSquares(x) : s;
-    },
-
-    maxAbs(x) {
-      const s = N.maxAbs(x);
-      return s === undefined ? js.maxAbs(x) : s;
-    },
-
-    softmax(x, rows, n, out, log) {
-      if (N.softmax(x, rows, n, out, log)) js.softmax(x, rows, n, out, log);
-    },
-
-    softmaxBackward(y, gy, rows, n, gx, log) {
-      if (N.softmaxBackward(y, gy, rows, n, gx, log)) js.softmaxBackward(y, gy, rows, n, gx, log);
-    },
-
-    gatherRows(table, d, idx, out) {
-      if (N.gatherRows(table, d, idx, out)) js.gatherRows(table, d, idx, out);
-    },
-
-    scatterAddRows(src, d, idx, table) {
-      if (N.scatterAddRows(src, d, idx, table)) js.scatterAddRows(src, d, idx, table);
-    },
-
-    copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) {
-      if (N.copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate)) {
-        js.copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate);
-      }
-    },
-
-    swapAxes(x, outer, A, mid, B, inner, out, accumulate) {
-      if (N.swapAxes(x, outer, A, mid, B, inner, out, accumulate)) js.swapAxes(x, outer, A, mid, B, inner, out, accumulate);
-    },
-
-    where(cond, a, b, out) {
-      if (N.where(cond, a, b, out)) js.where(cond, a, b, out);
-    },
-
-    whereBackward(cond, gy, gx, pick) {
-      if (N.whereBackward(cond, gy, gx, pick)) js.whereBackward(cond, gy, gx, pick);
-    },
-
-    layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd) {
-      if (N.layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd)) js.layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd);
-    },
-
-    layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta) {
-      if (N.layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta)) {
-        js.layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta);
-      }
-    },
-
-    adamStep(p, g, m, v, vmax, o: AdamParams) {
-      // Scalar factors in double exactly as the reference computes them; per element in f32.
-      const bc1 = 1 - Math.pow(o.beta1, o.step);
-      const bc2sqrt = Math.sqrt(1 - Math.pow(o.beta2, o.step));
-      const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
-      const l2 = o.decoupled ? 0 : o.weightDecay;
-      if (N.adamStep(p, g, m, v, vmax, o.beta1, o.beta2, o.lr / bc1, bc2sqrt, o.eps, decay, l2)) js.adamStep(p, g, m, v, vmax, o);
-    },
-
-    rmspropStep(p, g, sq, ga, buf, o: RmspropParams) {
-      if (N.rmspropStep(p, g, sq, ga, buf, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum)) js.rmspropStep(p, g, sq, ga, buf, o);
-    },
-
-    adagradStep(p, g, sum, o: AdagradParams) {
-      const clr = o.lr / (1 + (o.step - 1) * o.lrDecay);
-      if (N.adagradStep(p, g, sum, clr, o.weightDecay, o.eps)) js.adagradStep(p, g, sum, o);
-    },
-
-    // ---- Fused recurrent gates (contract in ../rnn-types.ts) ----------------------------------
-
-    rnnGatesForward(act, rows, H, xg, hg, h) {
-      if (N.rnnGatesForward(act === 'relu', rows, H, xg, hg, h)) js.rnnGatesForward(act, rows, H, xg, hg, h);
-    },
-
-    rnnGatesBackward(act, rows, H, h, dh, dpre) {
-      if (N.rnnGatesBackward(act === 'relu', rows, H, h, dh, dpre)) js.rnnGatesBackward(act, rows, H, h, dh, dpre);
-    },
-
-    lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, m) {
-      if (N.lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, m)) js.lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, m);
-    },
-
-    lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev) {
-      if (N.lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev)) {
-        js.lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev);
-      }
-    },
-
-    gruGatesForward(rows, H, xg, hg, bhn, hPrev, gates, hn, h) {
-      if (N.gruGatesForward(rows, H, xg, hg, bhn, hPrev, gates, hn, h)) js.gruGatesForward(rows, H, xg, hg, bhn, hPrev, gates, hn, h);
-    },
-
-    gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev) {
-      if (N.gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev)) {
-        js.gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev);
-      }
-    },
-
-    gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh) {
-      if (N.gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh)) js.gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh);
-    },
-
-    gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h) {
-      if (N.gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h)) js.gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h);
-    },
-
-    gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev) {
-      if (N.gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev)) {
-        js.gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev);
-      }
-    },
-
-    gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev) {
-      if (N.gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev)) {
-        js.gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev);
-      }
-    },
-
-    // ---- Linear-chain CRF (added with src/nn/crf.ts): small sequential loops, the JS reference.
-    crfForward: (...a) => js.crfForward(...a),
-    crfBackward: (...a) => js.crfBackward(...a),
-    crfViterbi: (...a) => js.crfViterbi(...a),
-
-    // ---- Attention: batched matrix-vector products (added with src/nn/attention.ts) ---------
-    // C loops (vectorised dot products / axpys per row); one call per batch, no BLAS threads.
-    bmv(trans, batch, M, N_, A, x, y, accumulate) {
-      if (N.bmv(trans, batch, M, N_, A, x, y, accumulate)) js.bmv(trans, batch, M, N_, A, x, y, accumulate);
-    },
-
-    bger(batch, M, N_, x, y, A) {
-      if (N.bger(batch, M, N_, x, y, A)) js.bger(batch, M, N_, x, y, A);
-    },
-
-    // ---- Int8 matrix-vector product (contract in ../types.ts): C in native/src/kernels_qgemv.h
-    // (AVX2 / SSE2 integer dot products), not BLAS, which has no int8 product. Reads any
-    // Int8Array in place. An addon built before qgemv existed runs the reference instead.
-    qgemv(N_, K, W, scale, x, beta, y) {
-      if (!N.qgemv || N.qgemv(N_, K, W, scale, x, beta, y)) js.qgemv(N_, K, W, scale, x, beta, y);
-    },
+    // crf: small sequential loops, the reference. bmv/bger: C loops (vectorised dot products /
+    // axpys per row), one call per batch, no BLAS threads. qgemv: C in native/src/qgemv.h
+    // (AVX2 / SSE2 integer dot products), not BLAS, which has no int8 product.
   };
   return k;
 }

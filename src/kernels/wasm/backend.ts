@@ -1,22 +1,30 @@
-import { checkPackedB, jsKernels } from '../js.js';
-import type { AdagradParams, AdamParams, BinaryOp, Kernels, PackedB, ReduceOp, RmspropParams, UnaryOp } from '../types.js';
+import { CallCounter } from '../call-counts.js';
+import { jsKernels } from '../js.js';
+import { checkPackedB } from '../js/gemm.js';
+import { BINARY_CODES, UNARY_CODES } from '../op-codes.js';
+import type { CallCounts, KernelName, Kernels, PackedB } from '../types.js';
 import type { WasmExports } from './exports.js';
 import { WasmHeap, type HeapStats } from './heap.js';
 import { env, type LoadedModule, type Variant, type WasmOptions } from './loader.js';
+import { extent, IN, indicesFit, isCount, Marshal, OUT } from './marshal.js';
 import { GemmPool, PAR_MIN_FLOPS, PAR_MIN_GEMV_ELEMS, PAR_MIN_ROW_ELEMS, type RowKernel } from './threads.js';
 
 /**
- * The WebAssembly SIMD backend: every method of `Kernels`, in the AssemblyScript module.
+ * The WebAssembly SIMD backend: the JS reference with every hot kernel overridden by the
+ * AssemblyScript module (assembly/, one file per area as in src/kernels/js/).
  *
- * Dispatch. Each call turns its arrays into pointers:
+ * Dispatch. Each call turns its arrays into pointers (marshal.ts):
  * - fast path: a Float32Array view into the module's memory (what `alloc` returns) is passed
  *   by its byteOffset, zero-copy;
  * - slow path: any other Float32Array (user-made, or allocated after the wasm budget ran out)
  *   is copied into scratch memory and, if the kernel writes it, copied back afterwards;
  * - anything else (Float64Array storage of the gradient checks), an array shorter than the
- *   sizes imply, or out-of-range indices: the call goes to the JS reference backend, which has
- *   the reference semantics for those cases. The wasm code never touches memory outside the
- *   extents checked here, so a bad call cannot corrupt other tensors.
+ *   sizes imply, or out-of-range indices: the call is refused and goes to the JS reference
+ *   backend, which has the reference semantics for those cases. The wasm code never touches
+ *   memory outside the extents checked here, so a bad call cannot corrupt other tensors.
+ *
+ * Every override is one `glue` entry: a function from the kernel's arguments to the wasm
+ * export's arguments (or null to refuse). `calls()` counts what was served and refused.
  */
 
 export interface WasmKernels extends Kernels {
@@ -26,6 +34,8 @@ export interface WasmKernels extends Kernels {
   stats(): HeapStats;
   /** Threads a large GEMM may use (1 = calling thread only), workers running, and products split across them so far. */
   threads(): { max: number; workersReady: number; splitGemms: number };
+  /** Calls served by wasm and refused (run by the reference), by kernel. */
+  calls(): CallCounts;
   /** Stops worker threads (they never keep a Node process alive, so this is optional). */
   close(): void;
 }
@@ -40,9 +50,6 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(cores, 2));
 }
 
-const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, tanh: 3, sigmoid: 4, relu: 5, sqrt: 6, square: 7, abs: 8 };
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
-
 /** gemm's transB for op(B) already packed into panels (assembly/gemm.ts packBPanels). */
 const PACKED_B = 2;
 
@@ -52,145 +59,10 @@ interface WasmPackedB extends PackedB {
   panels: Float32Array | null;
 }
 
-const IN = false;
-const OUT = true;
-
-/** Array types the marshal can place in wasm memory. */
-type Marshalled = Float32Array | Int32Array | Int16Array | Int8Array;
-
-interface Pending {
-  arr: Marshalled;
-  ptr: number;
-  n: number;
-}
-
-/** A view of n elements at ptr in buf, of a's element type. */
-function viewLike(a: Marshalled, buf: ArrayBufferLike, ptr: number, n: number): Marshalled {
-  if (a instanceof Float32Array) return new Float32Array(buf, ptr, n);
-  if (a instanceof Int32Array) return new Int32Array(buf, ptr, n);
-  if (a instanceof Int16Array) return new Int16Array(buf, ptr, n);
-  return new Int8Array(buf, ptr, n);
-}
-
-/** Turns arrays into pointers for one kernel call; see the file comment. Not re-entrant. */
-class Marshal {
-  /** Set when the call must go to the reference backend instead. */
-  failed = false;
-  private readonly heap: WasmHeap;
-  private scratch = 0;
-  private scratchCap = 0;
-  private used = 0;
-  private highWater = 0;
-  private readonly extra: Array<[number, number]> = [];
-  private readonly pending: Pending[] = [];
-
-  constructor(heap: WasmHeap) {
-    this.heap = heap;
-  }
-
-  begin(): void {
-    this.failed = false;
-    this.used = 0;
-    this.pending.length = 0;
-  }
-
-  /** Pointer for a Float32Array whose first `need` elements the kernel may touch. */
-  f(a: Float32Array, need: number, out: boolean): number {
-    if (this.heap.owns(a.buffer)) {
-      if (need <= a.length) return a.byteOffset;
-      this.failed = true;
-      return 0;
-    }
-    return this.slow(a, need, out);
-  }
-
-  /** Like f, for optional arrays: 0 (absent) for null. */
-  opt(a: Float32Array | null, need: number, out: boolean): number {
-    return a ? this.f(a, need, out) : 0;
-  }
-
-  /** Pointer for an Int32Array (indices are always JS arrays: copy). */
-  i32(a: Int32Array, need: number, out: boolean): number {
-    return this.slow(a, need, out);
-  }
-
-  /**
-   * Pointer for an int8/int16 array: zero-copy when it is a view into the heap (quantised
-   * weights live in blocks from `alloc`, see src/kernels/quantize.ts), else copied in.
-   */
-  small(a: Int8Array | Int16Array, need: number, out: boolean): number {
-    if (this.heap.owns(a.buffer)) {
-      // Views of heap blocks are aligned to their element size by construction; check anyway.
-      if (need <= a.length && a.byteOffset % a.BYTES_PER_ELEMENT === 0) return a.byteOffset;
-      this.failed = true;
-      return 0;
-    }
-    return this.slow(a, need, out);
-  }
-
-  private slow(a: Marshalled, need: number, out: boolean): number {
-    if (this.failed) return 0;
-    const typed = a instanceof Float32Array || a instanceof Int32Array || a instanceof Int16Array || a instanceof Int8Array;
-    if (!typed || !(need <= a.length) || !(need >= 0)) {
-      this.failed = true;
-      return 0;
-    }
-    const bytes = Math.max(16, Math.ceil((need * a.BYTES_PER_ELEMENT) / 16) * 16);
-    const ptr = this.take(bytes);
-    if (ptr < 0) {
-      this.failed = true;
-      return 0;
-    }
-    // Copy in even for outputs: a kernel may leave gaps (strided C) or accumulate.
-    if (need > 0) viewLike(a, this.heap.buf, ptr, need).set(a.subarray(0, need) as never);
-    if (out && need > 0) this.pending.push({ arr: a, ptr, n: need });
-    return ptr;
-  }
-
-  private take(bytes: number): number {
-    if (this.used + bytes <= this.scratchCap) {
-      const p = this.scratch + this.used;
-      this.used += bytes;
-      return p;
-    }
-    // Does not fit: a one-off block for this call; the scratch grows to the high-water mark after.
-    this.highWater = Math.max(this.highWater, this.used + bytes);
-    const p = this.heap.allocRaw(bytes);
-    if (p >= 0) this.extra.push([p, bytes]);
-    return p;
-  }
-
-  /** Copies outputs back and releases per-call blocks. Call after the kernel ran (or failed). */
-  end(): void {
-    if (!this.failed) {
-      for (const { arr, ptr, n } of this.pending) {
-        arr.set(viewLike(arr, this.heap.buf, ptr, n) as never);
-      }
-    }
-    this.pending.length = 0;
-    if (this.extra.length) {
-      for (const [p, b] of this.extra) this.heap.freeRaw(p, b);
-      this.extra.length = 0;
-      if (this.highWater > this.scratchCap) {
-        if (this.scratchCap) this.heap.freeRaw(this.scratch, this.scratchCap);
-        const cap = Math.ceil(this.highWater / 65536) * 65536;
-        const p = this.heap.allocRaw(cap);
-        this.scratch = p < 0 ? 0 : p;
-        this.scratchCap = p < 0 ? 0 : cap;
-      }
-    }
-  }
-}
-
-function isCount(...xs: number[]): boolean {
-  for (const x of xs) if (!(Number.isInteger(x) && x >= 0 && x < 2 ** 31)) return false;
-  return true;
-}
-
-/** Number of elements a (possibly transposed) rows x cols matrix with leading dimension ld spans. */
-function extent(rows: number, cols: number, ld: number): number {
-  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
-}
+/** Kernels whose wasm export has the kernel's name. */
+type Direct = KernelName & keyof WasmExports;
+type Args<N extends KernelName> = Parameters<Kernels[N]>;
+type Exported<N extends Direct> = Parameters<NonNullable<WasmExports[N]>>;
 
 export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): WasmKernels {
   const w: WasmExports = mod.exports;
@@ -202,7 +74,42 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
   const heap = new WasmHeap(mod.memory, mod.shared, w.heapBase(), mod.maxBytes, (ptr, n) => w.fillF32(ptr, 0, n));
   const m = new Marshal(heap);
   const js = jsKernels;
+  const counter = new CallCounter();
   let work = 0, workBytes = 0;
+
+  /**
+   * An override that marshals its arrays in `call`, which returns the wasm call to run, or null
+   * to refuse the call (it then runs on `ref`, by default the reference).
+   */
+  function glueCall<N extends KernelName>(name: N, call: (...a: Args<N>) => (() => ReturnType<Kernels[N]>) | null,
+    ref: (...a: Args<N>) => ReturnType<Kernels[N]> = js[name] as never): Kernels[N] {
+    const count = counter.cell(name);
+    const glued = (...a: Args<N>): ReturnType<Kernels[N]> => {
+      m.begin();
+      const run = call(...a);
+      if (run === null || m.failed) {
+        m.end();
+        count.refused++;
+        return ref(...a);
+      }
+      const r = run();
+      m.end();
+      count.served++;
+      return r;
+    };
+    return glued as unknown as Kernels[N];
+  }
+
+  /** An override whose wasm export has the kernel's name: `args` maps the arguments (null refuses). */
+  function glue<N extends Direct>(name: N, args: (...a: Args<N>) => Exported<N> | null): Kernels[N] {
+    const fn = w[name] as ((...x: Exported<N>) => ReturnType<Kernels[N]>) | undefined;
+    // A build from before this export existed: the reference serves it.
+    if (!fn) return js[name];
+    return glueCall(name, (...a: Args<N>) => {
+      const x = args(...a);
+      return x === null ? null : () => fn(...x);
+    });
+  }
 
   /** A marshalled product on the calling thread, or split with the worker when it is big enough. */
   function product(transA: boolean, tB: number, M: number, N: number, K: number, alpha: number, pa: number, lda: number,
@@ -237,111 +144,150 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
   }
 
   const k: WasmKernels = {
+    ...js,
     name: 'wasm',
     variant: mod.variant,
     heap,
     stats: () => heap.stats(),
     threads: () => ({ max: maxThreads, workersReady: pool?.readyCount() ?? 0, splitGemms: pool?.splits ?? 0 }),
+    calls: () => counter.snapshot(),
     close: () => { pool?.close(); pool = null; },
 
+    // ---- memory ----
     alloc: (n) => heap.alloc(n),
     free: (a) => heap.free(a),
-
     // TypedArray.fill on shared memory is ~7x slower than memset; the wasm one is not (short
     // arrays stay in JS, where the call costs less).
     fill(x, value) {
       if (x.length >= 256 && heap.owns(x.buffer)) w.fillF32(x.byteOffset, value, x.length);
       else x.fill(value);
     },
+    gatherRows: glue('gatherRows', (table, d, idx, out) => {
+      const r = idx.length;
+      if (!isCount(d) || !indicesFit(idx, d, table.length)) return null;
+      return [m.f(table, table.length, IN), d, m.i32(idx, r, IN), r, m.f(out, r * d, OUT)];
+    }),
+    scatterAddRows: glue('scatterAddRows', (src, d, idx, table) => {
+      const r = idx.length;
+      if (!isCount(d) || !indicesFit(idx, d, table.length)) return null;
+      return [m.f(src, r * d, IN), d, m.i32(idx, r, IN), r, m.f(table, table.length, OUT)];
+    }),
+    copyBlocks: glueCall('copyBlocks', (src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) => {
+      if (!isCount(sOff, sStride, dOff, dStride, len, count)) return null;
+      const empty = len === 0 || count === 0;
+      const ps = m.f(src, empty ? 0 : sOff + extent(count, len, sStride), IN);
+      const pd = m.f(dst, empty ? 0 : dOff + extent(count, len, dStride), OUT);
+      return () => { if (!empty) w.copyBlocks(ps + 4 * sOff, sStride, pd + 4 * dOff, dStride, len, count, accumulate ? 1 : 0); };
+    }),
+    swapAxes: glue('swapAxes', (x, outer, A, mid, B, inner, out, accumulate) => {
+      const n = outer * A * mid * B * inner;
+      if (!isCount(outer, A, mid, B, inner, n)) return null;
+      return [m.f(x, n, IN), outer, A, mid, B, inner, m.f(out, n, OUT), accumulate ? 1 : 0];
+    }),
 
-    copy(src, dst) {
-      dst.set(src);
-    },
-
-    axpy(alpha, x, y) {
-      const n = x.length;
-      m.begin();
-      const px = m.f(x, n, IN), py = m.f(y, n, OUT);
-      if (m.failed) { m.end(); return js.axpy(alpha, x, y); }
-      w.axpy(alpha, px, py, n);
-      m.end();
-    },
-
-    scale(alpha, x, out) {
-      const n = x.length;
-      m.begin();
-      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
-      if (m.failed) { m.end(); return js.scale(alpha, x, out); }
-      w.scale(alpha, px, po, n);
-      m.end();
-    },
-
-    clamp(x, lo, hi, out) {
-      const n = x.length;
-      m.begin();
-      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
-      if (m.failed) { m.end(); return js.clamp(x, lo, hi, out); }
-      w.clamp(px, lo, hi, po, n);
-      m.end();
-    },
-
-    unary(op, x, out) {
-      const n = out.length;
-      m.begin();
-      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
-      if (m.failed) { m.end(); return js.unary(op, x, out); }
-      w.unary(UNARY[op], px, po, n);
-      m.end();
-    },
-
-    unaryBackward(op, x, y, gy, gx) {
+    // ---- elementwise ----
+    axpy: glue('axpy', (alpha, x, y) => { const n = x.length; return [alpha, m.f(x, n, IN), m.f(y, n, OUT), n]; }),
+    scale: glue('scale', (alpha, x, out) => { const n = x.length; return [alpha, m.f(x, n, IN), m.f(out, n, OUT), n]; }),
+    clamp: glue('clamp', (x, lo, hi, out) => { const n = x.length; return [m.f(x, n, IN), lo, hi, m.f(out, n, OUT), n]; }),
+    unary: glue('unary', (op, x, out) => { const n = out.length; return [UNARY_CODES[op], m.f(x, n, IN), m.f(out, n, OUT), n]; }),
+    unaryBackward: glue('unaryBackward', (op, x, y, gy, gx) => {
       const n = gx.length;
-      m.begin();
-      const px = m.f(x, n, IN), py = m.f(y, n, IN), pg = m.f(gy, n, IN), pgx = m.f(gx, n, OUT);
-      if (m.failed) { m.end(); return js.unaryBackward(op, x, y, gy, gx); }
-      w.unaryBackward(UNARY[op], px, py, pg, pgx, n);
-      m.end();
-    },
-
-    binary(op, a, aRepeat, b, bRepeat, out, accumulate) {
+      return [UNARY_CODES[op], m.f(x, n, IN), m.f(y, n, IN), m.f(gy, n, IN), m.f(gx, n, OUT), n];
+    }),
+    binary: glue('binary', (op, a, aRepeat, b, bRepeat, out, accumulate) => {
       const n = out.length, na = a.length, nb = b.length;
-      m.begin();
-      const pa = m.f(a, na, IN), pb = m.f(b, nb, IN), po = m.f(out, n, OUT);
       // Empty operands against a non-empty output read `undefined` (NaN) in the reference.
-      if (m.failed || !isCount(aRepeat, bRepeat) || aRepeat === 0 || bRepeat === 0 || (n > 0 && (na === 0 || nb === 0))) {
-        m.end();
-        return js.binary(op, a, aRepeat, b, bRepeat, out, accumulate);
-      }
-      w.binary(BINARY[op], pa, na, aRepeat, pb, nb, bRepeat, po, n, accumulate ? 1 : 0);
-      m.end();
-    },
-
-    sumToBroadcast(g, repeat, out, alpha) {
+      if (!isCount(aRepeat, bRepeat) || aRepeat === 0 || bRepeat === 0 || (n > 0 && (na === 0 || nb === 0))) return null;
+      return [BINARY_CODES[op], m.f(a, na, IN), na, aRepeat, m.f(b, nb, IN), nb, bRepeat, m.f(out, n, OUT), n, accumulate ? 1 : 0];
+    }),
+    sumToBroadcast: glue('sumToBroadcast', (g, repeat, out, alpha) => {
       const n = g.length, mo = out.length;
-      m.begin();
-      const pg = m.f(g, n, IN), po = m.f(out, mo, OUT);
-      if (m.failed || !isCount(repeat) || repeat === 0 || (n > 0 && mo === 0)) {
-        m.end();
-        return js.sumToBroadcast(g, repeat, out, alpha);
-      }
-      w.sumToBroadcast(pg, n, repeat, po, mo, alpha);
-      m.end();
-    },
+      if (!isCount(repeat) || repeat === 0 || (n > 0 && mo === 0)) return null;
+      return [m.f(g, n, IN), n, repeat, m.f(out, mo, OUT), mo, alpha];
+    }),
+    where: glue('where', (cond, a, b, out) => {
+      const n = out.length;
+      return [m.f(cond, n, IN), m.f(a, n, IN), m.f(b, n, IN), m.f(out, n, OUT), n];
+    }),
+    whereBackward: glue('whereBackward', (cond, gy, gx, pick) => {
+      const n = gx.length;
+      return [m.f(cond, n, IN), m.f(gy, n, IN), m.f(gx, n, OUT), n, pick ? 1 : 0];
+    }),
 
-    gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
-      const fallback = (): void => js.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-      if (!isCount(M, N, K, lda, ldb, ldc)) return fallback();
+    // ---- reduce ----
+    reduce: glueCall('reduce', (op, x, outer, len, inner, out, argmax) => {
+      if (!isCount(outer, len, inner)) return null;
+      const px = m.f(x, outer * len * inner, IN), po = m.f(out, outer * inner, OUT);
+      if (op === 'sum') return () => w.reduceSum(px, outer, len, inner, po);
+      const pi = argmax ? m.i32(argmax, outer * inner, OUT) : 0;
+      return () => w.reduceMax(px, outer, len, inner, po, pi);
+    }),
+    broadcastAxis: glue('broadcastAxis', (gy, outer, len, inner, gx, alpha) => {
+      if (!isCount(outer, len, inner)) return null;
+      return [m.f(gy, outer * inner, IN), outer, len, inner, m.f(gx, outer * len * inner, OUT), alpha];
+    }),
+    scatterArgmax: glue('scatterArgmax', (gy, argmax, outer, len, inner, gx) => {
+      const n = outer * inner;
+      if (!(isCount(outer, len, inner) && n <= argmax.length)) return null;
+      for (let i = 0; i < n; i++) { const a = argmax[i]!; if (!(a >= 0 && a < len)) return null; }
+      return [m.f(gy, n, IN), m.i32(argmax, n, IN), outer, len, inner, m.f(gx, outer * len * inner, OUT)];
+    }),
+    sumSquares: glue('sumSquares', (x) => [m.f(x, x.length, IN), x.length]),
+    maxAbs: glue('maxAbs', (x) => [m.f(x, x.length, IN), x.length]),
+
+    // ---- softmax ----
+    softmax: glue('softmax', (x, rows, n, out, log) => {
+      if (!isCount(rows, n)) return null;
+      return [m.f(x, rows * n, IN), rows, n, m.f(out, rows * n, OUT), log ? 1 : 0];
+    }),
+    softmaxBackward: glue('softmaxBackward', (y, gy, rows, n, gx, log) => {
+      if (!isCount(rows, n)) return null;
+      return [m.f(y, rows * n, IN), m.f(gy, rows * n, IN), rows, n, m.f(gx, rows * n, OUT), log ? 1 : 0];
+    }),
+
+    // ---- norm ----
+    layerNorm: glue('layerNorm', (x, rows, n, gamma, beta, eps, out, mean, rstd) => {
+      if (!isCount(rows, n)) return null;
+      return [m.f(x, rows * n, IN), rows, n, m.opt(gamma, n, IN), m.opt(beta, n, IN), eps,
+        m.f(out, rows * n, OUT), m.f(mean, rows, OUT), m.f(rstd, rows, OUT)];
+    }),
+    layerNormBackward: glue('layerNormBackward', (x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta) => {
+      if (!isCount(rows, n)) return null;
+      return [m.f(x, rows * n, IN), m.f(gy, rows * n, IN), rows, n, m.opt(gamma, n, IN), m.f(mean, rows, IN), m.f(rstd, rows, IN),
+        m.opt(gx, rows * n, OUT), m.opt(gGamma, n, OUT), m.opt(gBeta, n, OUT)];
+    }),
+
+    // ---- optim: scalar factors in f64 exactly as the reference computes them ----
+    adamStep: glue('adamStep', (p, g, mm, v, vmax, o) => {
+      const n = p.length;
+      const bc1 = 1 - Math.pow(o.beta1, o.step);
+      const bc2sqrt = Math.sqrt(1 - Math.pow(o.beta2, o.step));
+      const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
+      const l2 = o.decoupled ? 0 : o.weightDecay;
+      return [m.f(p, n, OUT), m.f(g, n, IN), m.f(mm, n, OUT), m.f(v, n, OUT), m.opt(vmax, n, OUT), n,
+        o.beta1, o.beta2, o.lr / bc1, bc2sqrt, o.eps, decay, l2];
+    }),
+    rmspropStep: glue('rmspropStep', (p, g, sq, ga, buf, o) => {
+      const n = p.length;
+      return [m.f(p, n, OUT), m.f(g, n, IN), m.f(sq, n, OUT), m.opt(ga, n, OUT), m.opt(buf, n, OUT), n,
+        o.lr, o.alpha, o.eps, o.weightDecay, o.momentum];
+    }),
+    adagradStep: glue('adagradStep', (p, g, sum, o) => {
+      const n = p.length;
+      return [m.f(p, n, OUT), m.f(g, n, IN), m.f(sum, n, OUT), n, o.lr / (1 + (o.step - 1) * o.lrDecay), o.weightDecay, o.eps];
+    }),
+
+    // ---- gemm ----
+    gemm: glueCall('gemm', (transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) => {
+      if (!isCount(M, N, K, lda, ldb, ldc)) return null;
       const kk = alpha === 0 ? 0 : K;
-      const needA = transA ? extent(kk, M, lda) : extent(M, kk, lda);
-      const needB = transB ? extent(N, kk, ldb) : extent(kk, N, ldb);
-      m.begin();
-      const pa = m.f(A, needA, IN), pb = m.f(B, needB, IN), pc = m.f(C, extent(M, N, ldc), OUT);
+      const pa = m.f(A, transA ? extent(kk, M, lda) : extent(M, kk, lda), IN);
+      const pb = m.f(B, transB ? extent(N, kk, ldb) : extent(kk, N, ldb), IN);
+      const pc = m.f(C, extent(M, N, ldc), OUT);
       const pw = m.failed ? -1 : workspace(w.gemmWorkBytes(M, N, K));
-      if (m.failed || pw < 0) { m.end(); return fallback(); }
-      product(transA, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
-      m.end();
-    },
-
+      if (pw < 0) return null;
+      return () => product(transA, transB ? 1 : 0, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc, pw);
+    }),
     packB(transB, K, N, B, ldb) {
       const p: WasmPackedB = { transB, K, N, B, ldb, ptr: -1, panels: null };
       // A one-column product is a matrix-vector product: it reads B as it is.
@@ -360,23 +306,18 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       m.end();
       return p;
     },
-
-    gemmPackedB(transA, M, N, K, alpha, A, lda, packed, beta, C, ldc) {
+    // Refused: the product of op(B) as it is, by gemm.
+    gemmPackedB: glueCall('gemmPackedB', (transA, M, N, K, alpha, A, lda, packed, beta, C, ldc) => {
       const p = packed as WasmPackedB;
       checkPackedB(p, N, K);
-      // One-row products stream B once without packing (gemm's matrix-vector path).
-      if (p.ptr < 0 || M === 1 || !isCount(M, lda, ldc)) return k.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
-      m.begin();
+      // Not packed, or one row (which streams B once without packing: gemm's matrix-vector path).
+      if (p.ptr < 0 || M === 1) return () => k.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+      if (!isCount(M, lda, ldc)) return null;
       const pa = m.f(A, transA ? extent(K, M, lda) : extent(M, K, lda), IN), pc = m.f(C, extent(M, N, ldc), OUT);
       const pw = m.failed ? -1 : workspace(w.gemmWorkBytes(M, N, K));
-      if (m.failed || pw < 0) {
-        m.end();
-        return k.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
-      }
-      product(transA, PACKED_B, M, N, K, alpha, pa, lda, p.ptr, K, beta, pc, ldc, pw);
-      m.end();
-    },
-
+      if (pw < 0) return null;
+      return () => product(transA, PACKED_B, M, N, K, alpha, pa, lda, p.ptr, K, beta, pc, ldc, pw);
+    }, (transA, M, N, K, alpha, A, lda, p, beta, C, ldc) => k.gemm(transA, p.transB, M, N, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc)),
     freePackedB(packed) {
       const p = packed as WasmPackedB;
       if (p.panels) heap.free(p.panels);
@@ -384,364 +325,99 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
       p.panels = null;
     },
 
-    reduce(op: ReduceOp, x, outer, len, inner, out, argmax) {
-      if (!isCount(outer, len, inner)) return js.reduce(op, x, outer, len, inner, out, argmax);
-      m.begin();
-      const px = m.f(x, outer * len * inner, IN), po = m.f(out, outer * inner, OUT);
-      const pi = op === 'max' && argmax ? m.i32(argmax, outer * inner, OUT) : 0;
-      if (m.failed) { m.end(); return js.reduce(op, x, outer, len, inner, out, argmax); }
-      if (op === 'sum') w.reduceSum(px, outer, len, inner, po);
-      else w.reduceMax(px, outer, len, inner, po, pi);
-      m.end();
-    },
-
-    broadcastAxis(gy, outer, len, inner, gx, alpha) {
-      if (!isCount(outer, len, inner)) return js.broadcastAxis(gy, outer, len, inner, gx, alpha);
-      m.begin();
-      const pg = m.f(gy, outer * inner, IN), px = m.f(gx, outer * len * inner, OUT);
-      if (m.failed) { m.end(); return js.broadcastAxis(gy, outer, len, inner, gx, alpha); }
-      w.broadcastAxis(pg, outer, len, inner, px, alpha);
-      m.end();
-    },
-
-    scatterArgmax(gy, argmax, outer, len, inner, gx) {
-      const n = outer * inner;
-      let ok = isCount(outer, len, inner) && n <= argmax.length;
-      for (let i = 0; ok && i < n; i++) { const a = argmax[i]!; if (!(a >= 0 && a < len)) ok = false; }
-      if (!ok) return js.scatterArgmax(gy, argmax, outer, len, inner, gx);
-      m.begin();
-      const pg = m.f(gy, n, IN), pa = m.i32(argmax, n, IN), px = m.f(gx, outer * len * inner, OUT);
-      if (m.failed) { m.end(); return js.scatterArgmax(gy, argmax, outer, len, inner, gx); }
-      w.scatterArgmax(pg, pa, outer, len, inner, px);
-      m.end();
-    },
-
-    sumSquares(x) {
-      m.begin();
-      const px = m.f(x, x.length, IN);
-      if (m.failed) { m.end(); return js.sumSquares(x); }
-      const s = w.sumSquares(px, x.length);
-      m.end();
-      return s;
-    },
-
-    maxAbs(x) {
-      m.begin();
-      const px = m.f(x, x.length, IN);
-      if (m.failed) { m.end(); return js.maxAbs(x); }
-      const s = w.maxAbs(px, x.length);
-      m.end();
-      return s;
-    },
-
-    softmax(x, rows, n, out, log) {
-      if (!isCount(rows, n)) return js.softmax(x, rows, n, out, log);
-      m.begin();
-      const px = m.f(x, rows * n, IN), po = m.f(out, rows * n, OUT);
-      if (m.failed) { m.end(); return js.softmax(x, rows, n, out, log); }
-      w.softmax(px, rows, n, po, log ? 1 : 0);
-      m.end();
-    },
-
-    softmaxBackward(y, gy, rows, n, gx, log) {
-      if (!isCount(rows, n)) return js.softmaxBackward(y, gy, rows, n, gx, log);
-      m.begin();
-      const py = m.f(y, rows * n, IN), pg = m.f(gy, rows * n, IN), px = m.f(gx, rows * n, OUT);
-      if (m.failed) { m.end(); return js.softmaxBackward(y, gy, rows, n, gx, log); }
-      w.softmaxBackward(py, pg, rows, n, px, log ? 1 : 0);
-      m.end();
-    },
-
-    gatherRows(table, d, idx, out) {
-      const r = idx.length;
-      if (!isCount(d) || !indicesFit(idx, d, table.length)) return js.gatherRows(table, d, idx, out);
-      m.begin();
-      const pt = m.f(table, table.length, IN), pi = m.i32(idx, r, IN), po = m.f(out, r * d, OUT);
-      if (m.failed) { m.end(); return js.gatherRows(table, d, idx, out); }
-      w.gatherRows(pt, d, pi, r, po);
-      m.end();
-    },
-
-    scatterAddRows(src, d, idx, table) {
-      const r = idx.length;
-      if (!isCount(d) || !indicesFit(idx, d, table.length)) return js.scatterAddRows(src, d, idx, table);
-      m.begin();
-      const ps = m.f(src, r * d, IN), pi = m.i32(idx, r, IN), pt = m.f(table, table.length, OUT);
-      if (m.failed) { m.end(); return js.scatterAddRows(src, d, idx, table); }
-      w.scatterAddRows(ps, d, pi, r, pt);
-      m.end();
-    },
-
-    copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) {
-      const fallback = (): void => js.copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate);
-      if (!isCount(sOff, sStride, dOff, dStride, len, count)) return fallback();
-      const empty = len === 0 || count === 0;
-      m.begin();
-      const ps = m.f(src, empty ? 0 : sOff + extent(count, len, sStride), IN);
-      const pd = m.f(dst, empty ? 0 : dOff + extent(count, len, dStride), OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      if (!empty) w.copyBlocks(ps + 4 * sOff, sStride, pd + 4 * dOff, dStride, len, count, accumulate ? 1 : 0);
-      m.end();
-    },
-
-    swapAxes(x, outer, A, mid, B, inner, out, accumulate) {
-      const n = outer * A * mid * B * inner;
-      if (!isCount(outer, A, mid, B, inner, n)) return js.swapAxes(x, outer, A, mid, B, inner, out, accumulate);
-      m.begin();
-      const px = m.f(x, n, IN), po = m.f(out, n, OUT);
-      if (m.failed) { m.end(); return js.swapAxes(x, outer, A, mid, B, inner, out, accumulate); }
-      w.swapAxes(px, outer, A, mid, B, inner, po, accumulate ? 1 : 0);
-      m.end();
-    },
-
-    where(cond, a, b, out) {
-      const n = out.length;
-      m.begin();
-      const pc = m.f(cond, n, IN), pa = m.f(a, n, IN), pb = m.f(b, n, IN), po = m.f(out, n, OUT);
-      if (m.failed) { m.end(); return js.where(cond, a, b, out); }
-      w.where(pc, pa, pb, po, n);
-      m.end();
-    },
-
-    whereBackward(cond, gy, gx, pick) {
-      const n = gx.length;
-      m.begin();
-      const pc = m.f(cond, n, IN), pg = m.f(gy, n, IN), px = m.f(gx, n, OUT);
-      if (m.failed) { m.end(); return js.whereBackward(cond, gy, gx, pick); }
-      w.whereBackward(pc, pg, px, n, pick ? 1 : 0);
-      m.end();
-    },
-
-    layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd) {
-      if (!isCount(rows, n)) return js.layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd);
-      m.begin();
-      const px = m.f(x, rows * n, IN), pgm = m.opt(gamma, n, IN), pbt = m.opt(beta, n, IN);
-      const po = m.f(out, rows * n, OUT), pm = m.f(mean, rows, OUT), pr = m.f(rstd, rows, OUT);
-      if (m.failed) { m.end(); return js.layerNorm(x, rows, n, gamma, beta, eps, out, mean, rstd); }
-      w.layerNorm(px, rows, n, pgm, pbt, eps, po, pm, pr);
-      m.end();
-    },
-
-    layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta) {
-      const fallback = (): void => js.layerNormBackward(x, gy, rows, n, gamma, mean, rstd, gx, gGamma, gBeta);
-      if (!isCount(rows, n)) return fallback();
-      m.begin();
-      const px = m.f(x, rows * n, IN), pg = m.f(gy, rows * n, IN), pgm = m.opt(gamma, n, IN);
-      const pm = m.f(mean, rows, IN), pr = m.f(rstd, rows, IN);
-      const pgx = m.opt(gx, rows * n, OUT), pgg = m.opt(gGamma, n, OUT), pgb = m.opt(gBeta, n, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      w.layerNormBackward(px, pg, rows, n, pgm, pm, pr, pgx, pgg, pgb);
-      m.end();
-    },
-
-    adamStep(p, g, mm, v, vmax, o: AdamParams) {
-      const n = p.length;
-      m.begin();
-      const pp = m.f(p, n, OUT), pg = m.f(g, n, IN), pm = m.f(mm, n, OUT), pv = m.f(v, n, OUT);
-      const px = m.opt(vmax, n, OUT);
-      if (m.failed) { m.end(); return js.adamStep(p, g, mm, v, vmax, o); }
-      // Scalar factors in f64 exactly as the reference computes them.
-      const bc1 = 1 - Math.pow(o.beta1, o.step);
-      const bc2sqrt = Math.sqrt(1 - Math.pow(o.beta2, o.step));
-      const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
-      const l2 = o.decoupled ? 0 : o.weightDecay;
-      w.adamStep(pp, pg, pm, pv, px, n, o.beta1, o.beta2, o.lr / bc1, bc2sqrt, o.eps, decay, l2);
-      m.end();
-    },
-
-    rmspropStep(p, g, sq, ga, buf, o: RmspropParams) {
-      const n = p.length;
-      m.begin();
-      const pp = m.f(p, n, OUT), pg = m.f(g, n, IN), ps = m.f(sq, n, OUT), pa = m.opt(ga, n, OUT), pb = m.opt(buf, n, OUT);
-      if (m.failed) { m.end(); return js.rmspropStep(p, g, sq, ga, buf, o); }
-      w.rmspropStep(pp, pg, ps, pa, pb, n, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum);
-      m.end();
-    },
-
-    adagradStep(p, g, sum, o: AdagradParams) {
-      const n = p.length;
-      m.begin();
-      const pp = m.f(p, n, OUT), pg = m.f(g, n, IN), ps = m.f(sum, n, OUT);
-      if (m.failed) { m.end(); return js.adagradStep(p, g, sum, o); }
-      w.adagradStep(pp, pg, ps, n, o.lr / (1 + (o.step - 1) * o.lrDecay), o.weightDecay, o.eps);
-      m.end();
-    },
-
-    // ---- Fused recurrent gates (contract in ../rnn-types.ts) --------------------------------
-    // Sizes: S = rows*H for state arrays, rows*G for gate arrays (G = H, 4H or 3H).
-
-    rnnGatesForward(act, rows, H, xg, hg, h) {
+    // ---- rnn (contract in ../rnn-types.ts) ----
+    // Sizes: S = rows*H for state arrays, rows*G for gate arrays (G = H, 4H or 3H). The split
+    // kernels advance their pointers by whole rows: gateRow and stateRow are a row's bytes.
+    rnnGatesForward: glue('rnnGatesForward', (act, rows, H, xg, hg, h) => {
       const S = rows * H;
-      if (!isCount(rows, H, S)) return js.rnnGatesForward(act, rows, H, xg, hg, h);
-      m.begin();
-      const a = m.f(xg, S, IN), b = m.f(hg, S, IN), c = m.f(h, S, OUT);
-      if (m.failed) { m.end(); return js.rnnGatesForward(act, rows, H, xg, hg, h); }
-      w.rnnGatesForward(act === 'relu' ? 1 : 0, rows, H, a, b, c);
-      m.end();
-    },
-
-    rnnGatesBackward(act, rows, H, h, dh, dpre) {
+      if (!isCount(rows, H, S)) return null;
+      return [act === 'relu' ? 1 : 0, rows, H, m.f(xg, S, IN), m.f(hg, S, IN), m.f(h, S, OUT)];
+    }),
+    rnnGatesBackward: glue('rnnGatesBackward', (act, rows, H, h, dh, dpre) => {
       const S = rows * H;
-      if (!isCount(rows, H, S)) return js.rnnGatesBackward(act, rows, H, h, dh, dpre);
-      m.begin();
-      const a = m.f(h, S, IN), b = m.f(dh, S, IN), c = m.f(dpre, S, OUT);
-      if (m.failed) { m.end(); return js.rnnGatesBackward(act, rows, H, h, dh, dpre); }
-      w.rnnGatesBackward(act === 'relu' ? 1 : 0, rows, H, a, b, c);
-      m.end();
-    },
-
-    lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, mm) {
+      if (!isCount(rows, H, S)) return null;
+      return [act === 'relu' ? 1 : 0, rows, H, m.f(h, S, IN), m.f(dh, S, IN), m.f(dpre, S, OUT)];
+    }),
+    lstmGatesForward: glueCall('lstmGatesForward', (rows, H, xg, hg, cPrev, gates, c, mm) => {
       const S = rows * H, Gs = 4 * S;
-      const fallback = (): void => js.lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, mm);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
+      if (!isCount(rows, H, Gs)) return null;
       const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), cp = m.f(cPrev, S, IN);
       const pg = m.f(gates, Gs, OUT), pc = m.f(c, S, OUT), pm = m.f(mm, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      const G4 = 16 * H, H4 = 4 * H;
-      splitRows('lstmGatesForward', rows, H, (r0, r1) => [r1 - r0, H, a + r0 * G4, b + r0 * G4, cp + r0 * H4, pg + r0 * G4, pc + r0 * H4, pm + r0 * H4]);
-      m.end();
-    },
-
-    lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev) {
+      const gateRow = 16 * H, stateRow = 4 * H;
+      return () => splitRows('lstmGatesForward', rows, H, (r0, r1) => [r1 - r0, H, a + r0 * gateRow, b + r0 * gateRow,
+        cp + r0 * stateRow, pg + r0 * gateRow, pc + r0 * stateRow, pm + r0 * stateRow]);
+    }),
+    lstmGatesBackward: glueCall('lstmGatesBackward', (rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev) => {
       const S = rows * H, Gs = 4 * S;
-      const fallback = (): void => js.lstmGatesBackward(rows, H, gates, cPrev, c, dm, dc, dGates, dcPrev);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
+      if (!isCount(rows, H, Gs)) return null;
       const pg = m.f(gates, Gs, IN), cp = m.f(cPrev, S, IN), pc = m.f(c, S, IN), pdm = m.f(dm, S, IN), pdc = m.f(dc, S, IN);
       const pdg = m.f(dGates, Gs, OUT), pdp = m.f(dcPrev, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      const G4 = 16 * H, H4 = 4 * H;
-      splitRows('lstmGatesBackward', rows, H, (r0, r1) => [r1 - r0, H, pg + r0 * G4, cp + r0 * H4, pc + r0 * H4, pdm + r0 * H4,
-        pdc + r0 * H4, pdg + r0 * G4, pdp + r0 * H4]);
-      m.end();
-    },
-
-    gruGatesForward(rows, H, xg, hg, bhn, hPrev, gates, hn, h) {
+      const gateRow = 16 * H, stateRow = 4 * H;
+      return () => splitRows('lstmGatesBackward', rows, H, (r0, r1) => [r1 - r0, H, pg + r0 * gateRow, cp + r0 * stateRow,
+        pc + r0 * stateRow, pdm + r0 * stateRow, pdc + r0 * stateRow, pdg + r0 * gateRow, pdp + r0 * stateRow]);
+    }),
+    gruGatesForward: glueCall('gruGatesForward', (rows, H, xg, hg, bhn, hPrev, gates, hn, h) => {
       const S = rows * H, Gs = 3 * S;
-      const fallback = (): void => js.gruGatesForward(rows, H, xg, hg, bhn, hPrev, gates, hn, h);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
+      if (!isCount(rows, H, Gs)) return null;
       const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), pb = m.opt(bhn, H, IN), hp = m.f(hPrev, S, IN);
       const pg = m.f(gates, Gs, OUT), phn = m.f(hn, S, OUT), ph = m.f(h, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      const G4 = 12 * H, H4 = 4 * H;
-      splitRows('gruGatesForward', rows, H, (r0, r1) => [r1 - r0, H, a + r0 * G4, b + r0 * G4, pb, hp + r0 * H4, pg + r0 * G4,
-        phn + r0 * H4, ph + r0 * H4]);
-      m.end();
-    },
-
-    gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev) {
+      const gateRow = 12 * H, stateRow = 4 * H;
+      return () => splitRows('gruGatesForward', rows, H, (r0, r1) => [r1 - r0, H, a + r0 * gateRow, b + r0 * gateRow, pb,
+        hp + r0 * stateRow, pg + r0 * gateRow, phn + r0 * stateRow, ph + r0 * stateRow]);
+    }),
+    gruGatesBackward: glueCall('gruGatesBackward', (rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev) => {
       const S = rows * H, Gs = 3 * S;
-      const fallback = (): void => js.gruGatesBackward(rows, H, gates, hn, hPrev, dh, dGx, dGh, dhPrev);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
+      if (!isCount(rows, H, Gs)) return null;
       const pg = m.f(gates, Gs, IN), phn = m.f(hn, S, IN), hp = m.f(hPrev, S, IN), pdh = m.f(dh, S, IN);
       const px = m.f(dGx, Gs, OUT), pgh = m.f(dGh, Gs, OUT), pdp = m.f(dhPrev, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      const G4 = 12 * H, H4 = 4 * H;
-      splitRows('gruGatesBackward', rows, H, (r0, r1) => [r1 - r0, H, pg + r0 * G4, phn + r0 * H4, hp + r0 * H4, pdh + r0 * H4,
-        px + r0 * G4, pgh + r0 * G4, pdp + r0 * H4]);
-      m.end();
-    },
-
-    gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh) {
+      const gateRow = 12 * H, stateRow = 4 * H;
+      return () => splitRows('gruGatesBackward', rows, H, (r0, r1) => [r1 - r0, H, pg + r0 * gateRow, phn + r0 * stateRow,
+        hp + r0 * stateRow, pdh + r0 * stateRow, px + r0 * gateRow, pgh + r0 * gateRow, pdp + r0 * stateRow]);
+    }),
+    gruResetBeforeGates: glue('gruResetBeforeGates', (rows, H, xg, hg, hPrev, gates, rh) => {
       const S = rows * H, Gs = 3 * S;
-      const fallback = (): void => js.gruResetBeforeGates(rows, H, xg, hg, hPrev, gates, rh);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
-      const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), hp = m.f(hPrev, S, IN), pg = m.f(gates, Gs, OUT), pr = m.f(rh, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      w.gruResetBeforeGates(rows, H, a, b, hp, pg, pr);
-      m.end();
-    },
-
-    gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h) {
+      if (!isCount(rows, H, Gs)) return null;
+      return [rows, H, m.f(xg, Gs, IN), m.f(hg, Gs, IN), m.f(hPrev, S, IN), m.f(gates, Gs, OUT), m.f(rh, S, OUT)];
+    }),
+    gruResetBeforeOutput: glue('gruResetBeforeOutput', (rows, H, xg, hg, hPrev, gates, h) => {
       const S = rows * H, Gs = 3 * S;
-      const fallback = (): void => js.gruResetBeforeOutput(rows, H, xg, hg, hPrev, gates, h);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
-      const a = m.f(xg, Gs, IN), b = m.f(hg, Gs, IN), hp = m.f(hPrev, S, IN), pg = m.f(gates, Gs, OUT), ph = m.f(h, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      w.gruResetBeforeOutput(rows, H, a, b, hp, pg, ph);
-      m.end();
-    },
-
-    gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev) {
+      if (!isCount(rows, H, Gs)) return null;
+      return [rows, H, m.f(xg, Gs, IN), m.f(hg, Gs, IN), m.f(hPrev, S, IN), m.f(gates, Gs, OUT), m.f(h, S, OUT)];
+    }),
+    gruResetBeforeOutputBackward: glue('gruResetBeforeOutputBackward', (rows, H, gates, hPrev, dh, dG, dhPrev) => {
       const S = rows * H, Gs = 3 * S;
-      const fallback = (): void => js.gruResetBeforeOutputBackward(rows, H, gates, hPrev, dh, dG, dhPrev);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
-      const pg = m.f(gates, Gs, IN), hp = m.f(hPrev, S, IN), pdh = m.f(dh, S, IN), pdg = m.f(dG, Gs, OUT), pdp = m.f(dhPrev, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      w.gruResetBeforeOutputBackward(rows, H, pg, hp, pdh, pdg, pdp);
-      m.end();
-    },
-
-    gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev) {
+      if (!isCount(rows, H, Gs)) return null;
+      return [rows, H, m.f(gates, Gs, IN), m.f(hPrev, S, IN), m.f(dh, S, IN), m.f(dG, Gs, OUT), m.f(dhPrev, S, OUT)];
+    }),
+    gruResetBeforeGatesBackward: glue('gruResetBeforeGatesBackward', (rows, H, gates, hPrev, drh, dG, dhPrev) => {
       const S = rows * H, Gs = 3 * S;
-      const fallback = (): void => js.gruResetBeforeGatesBackward(rows, H, gates, hPrev, drh, dG, dhPrev);
-      if (!isCount(rows, H, Gs)) return fallback();
-      m.begin();
-      const pg = m.f(gates, Gs, IN), hp = m.f(hPrev, S, IN), pdr = m.f(drh, S, IN), pdg = m.f(dG, Gs, OUT), pdp = m.f(dhPrev, S, OUT);
-      if (m.failed) { m.end(); return fallback(); }
-      w.gruResetBeforeGatesBackward(rows, H, pg, hp, pdr, pdg, pdp);
-      m.end();
-    },
+      if (!isCount(rows, H, Gs)) return null;
+      return [rows, H, m.f(gates, Gs, IN), m.f(hPrev, S, IN), m.f(drh, S, IN), m.f(dG, Gs, OUT), m.f(dhPrev, S, OUT)];
+    }),
 
-    // ---- Linear-chain CRF (added with src/nn/crf.ts) ---------------------------------------
-    // Sequential O(B·T·K²) loops with small K: the reference code runs directly on the wasm
-    // memory views (they are ordinary Float32Arrays), so no copying and no wasm version.
-    crfForward: (...a) => js.crfForward(...a),
-    crfBackward: (...a) => js.crfBackward(...a),
-    crfViterbi: (...a) => js.crfViterbi(...a),
+    // ---- crf: sequential O(B·T·K²) loops with small K; the reference runs on the wasm memory
+    // views directly (they are ordinary Float32Arrays), so there is no wasm version.
 
-    // ---- Attention: batched matrix-vector products (added with src/nn/attention.ts) ---------
-    // O(batch·M·N) loops over contiguous rows: the reference code runs on the views directly.
-    bmv(trans, batch, M, N, A, x, y, accumulate) {
+    // ---- batched (attention) ----
+    bmv: glue('bmv', (trans, batch, M, N, A, x, y, accumulate) => {
       const S = batch * M * N, nx = batch * (trans ? M : N), ny = batch * (trans ? N : M);
-      if (!w.bmv || !isCount(batch, M, N, S)) return js.bmv(trans, batch, M, N, A, x, y, accumulate);
-      m.begin();
-      const pa = m.f(A, S, IN), px = m.f(x, nx, IN), py = m.f(y, ny, OUT);
-      if (m.failed) { m.end(); return js.bmv(trans, batch, M, N, A, x, y, accumulate); }
-      w.bmv(trans ? 1 : 0, batch, M, N, pa, px, py, accumulate ? 1 : 0);
-      m.end();
-    },
-    bger(batch, M, N, x, y, A) {
+      if (!isCount(batch, M, N, S)) return null;
+      return [trans ? 1 : 0, batch, M, N, m.f(A, S, IN), m.f(x, nx, IN), m.f(y, ny, OUT), accumulate ? 1 : 0];
+    }),
+    bger: glue('bger', (batch, M, N, x, y, A) => {
       const S = batch * M * N;
-      if (!w.bger || !isCount(batch, M, N, S)) return js.bger(batch, M, N, x, y, A);
-      m.begin();
-      const px = m.f(x, batch * M, IN), py = m.f(y, batch * N, IN), pa = m.f(A, S, OUT);
-      if (m.failed) { m.end(); return js.bger(batch, M, N, x, y, A); }
-      w.bger(batch, M, N, px, py, pa);
-      m.end();
-    },
+      if (!isCount(batch, M, N, S)) return null;
+      return [batch, M, N, m.f(x, batch * M, IN), m.f(y, batch * N, IN), m.f(A, S, OUT)];
+    }),
 
-    // ---- Int8 matrix-vector product (contract in ../types.ts; assembly/gemv-q.ts) -----------
-    // The int16 activations go to the GEMM workspace (qgemv never runs inside a GEMM). No
-    // closure here: generation calls this a few times per token and should not allocate.
-    qgemv(N, K, W, scale, x, beta, y) {
-      if (!w.qgemv || !w.qgemvWorkBytes || !isCount(N, K, N * K)) return js.qgemv(N, K, W, scale, x, beta, y);
-      m.begin();
+    // ---- qgemv: the int16 activations go to the GEMM workspace (qgemv never runs inside a GEMM) ----
+    qgemv: glue('qgemv', (N, K, W, scale, x, beta, y) => {
+      if (!w.qgemvWorkBytes || !isCount(N, K, N * K)) return null;
       const pw = m.small(W, N * K, IN), ps = m.f(scale, N, IN), px = m.f(x, K, IN), py = m.f(y, N, OUT);
       const pq = m.failed ? -1 : workspace(w.qgemvWorkBytes(K));
-      if (m.failed || pq < 0) {
-        m.end();
-        return js.qgemv(N, K, W, scale, x, beta, y);
-      }
-      w.qgemv(N, K, pw, ps, px, beta, py, pq);
-      m.end();
-    },
+      if (pq < 0) return null;
+      return [N, K, pw, ps, px, beta, py, pq];
+    }),
   };
   return k;
-}
-
-/** Every index selects a whole row of width d inside a table of `size` elements. */
-function indicesFit(idx: Int32Array, d: number, size: number): boolean {
-  const rows = d === 0 ? Infinity : Math.floor(size / d);
-  for (let i = 0; i < idx.length; i++) {
-    const r = idx[i]!;
-    if (!(r >= 0 && r < rows)) return false;
-  }
-  return true;
 }

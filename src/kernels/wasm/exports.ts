@@ -49,7 +49,7 @@ export interface WasmExports {
   rmspropStep(p: number, g: number, sq: number, ga: number, buf: number, n: number,
     lr: number, alpha: number, eps: number, wd: number, momentum: number): void;
   adagradStep(p: number, g: number, sum: number, n: number, clr: number, wd: number, eps: number): void;
-  /** Int8 matrix-vector product (assembly/gemv-q.ts); absent in builds from before it existed. */
+  /** Attention (assembly/batched.ts) and the int8 matrix-vector product (assembly/qgemv.ts); absent in builds from before they existed. */
   bmv?(trans: number, batch: number, M: number, N: number, A: number, x: number, y: number, accumulate: number): void;
   bger?(batch: number, M: number, N: number, x: number, y: number, A: number): void;
   qgemv?(N: number, K: number, W: number, scale: number, x: number, beta: number, y: number, xq: number): void;
@@ -57,3 +57,17 @@ export interface WasmExports {
   /** Start function (exported rather than run on instantiation, for worker instances). */
   _initialize?(): void;
 }
+
+/**
+ * Every name in WasmExports, as a value: test/kernels/mirrors.test.ts checks it against the
+ * exports of the compiled module, and the type below against the interface.
+ */
+export const WASM_EXPORT_NAMES = Object.keys({
+  heapBase: 0, gemmWorkBytes: 0, gemm: 0, packBPanels: 0, axpy: 0, scale: 0, clamp: 0, unary: 0, unaryBackward: 0, binary: 0,
+  sumToBroadcast: 0, reduceSum: 0, reduceMax: 0, broadcastAxis: 0, scatterArgmax: 0, sumSquares: 0, maxAbs: 0, softmax: 0,
+  softmaxBackward: 0, gatherRows: 0, scatterAddRows: 0, fillF32: 0, copyBlocks: 0, swapAxes: 0, where: 0, whereBackward: 0,
+  layerNorm: 0, layerNormBackward: 0, adamStep: 0, rnnGatesForward: 0, rnnGatesBackward: 0, lstmGatesForward: 0,
+  lstmGatesBackward: 0, gruGatesForward: 0, gruGatesBackward: 0, gruResetBeforeGates: 0, gruResetBeforeOutput: 0,
+  gruResetBeforeOutputBackward: 0, gruResetBeforeGatesBackward: 0, rmspropStep: 0, adagradStep: 0, bmv: 0, bger: 0, qgemv: 0,
+  qgemvWorkBytes: 0, _initialize: 0,
+} satisfies Record<keyof WasmExports, 0>);

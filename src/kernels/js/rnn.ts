@@ -1,13 +1,13 @@
-import type { RnnKernels } from './rnn-types.js';
+import type { RnnKernels } from '../rnn-types.js';
 
 /**
- * Reference gate kernels (see rnn-types.ts for the contract). Loops are written per gate
+ * Reference gate kernels (contract and backward derivation: rnn-types.ts). Loops are written per gate
  * element with every read done before the writes of that element, so `gates` may alias `xg`.
  */
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
-export const rnnJsKernels: RnnKernels = {
+export const rnnJs: RnnKernels = {
   rnnGatesForward(act, rows, H, xg, hg, h) {
     const n = rows * H;
     if (act === 'tanh') for (let k = 0; k < n; k++) h[k] = Math.tanh(xg[k]! + hg[k]!);

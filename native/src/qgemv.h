@@ -1,7 +1,7 @@
 /*
- * Int8 matrix-vector product for batch-1 generation: the C twin of assembly/gemv-q.ts, included
- * by kernels.h (so it is compiled in both the baseline and the AVX2 build). Contract: qgemv in
- * src/kernels/types.ts; reference: src/kernels/qgemv-js.ts. Results must be BIT-IDENTICAL to
+ * Int8 matrix-vector product for batch-1 generation: the C twin of assembly/qgemv.ts, included
+ * by kernels.h (so it is compiled in both the baseline and the AVX2 build). Contract:
+ * src/kernels/qgemv-types.ts; reference: src/kernels/js/qgemv.ts. Results must be BIT-IDENTICAL to
  * the reference: the integer part is exact (512-k chunks cannot overflow int32 in any order),
  * and every float step is one correctly rounded float operation in the contract's order.
  */

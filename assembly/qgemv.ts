@@ -1,5 +1,5 @@
-// Int8 matrix-vector product for batch-1 generation (contract: src/kernels/types.ts `qgemv`,
-// reference: src/kernels/qgemv-js.ts). Bit-identical to the reference by construction: the
+// Int8 matrix-vector product for batch-1 generation (contract: src/kernels/qgemv-types.ts,
+// reference: src/kernels/js/qgemv.ts). Bit-identical to the reference by construction: the
 // integer part is exact (chunks of 512 k's cannot overflow int32, whatever the lane split),
 // and every float step is ONE correctly rounded f32 operation in the contract's order — plain
 // f32 mul/add, never the relaxed build's fused madd.

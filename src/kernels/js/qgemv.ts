@@ -1,12 +1,12 @@
-import type { Kernels } from './types.js';
+import type { QgemvKernels } from '../qgemv-types.js';
 
 /**
- * Reference of the int8 matrix-vector product (contract in types.ts, `qgemv`). Every float
+ * Reference of the int8 matrix-vector product (contract: qgemv-types.ts). Every float
  * step is an explicit Math.fround so the result is float32-exact whatever the storage, and the
  * wasm and native kernels can be compared with it bit for bit.
  */
 
-/** k's per int32 accumulation chunk: 512·127·32767 < 2^31 (see types.ts). */
+/** k's per int32 accumulation chunk: 512·127·32767 < 2^31 (see qgemv-types.ts). */
 export const QGEMV_CHUNK = 512;
 /** Below this max|x| the activations count as zero: keeps 32767/amax finite in float32. */
 export const QGEMV_TINY = 2 ** -96;
@@ -24,7 +24,7 @@ export function roundTiesEven(v: number): number {
 // Quantised activations of the current call. Grown, never shrunk: no allocation per call.
 let xq = new Int16Array(0);
 
-export const qgemvJsKernels: Pick<Kernels, 'qgemv'> = {
+export const qgemvJs: QgemvKernels = {
   qgemv(N, K, W, scale, x, beta, y) {
     let amax = 0;
     for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(x[k]!));
