@@ -22,6 +22,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_lm import save_safetensors  # noqa: E402 - the same initial-weights writer as the LM twin
+
 KEYS = 88
 
 
@@ -108,19 +110,6 @@ def read_rolls(d, split):
         out.append(torch.from_numpy(data[o : o + n].astype(np.float32)))
         o += n
     return out
-
-
-def save_safetensors(model, path):
-    header, blobs, off = {}, [], 0
-    for name, t in model.state_dict().items():
-        b = t.detach().contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
 
 
 def main():
