@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RecurError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
+import { hasCheckpoint } from '../train/checkpoint.js';
 import { installNodeGc } from '../train/node-gc.js';
 import { loadMidiFolder } from '../music/corpus.js';
 import { readMidi, tempoMap, writeMidi } from '../music/midi.js';
@@ -69,6 +70,9 @@ async function evalMusic(dir: string, o: EvalOptions): Promise<void> {
     files = f.files;
     what = o.data;
   } else {
+    if (o.split === 'test' && config.valid && !config.test) {
+      throw new RecurError(`${dir} was trained with --valid and no --test, so it has no test files: pass --data DIR or --split valid`);
+    }
     files = loadMusicSplits(config, warnSkip)[o.split];
     what = `${config.data} ${o.split}`;
   }
@@ -145,6 +149,7 @@ function registerCompose(program: Command): void {
  * a piano roll, with its statistics next to the training set's.
  */
 export async function musicSection(dir: string): Promise<string> {
+  if (!hasCheckpoint(dir, 'last') && !hasCheckpoint(dir, 'best')) return '';
   if (runTask(dir) !== 'music') return '';
   installNodeGc();
   const { model, config } = loadMusicRun(dir);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { loadMusicSplits } from '../../src/tasks/music/data.js';
 import { trainMusic, type MusicTrainOptions } from '../../src/tasks/music/train.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 
@@ -26,3 +27,14 @@ for (const repr of ['events', 'pianoroll'] as const) {
     for (const [name, t] of a.weights) assert.deepEqual(b.weights.get(name)!.data, t.data, `${name} differs after resume`);
   });
 }
+
+test('--valid DIR: all of --data trains, the test files are --test\'s only', () => {
+  const data = join(FIXTURES_DIR, 'midi');
+  const one = join(data, 'drums.mid');
+  const s = loadMusicSplits({ data, valid: one });
+  assert.deepEqual([s.train.length, s.valid.length, s.test.length], [3, 1, 0]);
+  const t = loadMusicSplits({ data, valid: one, test: join(data, 'running-status.mid') });
+  assert.deepEqual(t.test.map((f) => f.name), ['running-status.mid']);
+  const fixed = loadMusicSplits({ data, test: one });
+  assert.deepEqual([fixed.train.length, fixed.valid.length, fixed.test.map((f) => f.name)], [1, 1, ['drums.mid']]);
+});

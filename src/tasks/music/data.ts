@@ -8,7 +8,11 @@ import { timedNotes, type TimedNote } from '../../music/timed.js';
 export interface MusicSources {
   /** A folder of .mid files (searched recursively), a .mid file, or a built-in corpus name. */
   data: string;
-  /** Held-out folders; without them the fixed split by file of `data` applies (corpus.ts). */
+  /**
+   * Held-out folders. Without `valid` the fixed split by file of `data` applies (corpus.ts),
+   * with `test` replacing its test share; with `valid` all of `data` trains and the test files
+   * are `test`'s only (none without it).
+   */
   valid?: string | null;
   test?: string | null;
 }
@@ -38,13 +42,15 @@ export function loadMusicSplits(s: MusicSources, onSkip?: (path: string, reason:
   const valid = extra(s.valid), test = extra(s.test);
   let splits: Omit<MusicSplits, 'skipped'>;
   if (valid) {
-    splits = { train: main.files, valid, test: test ?? valid };
+    splits = { train: main.files, valid, test: test ?? [] };
   } else {
     const fixed = splitByFile(main.files, `'${s.data}'`);
     splits = { ...fixed, test: test ?? fixed.test };
   }
-  for (const [name, files] of Object.entries(splits)) {
-    if (!files.some((f) => f.score.notes.length > 0)) throw new RecurError(`no pitched notes in the ${name} files of '${name === 'train' ? s.data : (name === 'valid' ? s.valid : s.test) ?? s.data}'`);
+  const source = { train: s.data, valid: s.valid ?? s.data, test: s.test ?? s.data };
+  for (const name of ['train', 'valid', 'test'] as const) {
+    if (name === 'test' && splits.test.length === 0 && valid && !test) continue;
+    if (!splits[name].some((f) => f.score.notes.length > 0)) throw new RecurError(`no pitched notes in the ${name} files of '${source[name]}'`);
   }
   return { ...splits, skipped };
 }
