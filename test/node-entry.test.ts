@@ -14,4 +14,9 @@ test("'recur/node' adds the file-system parts to io and data; the root entry sta
   assert.equal(typeof node.music.loadMidiFolder, 'function');
   assert.equal(typeof root.music.readMidi, 'function');
   assert.equal('loadMidiFolder' in root.music, false);
+  assert.equal(typeof node.audio.readWavFile, 'function');
+  assert.equal(typeof node.data.loadSpeechManifest, 'function');
+  assert.equal(node.audio.fbank, root.audio.fbank);
+  assert.equal('readWavFile' in root.audio, false);
+  assert.equal('loadEspeakDigits' in root.data, false);
 });

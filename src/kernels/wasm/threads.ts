@@ -16,7 +16,7 @@
  * caller finishes its own part while the worker has not started (descheduled on a busy
  * machine), it takes the job back and runs it itself, so splitting never waits on a sleeping
  * thread. A round trip costs tens of microseconds, so only products of
- * more than ~PAR_MIN_FLOPS are split (DESIGN.md: split only work worth > 0.5 ms).
+ * more than ~PAR_MIN_FLOPS are split (docs/architecture.md, "Worker threads").
  *
  * Needs shared memory. Workers start asynchronously (~50 ms); until one reports ready, GEMMs
  * run on the calling thread alone. Node: workers are unref'd, so they never keep a process
