@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { RecurError } from '../errors.js';
 import { registerInfo } from './info.js';
+import { stopExitCode } from './signals.js';
 import { registerDemo } from './demo.js';
 import { registerLm } from './lm.js';
 import { registerReport } from './report.js';
@@ -43,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildCli().exitOverride();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return stopExitCode();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof RecurError) {
@@ -54,6 +57,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+// Run when started as the program (not when imported, e.g. by tests calling main()).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -22,7 +22,7 @@ import type { LanguageModel } from '../tasks/lm/model.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, runTask, type EvalOptions } from './eval.js';
 import { registerReportSection } from './report.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 const warnSkip = (path: string, reason: string): void => {
   process.stderr.write(`recur: warning: skipped ${path}: ${reason}\n`);
@@ -50,8 +50,8 @@ function registerTrain(train: Command): void {
     .option('--no-augment', 'no transposition (±6) / time-stretch (±5%) augmentation')
     .option('--batch <n>', 'batch size', intArg('batch', 1), 32)
     .option('--bptt <n>', 'truncated-BPTT window (events) or frames per chunk (piano roll)', intArg('bptt', 1), 128), MUSIC_DEFAULTS)
-    .action(async (opts: MusicTrainOptions) => {
-      const o = withDefaultBudget(opts, MUSIC_DEFAULTS);
+    .action(async (opts: MusicTrainOptions, cmd: Command) => {
+      const o = trainOptions(cmd, opts, MUSIC_DEFAULTS);
       const h = cliHooks(o, o.repr === 'events' ? 'ev' : 'frm');
       const r = await trainMusic({
         ...o, onSkip: warnSkip,

@@ -1,10 +1,11 @@
 import { RecurError } from '../../errors.js';
 import { loadSafetensorsFile } from '../../io/node.js';
+import { BUILTIN_MIDI } from '../../music/corpus.js';
 import { EVENT_VOCAB } from '../../music/performance.js';
 import { checkFrameSpec, type FrameSpec, type Grid } from '../../music/pianoroll.js';
 import type { CellKind } from '../../nn/index.js';
 import { manualSeed } from '../../tensor/rng.js';
-import { resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
+import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainTask } from '../../train/task.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
 import { LanguageModel, type LanguageModelConfig } from '../lm/model.js';
@@ -60,13 +61,17 @@ export function rollModelConfig(o: MusicTrainOptions): PianoRollModelConfig {
  * `recur train music`: MIDI files -> performance events or piano rolls -> model -> the shared
  * training run. With resume, the data, representation, frames and model come from the run.
  */
-export async function trainMusic(o: MusicTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainResult> {
+export async function trainMusic(options: MusicTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainResult> {
+  const builtins = Object.keys(BUILTIN_MIDI);
+  const o = { ...options, data: dataPath(options.data, builtins), valid: dataPath(options.valid, builtins), test: dataPath(options.test, builtins) };
   manualSeed(o.seed);
-  const saved = resumeConfig<MusicRunConfig>(o, MUSIC_RUN);
-  if (saved && saved.repr !== o.repr) throw new RecurError(`representation mismatch on resume: ${o.out} was trained on ${saved.repr}, not ${o.repr}`);
-  const from: MusicSources = saved ?? o;
-  const sources: MusicSources = { data: from.data, ...(from.valid ? { valid: from.valid } : {}), ...(from.test ? { test: from.test } : {}) };
-  const splits = loadMusicSplits(sources, o.onSkip);
+  const saved = resumeConfig<MusicRunConfig>(o, MUSIC_RUN, (s) => {
+    if (s.repr !== o.repr) throw new RecurError(`representation mismatch on resume: ${o.out} was trained on ${s.repr}, not ${o.repr}`);
+  });
+  const spec = (from: MusicSources): MusicSources => ({ data: from.data, ...(from.valid ? { valid: from.valid } : {}), ...(from.test ? { test: from.test } : {}) });
+  // Read as given (messages name the files as the user wrote them), stored absolute.
+  const splits = loadMusicSplits(spec(saved ?? options), o.onSkip);
+  const sources = spec(saved ?? o);
   o.onData?.({ train: splits.train.length, valid: splits.valid.length, test: splits.test.length, skipped: splits.skipped });
   const { onSkip: _s, onData: _d, ...record } = o;
   // Batch order and augmentation are keyed by the run's own seed, so a resume redraws them alike.
