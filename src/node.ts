@@ -8,4 +8,5 @@ export * from './index.js';
 export * as io from './io/node.js';
 export * as data from './data/node.js';
 export * as interop from './interop/index.js';
+export * as music from './music/node.js';
 export * as audio from './audio/node.js';

@@ -13,6 +13,7 @@ import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
 import { registerInterop } from './interop.js';
+import { registerMusic } from './music.js';
 import { registerServe } from './serve.js';
 import { registerVisualize } from './visualize.js';
 
@@ -20,7 +21,7 @@ import { registerVisualize } from './visualize.js';
  * Each task adds `recur train <task>`, its own commands, its `recur eval` evaluator and any
  * report section; the order does not matter (see src/train/run.ts for how a task plugs in).
  */
-const TASK_COMMANDS: ReadonlyArray<(program: Command, train: Command) => void> = [registerLm, registerClassify, registerTag, registerTranslate];
+const TASK_COMMANDS: ReadonlyArray<(program: Command, train: Command) => void> = [registerLm, registerClassify, registerTag, registerTranslate, registerMusic];
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
