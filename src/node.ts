@@ -7,4 +7,6 @@ export * from './index.js';
 // Explicit exports take precedence over the same names re-exported by `export *`.
 export * as io from './io/node.js';
 export * as data from './data/node.js';
+export * as interop from './interop/index.js';
+export * as music from './music/node.js';
 export * as audio from './audio/node.js';

@@ -13,6 +13,8 @@ import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
 import { registerSpeech } from './speech.js';
+import { registerInterop } from './interop.js';
+import { registerMusic } from './music.js';
 import { registerServe } from './serve.js';
 import { registerVisualize } from './visualize.js';
 
@@ -20,7 +22,7 @@ import { registerVisualize } from './visualize.js';
  * Each task adds `recur train <task>`, its own commands, its `recur eval` evaluator and any
  * report section; the order does not matter (see src/train/run.ts for how a task plugs in).
  */
-const TASK_COMMANDS: ReadonlyArray<(program: Command, train: Command) => void> = [registerLm, registerClassify, registerTag, registerTranslate, registerSpeech];
+const TASK_COMMANDS: ReadonlyArray<(program: Command, train: Command) => void> = [registerLm, registerClassify, registerTag, registerTranslate, registerSpeech, registerMusic];
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
@@ -37,6 +39,7 @@ export function buildCli(): Command {
   for (const register of TASK_COMMANDS) register(program, train);
   registerEval(program);
   registerReport(program);
+  registerInterop(program);
   registerServe(program);
   registerVisualize(program);
   return program;

@@ -14,6 +14,7 @@ import { trainLm } from '../../src/tasks/lm/train.js';
 import { tokenizerFromJSON } from '../../src/text/from-json.js';
 import { lmRun, tempDir, tinyLmOptions, translateRun } from '../helpers/runs.js';
 import { recur } from './run-cli.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 
 type Edit = (c: { metadata: Record<string, string>; config: Record<string, unknown>; state: Record<string, unknown> | null; tensors: Map<string, unknown> }) => void;
 
@@ -41,10 +42,8 @@ function fails(args: string[], message: RegExp, not?: RegExp): void {
   if (not) assert.doesNotMatch(r.stderr, not);
 }
 
-// These checks run before any kernel does (validation, option parsing), so one backend is
-// enough: they run in the default run and with --backend js, and are skipped on wasm/native.
-const backend = process.env.RECUR_BACKEND;
-const once = { skip: backend !== undefined && backend !== 'js' ? 'backend-independent CLI checks run once (default / js backend)' : false };
+// These checks run before any kernel does (validation, option parsing): once per test command.
+const once = backendIndependent;
 
 const RESUME = ['--level', 'char', '--cell', 'lstm', '--layers', '1', '--hidden', '6', '--embed', '4', '--dropout', '0', '--batch', '2',
   '--bptt', '4', '--lr', '0.01', '--clip', '1', '--seed', '1', '--steps', '6', '--resume'];

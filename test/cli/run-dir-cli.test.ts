@@ -5,9 +5,10 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recurHere } from './in-process.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 
 // Run-directory rules are CLI logic, independent of the kernels: one backend's pass is enough.
-const skip = process.env.RECUR_BACKEND !== undefined && process.env.RECUR_BACKEND !== 'wasm' ? 'backend-independent: runs in the wasm pass' : false;
+const { skip } = backendIndependent;
 
 function setup(): { dir: string; corpus: string; lm: (out: string, ...more: string[]) => string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'recur-rundir-'));

@@ -8,7 +8,10 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensorsFile } from '../../src/io/files.js';
+import assert from 'node:assert/strict';
+import type { Module } from '../../src/nn/module.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { assertClose } from './assert.js';
 
 export const FIXTURES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures');
 
@@ -37,4 +40,18 @@ export function loadFixture(name: string): Fixture {
     has: (k) => tensors.has(k),
     ints: (k) => Int32Array.from(get(k).data, (v) => Math.round(v)),
   };
+}
+
+/**
+ * Every parameter's gradient equals the fixture's `g.<name>` (float32 sums: tolerance relative
+ * to the largest element), and the fixture has no gradient the model lacks.
+ */
+export function assertGradientsMatch(model: Module, f: Fixture, what: string): void {
+  let checked = 0;
+  for (const [k, p] of model.namedParameters()) {
+    assert.ok(f.has(`g.${k}`), `PyTorch has no gradient for ${k}`);
+    assertClose(p.grad ?? new Float32Array(p.size), f.get(`g.${k}`), { rtol: 1e-4, atol: 1e-6, relativeToMax: true, what: `${what} grad ${k}` });
+    checked++;
+  }
+  assert.equal(checked, [...f.tensors.keys()].filter((k) => k.startsWith('g.')).length);
 }

@@ -1,0 +1,150 @@
+/**
+ * `npm run eval:music`: the quality figures of the music issue, measured.
+ *  1. Piano roll (sixteenth-note grid, 88 keys), LSTM with independent Bernoulli keys, fixed
+ *     wall time: held-out NLL per frame (nats, summed over keys) and frame accuracy.
+ *  2. Its PyTorch twin (scripts/eval/torch_music.py): same model, rolls, initial weights,
+ *     chunking and wall time, OpenMP OpenBLAS: validation NLL per frame.
+ *  3. The MADE output (autoregressive over keys) on the same data and wall time vs (1).
+ *  4. Performance-event LSTM vs an interpolated Kneser-Ney trigram over the same events: test
+ *     NLL per event.
+ *  5. A 30-second sample of (4) and a (1)-sample against the training set: pitch-class histogram
+ *     distance, note density, polyphony, pitch range, repeated-note ratio.
+ * Usage: npx tsx scripts/eval/music.ts [--minutes M (10 per model)] [--data DIR|debian] [--skip-torch] [--results FILE]
+ * Results go to eval-results-music.json (or --results FILE). The backend is recur's default unless RECUR_BACKEND is set.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backendName } from '../../src/kernels/index.js';
+import { KEYS, type PianoRoll } from '../../src/music/pianoroll.js';
+import { musicStats, pitchClassDistance, type MusicStats } from '../../src/music/stats.js';
+import { timedNotes } from '../../src/music/timed.js';
+import { composeEvents, composeRoll } from '../../src/tasks/music/compose.js';
+import { concatIds, eventsOf, loadMusicSplits, piecesOf, rollsOf } from '../../src/tasks/music/data.js';
+import type { PianoRollModel } from '../../src/tasks/music/model.js';
+import { loadMusicRun } from '../../src/tasks/music/run.js';
+import { evaluateEvents, evaluateRolls } from '../../src/tasks/music/task.js';
+import { frameSpecOf, rollModelConfig, trainMusic, type MusicTrainOptions } from '../../src/tasks/music/train.js';
+import { EVENT_VOCAB } from '../../src/music/performance.js';
+import type { LanguageModel } from '../../src/tasks/lm/model.js';
+import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
+import { PYTHON, torchEnv } from '../torch-env.js';
+
+const argOf = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const minutes = Number(argOf('minutes') ?? 10);
+const data = argOf('data') ?? 'debian';
+const skipTorch = process.argv.includes('--skip-torch');
+const resultsFile = argOf('results') ?? 'eval-results-music.json';
+const root = mkdtempSync(join(tmpdir(), 'recur-eval-music-'));
+const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString(), data, minutesPerModel: minutes };
+const log = (s: string): void => console.log(s);
+
+const splits = loadMusicSplits({ data }, (p, why) => log(`    skipped ${p}: ${why}`));
+log(`data '${data}': ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test files (${splits.skipped} skipped)`);
+const trainStats = musicStats(piecesOf(splits.train));
+
+const rollOpts = (output: 'bernoulli' | 'made', out: string): MusicTrainOptions => ({
+  data, repr: 'pianoroll', grid: 'sixteenth', output, madeHidden: 100, cell: 'lstm', layers: 1, hidden: 256, embed: 64,
+  dropout: 0, augment: false, batch: 16, bptt: 64, lr: 0.002, optimizer: 'adam', clip: 5, minutes, seed: 0, out, resume: false,
+});
+const frames = frameSpecOf({ grid: 'sixteenth' });
+const rolls = { train: rollsOf(splits.train, frames), valid: rollsOf(splits.valid, frames), test: rollsOf(splits.test, frames) };
+
+function sampleStats(stats: MusicStats): Record<string, number> {
+  return {
+    pitchClassDistance: pitchClassDistance(stats, trainStats), noteDensity: stats.noteDensity, polyphony: stats.polyphony,
+    pitchRange: stats.pitchRange, repeatedNotes: stats.repeatedNotes,
+  };
+}
+
+// Both sides start from the twin's initial weights (as scripts/eval/lm.ts does): the draw of the
+// starting point is not what is being compared.
+const torchDir = join(root, 'torch');
+mkdirSync(torchDir, { recursive: true });
+const writeRolls = (name: string, rs: PianoRoll[]): void => {
+  writeFileSync(join(torchDir, `${name}.u8`), Buffer.concat(rs.map((r) => Buffer.from(r.data.buffer, r.data.byteOffset, r.frames * KEYS))));
+  writeFileSync(join(torchDir, `${name}.frames.i32`), Buffer.from(Int32Array.from(rs.map((r) => r.frames)).buffer));
+};
+writeRolls('train', rolls.train);
+writeRolls('valid', rolls.valid);
+const bern = rollOpts('bernoulli', join(root, 'roll-bernoulli'));
+const twinConfig = (extra: Record<string, unknown>): string => JSON.stringify({
+  model: rollModelConfig(bern), lr: bern.lr, batch: bern.batch, bptt: bern.bptt, clip: bern.clip, minutes, seed: 0, threads: 2, ...extra,
+});
+// OMP_NUM_THREADS only: OPENBLAS_NUM_THREADS next to it slows PyTorch here (shared/DESIGN.md).
+const env = (threads: number): NodeJS.ProcessEnv => {
+  const e = torchEnv(threads);
+  delete e.OPENBLAS_NUM_THREADS;
+  return e;
+};
+if (!skipTorch) {
+  const initFile = join(torchDir, 'init.safetensors');
+  writeFileSync(join(torchDir, 'init-config.json'), twinConfig({ init_out: initFile, init_only: true }));
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_music.py', join(torchDir, 'init-config.json'), torchDir], { encoding: 'utf8', env: env(1) });
+  if (p.status === 0) bern.initWeights = initFile;
+  else log(`    (PyTorch could not write its initial weights; recur starts from its own:\n${p.stderr.slice(-300)})`);
+}
+
+// 1. Piano roll, independent Bernoulli keys.
+log(`[1] piano roll (sixteenths), LSTM 1x256, Bernoulli output, ${minutes} min (backend ${backendName()})`);
+const r1 = await trainMusic(bern);
+const m1 = loadMusicRun(bern.out, 'last').model as PianoRollModel;
+const v1 = await evaluateRolls(m1, rolls.valid), t1 = await evaluateRolls(m1, rolls.test);
+const s1 = composeRoll(m1, frames, { frames: 256, temperature: 1, seed: 0 });
+results.pianoroll = {
+  steps: r1.step, validNllPerFrame: v1.loss, testNllPerFrame: t1.loss, testFrameAccuracy: t1.metrics.frame_accuracy,
+  sample: sampleStats(musicStats([timedNotes(s1.score)])),
+};
+log(`    ${r1.step} steps; NLL/frame valid ${v1.loss.toFixed(3)}, test ${t1.loss.toFixed(3)}; frame accuracy ${t1.metrics.frame_accuracy!.toFixed(3)}`);
+
+// 2. PyTorch twin.
+if (!skipTorch) {
+  writeFileSync(join(torchDir, 'config.json'), twinConfig({}));
+  log(`[2] PyTorch twin, same model, rolls, initial weights and ${minutes} min`);
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_music.py', join(torchDir, 'config.json'), torchDir], { encoding: 'utf8', env: env(2) });
+  if (p.status === 0) {
+    const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { steps: number; valid_nll_per_frame: number };
+    results.torch = t;
+    log(`    PyTorch: ${t.steps} steps, NLL/frame valid ${t.valid_nll_per_frame.toFixed(3)}; recur ${v1.loss.toFixed(3)} (target: recur <= PyTorch)`);
+  } else {
+    results.torch = { error: p.stderr.slice(-500) };
+    log(`    PyTorch run failed:\n${p.stderr.slice(-500)}`);
+  }
+}
+
+// 3. MADE output.
+log(`[3] the same with the MADE output (autoregressive over keys), ${minutes} min`);
+const made = rollOpts('made', join(root, 'roll-made'));
+const r3 = await trainMusic(made);
+const m3 = loadMusicRun(made.out, 'last').model as PianoRollModel;
+const v3 = await evaluateRolls(m3, rolls.valid), t3 = await evaluateRolls(m3, rolls.test);
+results.made = { steps: r3.step, validNllPerFrame: v3.loss, testNllPerFrame: t3.loss, testFrameAccuracy: t3.metrics.frame_accuracy };
+log(`    ${r3.step} steps; NLL/frame valid ${v3.loss.toFixed(3)}, test ${t3.loss.toFixed(3)} vs Bernoulli ${t1.loss.toFixed(3)} (target: lower)`);
+
+// 4. Performance events vs a Kneser-Ney trigram over the same events.
+log(`[4] performance-event LSTM 2x256, ${minutes} min, vs Kneser-Ney event trigram`);
+const evOpts: MusicTrainOptions = { ...rollOpts('bernoulli', join(root, 'events')), repr: 'events', layers: 2, dropout: 0.1, augment: true, batch: 32, bptt: 128 };
+const r4 = await trainMusic(evOpts);
+const m4 = loadMusicRun(evOpts.out, 'last').model as LanguageModel;
+const testIds = concatIds(eventsOf(splits.test));
+const t4 = await evaluateEvents(m4, testIds, evOpts.bptt);
+const kn = new KneserNeyTrigram(concatIds(eventsOf(splits.train)), EVENT_VOCAB).crossEntropy(testIds);
+const s4 = composeEvents(m4, { seconds: 30, temperature: 1, topP: 0.95, seed: 0 });
+results.events = { steps: r4.step, testNllPerEvent: t4.loss, trigramTestNllPerEvent: kn, sample: sampleStats(musicStats([timedNotes(s4.score)])) };
+log(`    ${r4.step} steps; test NLL/event LSTM ${t4.loss.toFixed(3)} vs KN trigram ${kn.toFixed(3)} (target: lower)`);
+
+// 5. Sample statistics.
+results.trainingSet = sampleStats(trainStats);
+log('[5] sample statistics (training set | piano-roll sample | event sample):');
+for (const k of ['noteDensity', 'polyphony', 'pitchRange', 'repeatedNotes'] as const) {
+  log(`    ${k.padEnd(14)} ${(results.trainingSet as Record<string, number>)[k]!.toFixed(3)} | ` +
+    `${(results.pianoroll as { sample: Record<string, number> }).sample[k]!.toFixed(3)} | ${(results.events as { sample: Record<string, number> }).sample[k]!.toFixed(3)}`);
+}
+log(`    pitch-class distance to the training set: piano roll ${(results.pianoroll as { sample: Record<string, number> }).sample.pitchClassDistance!.toFixed(3)}, ` +
+  `events ${(results.events as { sample: Record<string, number> }).sample.pitchClassDistance!.toFixed(3)}`);
+writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+log(`results written to ${resultsFile}`);
