@@ -28,7 +28,8 @@ interface Session {
 
 let session: Session | null = null;
 let running = false;
-const ready = initWasm().then(() => backendName(), () => backendName());
+// One thread: the page keeps the other core (this model's products are below the split size anyway).
+const ready = initWasm({ threads: 1 }).then(() => backendName(), () => backendName());
 
 function batch(s: Session): { input: Int32Array; target: Int32Array } {
   const { B, T, ids, rng } = s;

@@ -18,6 +18,7 @@ import { SequenceClassifier } from '../../src/tasks/classify/model.js';
 import { LanguageModel } from '../../src/tasks/lm/model.js';
 import { SequenceTagger } from '../../src/tasks/tag/model.js';
 import type { Seq2SeqConfig } from '../../src/tasks/translate/config.js';
+import { DEFAULT_DECODE } from '../../src/tasks/translate/run.js';
 import { Seq2Seq } from '../../src/tasks/translate/model.js';
 import { CharTokenizer } from '../../src/text/char-tokenizer.js';
 import { WordTokenizer } from '../../src/text/word-tokenizer.js';
@@ -62,6 +63,9 @@ function close(got: ArrayLike<number>, want: ArrayLike<number> | undefined, what
   assert.ok(e <= TOL, `${what}: rel err ${e} > ${TOL}`);
 }
 
+/** A classification run's data spec as `train classify` saves it. */
+const CLASSIFY_DATA = { source: 'train.csv', split: { valid: 0.1, test: 0.1 }, seed: 0, size: 0 };
+
 function writeRun(name: string, model: Module, config: Record<string, unknown>): string {
   const dir = join(root, name);
   mkdirSync(dir);
@@ -102,7 +106,7 @@ const cases: Case[] = [
       const tok = WordTokenizer.fromCorpus(TEXT, { lineBreaks: 'ignore' });
       const V = tok.vocabSize;
       const model = new SequenceClassifier({ vocabSize: V, embedSize: 6, hiddenSize: 5, numLayers: 2, cell: 'gru', bidirectional: true, pooling: 'attention', dropout: 0.3, numClasses: 3, paddingIdx: 0, lexicon: 'afinn' });
-      const run = writeRun('classify', model, { task: 'classify', data: {}, labels: ['a', 'b', 'c'], maxLength: 0, tokenizer: tok.toJSON(), model: model.config });
+      const run = writeRun('classify', model, { task: 'classify', data: CLASSIFY_DATA, labels: ['a', 'b', 'c'], maxLength: 0, tokenizer: tok.toJSON(), model: model.config });
       const rng = new Rng(4);
       const B = 3, T = 5, lengths = [5, 2, 3];
       const x = ids(B * T, V, rng);
@@ -123,7 +127,7 @@ const cases: Case[] = [
       const words = Vocabulary.build(['the', 'cat', 'sat', 'dog'], { specials: ['<pad>', '<unk>'] });
       const chars = Vocabulary.build([...'thecatsdog'], { specials: ['<pad>', '<unk>'] });
       const model = new SequenceTagger({ wordVocabSize: words.size, charVocabSize: chars.size, tags, wordEmbed: 5, charEncoder: 'cnn', charEmbed: 3, charHidden: 4, hiddenSize: 4, numLayers: 2, dropout: 0.5, crf: true, scheme: 'bio' });
-      const run = writeRun('tag', model, { task: 'tag', data: {}, words: words.toJSON(), chars: chars.toJSON(), model: model.config });
+      const run = writeRun('tag', model, { task: 'tag', data: { source: 'train.conll', seed: 0 }, words: words.toJSON(), chars: chars.toJSON(), model: model.config });
       const rng = new Rng(6);
       const B = 2, T = 4, lengths = [4, 2], U = 3, C = 4;
       const wordIds = ids(B * T, words.size, rng), wordSlot = ids(B * T, U, rng, 0);
@@ -152,7 +156,7 @@ const cases: Case[] = [
         cell: 'lstm', bidirectional: true, attention: 'bahdanau', inputFeeding: true, dropout: 0.1, bridge: 'dense', attentionSize: 4,
       };
       const model = new Seq2Seq(config);
-      const run = writeRun('translate', model, { task: 'translate', data: 'pairs.tsv', reverse: false, metric: 'bleu', model: config, srcTokenizer: src.toJSON(), tgtTokenizer: tgt.toJSON(), decode: {} });
+      const run = writeRun('translate', model, { task: 'translate', data: 'pairs.tsv', reverse: false, metric: 'bleu', model: config, srcTokenizer: src.toJSON(), tgtTokenizer: tgt.toJSON(), decode: DEFAULT_DECODE });
       const rng = new Rng(8);
       const B = 2, S = 4, T = 3, lengths = [4, 2];
       const x = ids(B * S, src.vocabSize, rng);
@@ -227,7 +231,7 @@ describe('PyTorch export and import', { skip }, () => {
     const tok = WordTokenizer.fromCorpus(TEXT, { lineBreaks: 'ignore', lowercase: true });
     const plain = new SequenceClassifier({ vocabSize: tok.vocabSize, embedSize: 4, hiddenSize: 3, numLayers: 1, cell: 'lstm', bidirectional: true, pooling: 'max', dropout: 0, numClasses: 3, paddingIdx: 0 });
     const runs: Record<string, string> = {
-      classify: writeRun('classify-plain', plain, { task: 'classify', data: {}, labels: ['a', 'b', 'c'], maxLength: 0, tokenizer: tok.toJSON(), model: plain.config }),
+      classify: writeRun('classify-plain', plain, { task: 'classify', data: CLASSIFY_DATA, labels: ['a', 'b', 'c'], maxLength: 0, tokenizer: tok.toJSON(), model: plain.config }),
       tag: join(root, 'tag'), translate: join(root, 'translate'),
     };
     for (const task of ['classify', 'tag', 'translate']) {
@@ -253,12 +257,19 @@ describe('PyTorch export and import', { skip }, () => {
   test('import errors: a wrong tensor shape, a NaN, a non-empty --out', () => {
     const bad = join(root, 'bad');
     exportTorch(join(root, 'lm'), bad);
-    const cfg = JSON.parse(readFileSync(join(bad, 'config.json'), 'utf8')) as { model: { vocabSize: number } };
-    cfg.model.vocabSize += 1;
+    const cfg = JSON.parse(readFileSync(join(bad, 'config.json'), 'utf8')) as { model: { hiddenSize: number } };
+    cfg.model.hiddenSize += 1;
     writeFileSync(join(bad, 'config.json'), JSON.stringify(cfg));
-    assert.throws(() => importTorch(bad, join(root, 'bad-run')), /shape mismatch: encoder\.weight/);
+    assert.throws(() => importTorch(bad, join(root, 'bad-run')), /config and weights disagree/);
     assert.ok(!existsSync(join(root, 'bad-run.import-tmp')) && !existsSync(join(root, 'bad-run', 'best.safetensors')));
+    // Same element count, wrong shape: named by the weight loader.
     const sd = loadAnyRun(join(root, 'lm')).model.stateDict();
+    const w = sd.get('decoder.weight')!;
+    const flipped = new Map(sd);
+    flipped.set('decoder.weight', w.reshape([w.shape[1]!, w.shape[0]!]));
+    writeFileSync(join(bad, 'flipped.safetensors'), saveSafetensors(flipped));
+    assert.throws(() => importTorch(join(root, 'lm-torch'), join(root, 'flip-run'), join(bad, 'flipped.safetensors')), /decoder\.weight/);
+    assert.ok(!existsSync(join(root, 'flip-run', 'best.safetensors')));
     sd.get('decoder.bias')!.data[2] = NaN;
     writeFileSync(join(bad, 'nan.safetensors'), saveSafetensors(sd));
     assert.throws(() => importTorch(join(root, 'lm-torch'), join(root, 'nan-run'), join(bad, 'nan.safetensors')), /tensor decoder\.bias holds a NaN/);
