@@ -61,6 +61,11 @@ const native = createNativeBackend();
 const addon = loadNativeAddon();
 const NO_NATIVE = native ? false : `native addon not built (${nativeUnavailableReason()}): run \`npm run build:native\` (needs libopenblas-dev)`;
 if (NO_NATIVE) console.log(`# conformance.test.ts: native targets skipped: ${NO_NATIVE}`);
+
+// CI (.ci/run) sets RECUR_REQUIRE_NATIVE=1 where it built the addon: there a missing addon fails.
+it('the native addon is loaded where CI requires it', { skip: process.env.RECUR_REQUIRE_NATIVE === '1' ? false : 'RECUR_REQUIRE_NATIVE is not set' }, () => {
+  assert.ok(native, `RECUR_REQUIRE_NATIVE=1 but ${NO_NATIVE}`);
+});
 const hasAvx2 = !!addon && addon.setVariant('avx2');
 
 const TARGETS: Target[] = [
