@@ -5,6 +5,12 @@
  * GC cannot disturb another's. Children print JSON lines (bench/peers/protocol.ts); this file
  * collects them, prints the tables and writes bench/results.json.
  *
+ * Fairness: each figure is one continuous window after warm-up (protocol.ts), peers alternate in
+ * rounds (A B A B ...), and ratios are taken within a round, then summarised as median and range.
+ * PyTorch runs with OMP_NUM_THREADS only (scripts/torch-env.ts) and is compared at the better of
+ * 1 and 2 threads in each round. Every process reports a 512³ GEMM rate and its threads, printed
+ * next to the figures, so a handicapped peer shows.
+ *
  *   npm run bench                       everything, real sizes
  *   npm run bench -- --readme           also replace the table in README.md's "## Benchmarks"
  *   npm run bench -- --tiny             tiny sizes and a short protocol: checks the plumbing in
@@ -14,7 +20,11 @@
  *   --out FILE                          results file (default bench/results.json)
  *   --torch-blas openmp|system          BLAS for PyTorch (default openmp: Debian's OpenMP OpenBLAS,
  *                                       chosen with LD_LIBRARY_PATH in the torch child only)
- *   --quiet-ms N                        wait at most N ms for idle CPUs before each run (default 10000)
+ *   --rounds N                          rounds of the training and generation configs (default 3;
+ *                                       recur-js, tfjs-cpu and brain.js, far from the rest, run 1)
+ *   --window-s S                        training window in seconds (default 20)
+ *   --quiet-ms N                        wait at most N ms for idle CPUs before each process starts,
+ *                                       never inside its window (default 10000)
  *
  * The node peers (bench/peers/recur.ts, tfjs.ts, brain.ts) run as compiled JavaScript under plain
  * `node`, as a program using recur's compiled build does, so no TypeScript loader (tsx costs ~30 MB)
@@ -49,7 +59,12 @@ const onlyPeers = opt('--only')?.split(',');
 const onlyConfigs = opt('--configs')?.split(',');
 const outFile = opt('--out') ?? (tiny ? join(tmpdir(), 'recur-bench-tiny.json') : join(here, 'results.json'));
 const torchBlas = opt('--torch-blas') ?? 'openmp';
-const quietOverride = opt('--quiet-ms');
+const quietMs = Number(opt('--quiet-ms') ?? (tiny ? 0 : 10000));
+const rounds = Number(opt('--rounds') ?? (tiny ? 2 : 3));
+const windowS = Number(opt('--window-s') ?? 20);
+if (!(quietMs >= 0)) throw new Error(`--quiet-ms must be a number of milliseconds >= 0, got ${opt('--quiet-ms')}`);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1, got ${opt('--rounds')}`);
+if (!(windowS > 0)) throw new Error(`--window-s must be a number of seconds > 0, got ${opt('--window-s')}`);
 if (torchBlas !== 'openmp' && torchBlas !== 'system') throw new Error(`--torch-blas must be openmp or system, got ${torchBlas}`);
 
 // ---- configurations -----------------------------------------------------------------------------
@@ -72,23 +87,19 @@ const configs: Record<ConfigName, Config> = tiny
 
 const protocols: Record<ConfigName, Protocol> = tiny
   ? {
-    'train-lstm': { warmup: 1, warmupMs: 20, runs: 3, targetMs: 20, quietMs: 0 },
-    'train-gru': { warmup: 1, warmupMs: 20, runs: 3, targetMs: 20, quietMs: 0 },
-    gen: { warmup: 2, warmupMs: 20, runs: 3, targetMs: 10, quietMs: 0 },
-    gemm: { warmup: 2, warmupMs: 5, runs: 3, targetMs: 5, quietMs: 0 },
+    'train-lstm': { warmup: 1, warmupMs: 20, windowMs: 100, sliceMs: 20 },
+    'train-gru': { warmup: 1, warmupMs: 20, windowMs: 100, sliceMs: 20 },
+    gen: { warmup: 2, warmupMs: 20, windowMs: 50, sliceMs: 10 },
+    gemm: { warmup: 2, warmupMs: 5, windowMs: 20, sliceMs: 5 },
   }
   : {
-    'train-lstm': { warmup: 2, warmupMs: 1500, runs: 7, targetMs: 1000, quietMs: 10000 },
-    'train-gru': { warmup: 2, warmupMs: 1500, runs: 7, targetMs: 1000, quietMs: 10000 },
-    gen: { warmup: 20, warmupMs: 1000, runs: 7, targetMs: 300, quietMs: 10000 },
-    gemm: { warmup: 3, warmupMs: 150, runs: 7, targetMs: 150, quietMs: 10000 },
+    'train-lstm': { warmup: 2, warmupMs: 3000, windowMs: windowS * 1000, sliceMs: 2000 },
+    'train-gru': { warmup: 2, warmupMs: 3000, windowMs: windowS * 1000, sliceMs: 2000 },
+    gen: { warmup: 20, warmupMs: 1500, windowMs: 5000, sliceMs: 500 },
+    gemm: { warmup: 3, warmupMs: 200, windowMs: 1500, sliceMs: 250 },
   };
-
-if (quietOverride !== undefined) {
-  const q = Number(quietOverride);
-  if (!(q >= 0)) throw new Error(`--quiet-ms must be a number of milliseconds >= 0, got ${quietOverride}`);
-  for (const p of Object.values(protocols)) p.quietMs = q;
-}
+/** GEMM figures are not compared round by round; one round keeps the run short. */
+const roundsOf = (config: ConfigName, v: Variant): number => (config === 'gemm' || v.slow ? 1 : rounds);
 
 // ---- machine ------------------------------------------------------------------------------------
 function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string | null {
@@ -145,6 +156,8 @@ interface Variant {
   label: string;
   configs: ConfigName[];
   command: (job: Job) => [string, string[], NodeJS.ProcessEnv];
+  /** Orders of magnitude from the rest: one round only. */
+  slow?: boolean;
 }
 
 // ---- compiled node peers ------------------------------------------------------------------------
@@ -206,7 +219,7 @@ function recurVariants(): Variant[] {
   const backends = out ? (JSON.parse(out.split('\n').pop()!) as string[]) : ['js', 'wasm'];
   if (!backends.includes('native')) unavailable.push({ label: 'recur-native', reason: 'native addon not built or not loadable (npm run build:native)' });
   return backends.map((b) => ({
-    peer: 'recur', variant: b, label: `recur-${b}`, configs: ALL,
+    peer: 'recur', variant: b, label: `recur-${b}`, configs: ALL, slow: b === 'js',
     command: nodeCmd('recur.ts', { ...process.env, RECUR_BACKEND: b }),
   }));
 }
@@ -217,7 +230,7 @@ function tfjsVariants(): Variant[] {
     return [];
   }
   return ['wasm', 'cpu'].map((b) => ({
-    peer: 'tfjs', variant: b, label: `tfjs-${b}`, configs: ALL, command: nodeCmd('tfjs.ts', { ...process.env }),
+    peer: 'tfjs', variant: b, label: `tfjs-${b}`, configs: ALL, slow: b === 'cpu', command: nodeCmd('tfjs.ts', { ...process.env }),
   }));
 }
 
@@ -231,7 +244,7 @@ function brainVariants(): Variant[] {
       return [];
     }
   }
-  return [{ peer: 'brain', variant: 'cpu', label: 'brain.js', configs: ['train-lstm', 'train-gru', 'gen'], command: nodeCmd('brain.ts', { ...process.env }) }];
+  return [{ peer: 'brain', variant: 'cpu', label: 'brain.js', configs: ['train-lstm', 'train-gru', 'gen'], slow: true, command: nodeCmd('brain.ts', { ...process.env }) }];
 }
 
 function torchEnv(threads: number): NodeJS.ProcessEnv {
@@ -256,21 +269,27 @@ interface Figure {
   variant: string;
   config: ConfigName;
   key: string;
+  /** 1-based round of the alternation. */
+  round: number;
   /** 'tokens/s', 'chars/s', 'us/step' or 'GFLOP/s'. */
   unit: string;
-  median: number;
-  /** Worst and best run in the unit (for throughputs min comes from the slowest run). */
-  min: number;
-  max: number;
-  secondsPerIter: Timing;
+  /** The whole window's rate in the unit. */
+  value: number;
+  /** Slowest and fastest slice of the window in the unit. */
+  sliceMin: number;
+  sliceMax: number;
+  timing: Timing;
   note?: string;
 }
 
 interface RunRecord {
   label: string;
   config: ConfigName;
+  round: number;
   maxRssMB: number | null;
   seconds: number;
+  /** The CPUs were still busy when the quiet wait gave up, before this process started. */
+  contended: boolean;
   info: Record<string, string | number | boolean>;
   error?: string;
   skipped?: string[];
@@ -279,8 +298,10 @@ interface RunRecord {
 const figures: Figure[] = [];
 const runs: RunRecord[] = [];
 const infos = new Map<string, Record<string, string | number | boolean>>();
+/** 512³ GEMM GFLOP/s reported by each process of a label. */
+const gemmRates = new Map<string, number[]>();
 
-function toFigure(v: Variant, config: ConfigName, key: string, t: Timing, note: string | undefined): Figure {
+function toFigure(v: Variant, config: ConfigName, round: number, key: string, t: Timing, note: string | undefined): Figure {
   const c = configs[config];
   let unit: string, f: (s: number) => number;
   if (c.kind === 'train') {
@@ -297,30 +318,34 @@ function toFigure(v: Variant, config: ConfigName, key: string, t: Timing, note: 
     unit = 'GFLOP/s';
     f = (s) => flops / s / 1e9;
   }
-  const a = f(t.min), b = f(t.max);
+  const a = f(t.sliceMin), b = f(t.sliceMax);
   return {
-    label: v.label, peer: v.peer, variant: v.variant, config, key, unit,
-    median: f(t.median), min: Math.min(a, b), max: Math.max(a, b), secondsPerIter: t, ...(note ? { note } : {}),
+    label: v.label, peer: v.peer, variant: v.variant, config, key, round, unit,
+    value: f(t.perIter), sliceMin: Math.min(a, b), sliceMax: Math.max(a, b), timing: t, ...(note ? { note } : {}),
   };
 }
 
-async function runVariant(v: Variant, config: ConfigName): Promise<void> {
+async function runVariant(v: Variant, config: ConfigName, round: number): Promise<void> {
   const job: Job = { name: config, variant: v.variant, config: configs[config], protocol: protocols[config] };
   const [cmd, args, env] = v.command(job);
-  process.stderr.write(`  ${v.label} ${config} ... `);
-  if (protocols[config].quietMs > 0) waitQuiet(protocols[config].quietMs);
+  process.stderr.write(`  round ${round}: ${v.label} ${config} ... `);
+  // Before the process, never inside its window (protocol.ts).
+  const contended = quietMs > 0 && !waitQuiet(quietMs);
   const r = await runChild(cmd, args, env, 20 * 60 * 1000);
-  const rec: RunRecord = { label: v.label, config, maxRssMB: null, seconds: Math.round(r.seconds * 10) / 10, info: {} };
+  const rec: RunRecord = { label: v.label, config, round, maxRssMB: null, seconds: Math.round(r.seconds * 10) / 10, contended, info: {} };
   for (const l of r.lines) {
-    if (l.type === 'info') { rec.info = l.info; infos.set(v.label, { ...infos.get(v.label), ...l.info }); }
-    else if (l.type === 'rss') rec.maxRssMB = Math.round(l.maxRssMB * 10) / 10;
-    else if (l.type === 'timing') figures.push(toFigure(v, config, l.key, l.timing, l.note));
+    if (l.type === 'info') {
+      rec.info = l.info;
+      infos.set(v.label, { ...infos.get(v.label), ...l.info });
+      if (typeof l.info.gemm512 === 'number') gemmRates.set(v.label, [...(gemmRates.get(v.label) ?? []), l.info.gemm512]);
+    } else if (l.type === 'rss') rec.maxRssMB = Math.round(l.maxRssMB * 10) / 10;
+    else if (l.type === 'timing') figures.push(toFigure(v, config, round, l.key, l.timing, l.note));
     else if (l.type === 'skip') (rec.skipped ??= []).push(`${l.key}: ${l.reason}`);
     else if (l.type === 'error') rec.error = l.message;
   }
   if (r.code !== 0 && !rec.error) rec.error = `exit code ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   runs.push(rec);
-  process.stderr.write(`${rec.error ? `ERROR ${rec.error}` : 'ok'} (${rec.seconds} s, peak RSS ${rec.maxRssMB ?? '?'} MB)\n`);
+  process.stderr.write(`${rec.error ? `ERROR ${rec.error}` : 'ok'} (${rec.seconds} s, peak RSS ${rec.maxRssMB ?? '?'} MB${contended ? ', started on busy CPUs' : ''})\n`);
 }
 
 /** Peak RSS of a child that only starts its runtime: what every figure of that runtime includes. */
@@ -348,9 +373,56 @@ function num(x: number): string {
   return x.toFixed(2);
 }
 
-function cell(f: Figure | undefined): string {
-  if (!f) return '–';
-  return `**${num(f.median)}** (${num(f.min)}–${num(f.max)})${f.secondsPerIter.contended ? ' *' : ''}`;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median and range of a list, as `**m** (lo–hi)`, or the single value with its slice range. */
+function summary(xs: number[], fmt: (x: number) => string): string {
+  if (xs.length === 0) return '–';
+  if (xs.length === 1) return `**${fmt(xs[0]!)}**`;
+  return `**${fmt(median(xs))}** (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+}
+
+/** One figure per round of (label, config, key). 'torch-best' is the faster of torch-1t/2t in each round. */
+function byRound(label: string, config: ConfigName, key: string): Map<number, Figure> {
+  const out = new Map<number, Figure>();
+  const labels = label === 'torch-best' ? ['torch-1t', 'torch-2t'] : [label];
+  for (const f of figures) {
+    if (!labels.includes(f.label) || f.config !== config || f.key !== key) continue;
+    const prev = out.get(f.round);
+    if (!prev || speed(f) > speed(prev)) out.set(f.round, f);
+  }
+  return out;
+}
+
+/** Larger is faster, whatever the unit. */
+function speed(f: Figure): number {
+  return f.unit === 'us/step' ? 1 / f.value : f.value;
+}
+
+function cell(label: string, config: ConfigName, key: string): string {
+  const fs = [...byRound(label, config, key).values()];
+  if (fs.length === 0) return '–';
+  if (fs.length === 1) return `**${num(fs[0]!.value)}** [${num(fs[0]!.sliceMin)}–${num(fs[0]!.sliceMax)}]`;
+  return summary(fs.map((f) => f.value), num);
+}
+
+/** Speed ratios a ÷ b of the rounds both ran (> 1: a is faster). */
+function roundRatios(a: string, b: string, config: ConfigName, keyA: string, keyB: string): number[] {
+  const ra = byRound(a, config, keyA), rb = byRound(b, config, keyB);
+  const out: number[] = [];
+  for (const [r, fa] of ra) {
+    const fb = rb.get(r);
+    if (fb) out.push(speed(fa) / speed(fb));
+  }
+  return out;
+}
+
+function fmtRatio(r: number): string {
+  return r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -359,30 +431,16 @@ function table(head: string[], rows: string[][]): string {
   return lines.join('\n');
 }
 
-function find(label: string, config: ConfigName, key: string): Figure | undefined {
-  return figures.find((f) => f.label === label && f.config === config && f.key === key);
-}
-
 function rss(label: string, config: ConfigName): string {
-  const r = runs.find((x) => x.label === label && x.config === config);
-  if (!r) return '–';
-  if (r.error) return 'error';
-  return r.maxRssMB === null ? '?' : `${Math.round(r.maxRssMB)} MB`;
+  const rs = runs.filter((x) => x.label === label && x.config === config);
+  if (rs.length === 0) return '–';
+  if (rs.some((r) => r.error)) return 'error';
+  const mb = rs.map((r) => r.maxRssMB).filter((x): x is number => x !== null);
+  return mb.length ? `${Math.round(Math.max(...mb))} MB` : '?';
 }
 
 function errorFor(label: string, config: ConfigName): string | undefined {
-  return runs.find((x) => x.label === label && x.config === config)?.error;
-}
-
-/** speed(a) / speed(b): > 1 means a is faster. */
-function ratio(a: Figure | undefined, b: Figure | undefined): number | null {
-  if (!a || !b) return null;
-  return a.unit === 'us/step' ? b.median / a.median : a.median / b.median;
-}
-
-function fmtRatio(r: number | null): string {
-  if (r === null) return '–';
-  return r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`;
+  return runs.find((x) => x.label === label && x.config === config && x.error)?.error;
 }
 
 let variants: Variant[] = [];
@@ -394,49 +452,50 @@ function render(meta: Record<string, string>, base: Record<string, number>): str
   const labels = variants.map((v) => v.label);
   const c = configs['train-lstm'] as Extract<Config, { kind: 'train' }>;
   const g = configs.gen as Extract<Config, { kind: 'gen' }>;
+  const pt = protocols['train-lstm'], pg = protocols.gen;
+  const roundsNote = (v: Variant, cfg: ConfigName): string => (roundsOf(cfg, v) === 1 && rounds > 1 ? ' (1 round)' : '');
 
   const ran = (cfg: ConfigName): boolean => runs.some((r) => r.config === cfg);
   if (ran('train-lstm') || ran('train-gru')) {
-    out.push('', `**Training** (${c.batch > 1 ? `batch ${c.batch}, ` : ''}seq ${c.seq}, embedding ${c.vocab}→${c.input}, 1 layer hidden ${c.hidden}, dense to ${c.classes} classes, softmax cross-entropy, Adam): tokens/s, median (min–max) of the runs; peak RSS of that process`, '');
+    out.push('', `**Training** (${c.batch > 1 ? `batch ${c.batch}, ` : ''}seq ${c.seq}, embedding ${c.vocab}→${c.input}, 1 layer hidden ${c.hidden}, dense to ${c.classes} classes, softmax cross-entropy, Adam): tokens/s over a continuous ${pt.windowMs / 1000}-s window after ${pt.warmupMs / 1000} s of warm-up; median (min–max) over ${rounds} alternating rounds, or one round's window [slowest–fastest ${pt.sliceMs / 1000}-s slice]; peak RSS of the process`, '');
     const trows: string[][] = [];
     for (const l of labels) {
       const v = variants.find((x) => x.label === l)!;
       if (!v.configs.includes('train-lstm') && !v.configs.includes('train-gru')) continue;
       const e1 = errorFor(l, 'train-lstm'), e2 = errorFor(l, 'train-gru');
-      trows.push([l + (v.peer === 'brain' ? ' (chars/s, batch 1)' : ''),
-        e1 ? `error: ${e1}` : cell(find(l, 'train-lstm', 'train')), rss(l, 'train-lstm'),
-        e2 ? `error: ${e2}` : cell(find(l, 'train-gru', 'train')), rss(l, 'train-gru')]);
+      trows.push([l + (v.peer === 'brain' ? ' (chars/s, batch 1)' : '') + roundsNote(v, 'train-lstm'),
+        e1 ? `error: ${e1}` : cell(l, 'train-lstm', 'train'), rss(l, 'train-lstm'),
+        e2 ? `error: ${e2}` : cell(l, 'train-gru', 'train'), rss(l, 'train-gru')]);
     }
     out.push(table(['', 'LSTM', 'peak RSS', 'GRU', 'peak RSS'], trows));
   }
 
   if (ran('gen')) {
-    out.push('', `**Generation** (${g.layers}-layer LSTM, input ${g.input}, hidden ${g.hidden}, batch 1, state carried, no gradients): µs/step, median (min–max)`, '');
+    out.push('', `**Generation** (${g.layers}-layer LSTM, input ${g.input}, hidden ${g.hidden}, batch 1, state carried, no gradients): µs/step over a continuous ${pg.windowMs / 1000}-s window; median (min–max) over rounds`, '');
     const grows: string[][] = [];
     for (const l of labels) {
+      const v = variants.find((x) => x.label === l)!;
+      if (!v.configs.includes('gen')) continue;
       const e = errorFor(l, 'gen');
-      if (!variants.find((x) => x.label === l)!.configs.includes('gen')) continue;
-      grows.push([l, e ? `error: ${e}` : cell(find(l, 'gen', 'gen')), rss(l, 'gen')]);
-      const viaCells = find(l, 'gen', 'gen-cell');
-      if (viaCells) grows.push([`${l}, ${g.layers}× LSTMCell`, cell(viaCells), 'same process']);
-      for (const [key, what] of [['gen-stepper', 'RecurrentStepper'], ['gen-stepper-int8', 'RecurrentStepper int8']] as const) {
-        const f = find(l, 'gen', key);
-        if (f) grows.push([`${l}, ${what}`, cell(f), 'same process']);
+      grows.push([l + roundsNote(v, 'gen'), e ? `error: ${e}` : cell(l, 'gen', 'gen'), rss(l, 'gen')]);
+      for (const [key, what] of [['gen-cell', `${g.layers}× LSTMCell`], ['gen-stepper', 'RecurrentStepper'], ['gen-stepper-int8', 'RecurrentStepper int8']] as const) {
+        if (byRound(l, 'gen', key).size) grows.push([`${l}, ${what}`, cell(l, 'gen', key), 'same process']);
       }
     }
     out.push(table(['', 'µs/step', 'peak RSS'], grows));
   }
 
-  // Ratios: each recur backend against each peer.
+  // Ratios: each recur backend against each peer, round by round.
   const recurLabels = labels.filter((l) => l.startsWith('recur-'));
   const peerLabels = labels.filter((l) => !l.startsWith('recur-'));
-  out.push('', '**Ratios**: recur ÷ peer in speed (tokens/s; 1/µs for generation); > 1 means recur is faster. brain.js trains one sequence at a time, so its ratio compares tokens/s with its chars/s.', '');
+  if (peerLabels.includes('torch-1t') && peerLabels.includes('torch-2t')) peerLabels.push('torch-best');
+  out.push('', '**Ratios**: recur ÷ peer in speed (tokens/s; 1/µs for generation), taken within each round, then median (min–max) over the rounds; > 1 means recur is faster. torch-best is the faster of torch-1t and torch-2t in each round. A peer run for one round is compared with recur\'s first round. brain.js trains one sequence at a time, so its ratio compares tokens/s with its chars/s.', '');
   const rrows: string[][] = [];
   for (const r of recurLabels) {
     for (const [cfg, key, name] of [['train-lstm', 'train', 'LSTM training'], ['train-gru', 'train', 'GRU training'], ['gen', 'gen', 'generation step'], ['gen', 'gen-cell', 'generation step, LSTMCell'],
       ['gen', 'gen-stepper', 'generation step, RecurrentStepper'], ['gen', 'gen-stepper-int8', 'generation step, RecurrentStepper int8']] as const) {
-      if (!find(r, cfg, key)) continue;
-      rrows.push([`${r} · ${name}`, ...peerLabels.map((p) => fmtRatio(ratio(find(r, cfg, key), find(p, cfg, cfg === 'gen' ? 'gen' : key))))]);
+      if (!byRound(r, cfg, key).size) continue;
+      rrows.push([`${r} · ${name}`, ...peerLabels.map((p) => summary(roundRatios(r, p, cfg, key, cfg === 'gen' ? 'gen' : key), fmtRatio).replace(/\*\*/g, ''))]);
     }
   }
   out.push(table(['', ...peerLabels], rrows));
@@ -446,24 +505,25 @@ function render(meta: Record<string, string>, base: Record<string, number>): str
     const gemmLabels = labels.filter((l) => variants.find((x) => x.label === l)!.configs.includes('gemm'));
     const gc = configs.gemm as Extract<Config, { kind: 'gemm' }>;
     const ref = gemmLabels.includes('torch-2t') ? 'torch-2t' : undefined;
-    const ratioCols = ref ? recurLabels.filter((l) => l !== 'recur-js').map((l) => `${l.slice(6)} ÷ ${ref}`) : [];
-    out.push('', '**GEMM** C = op(A)·op(B), M×N×K, N = no transpose, T = transposed: GFLOP/s, median (min–max)', '');
+    const fast = recurLabels.filter((l) => l !== 'recur-js');
+    const ratioCols = ref ? fast.map((l) => `${l.slice(6)} ÷ ${ref}`) : [];
+    out.push('', `**GEMM** C = op(A)·op(B), M×N×K, N = no transpose, T = transposed: GFLOP/s over a continuous ${protocols.gemm.windowMs / 1000}-s window [slowest–fastest ${protocols.gemm.sliceMs} ms slice]`, '');
     const mrows: string[][] = [];
     for (const [M, N, K] of gc.shapes) {
       for (const [tA, tB] of TRANSPOSES) {
         const key = gemmKey(M, N, K, tA, tB);
-        mrows.push([key.slice(5), ...gemmLabels.map((l) => cell(find(l, 'gemm', key))),
-          ...(ref ? recurLabels.filter((l) => l !== 'recur-js').map((l) => fmtRatio(ratio(find(l, 'gemm', key), find(ref, 'gemm', key)))) : [])]);
+        mrows.push([key.slice(5), ...gemmLabels.map((l) => cell(l, 'gemm', key)),
+          ...(ref ? fast.map((l) => summary(roundRatios(l, ref, 'gemm', key, key), fmtRatio).replace(/\*\*/g, '')) : [])]);
       }
     }
     out.push(table(['', ...gemmLabels, ...ratioCols], mrows));
-    const gemmRss = gemmLabels.map((l) => `${l} ${rss(l, 'gemm')}`).join(', ');
-    out.push('', `Peak RSS of the GEMM processes: ${gemmRss}.`);
+    out.push('', `Peak RSS of the GEMM processes: ${gemmLabels.map((l) => `${l} ${rss(l, 'gemm')}`).join(', ')}.`);
   }
   out.push('', `Runtime baselines (peak RSS of a process that only starts its runtime, included in every peak RSS above; the node peers run as compiled JavaScript under plain node, without a TypeScript loader): ${Object.entries(base).map(([k, v]) => `${k} ${v} MB`).join(', ') || '?'}.`);
 
   const notes: string[] = [];
-  if (figures.some((f) => f.secondsPerIter.contended)) notes.push(`\\* a run of this figure started while other processes kept the CPUs busy (waited ${protocols.gen.quietMs / 1000} s for idle CPUs, then went ahead).`);
+  const busy = runs.filter((r) => r.contended);
+  if (busy.length) notes.push(`${busy.length} of ${runs.length} processes started while other processes kept the CPUs busy (waited ${quietMs / 1000} s for idle CPUs, then went ahead): ${busy.map((r) => `${r.label} ${r.config} round ${r.round}`).join(', ')}.`);
   for (const u of unavailable) notes.push(`${u.label}: not measured: ${u.reason}.`);
   for (const r of runs) if (r.skipped) for (const s of r.skipped) notes.push(`${r.label} ${r.config}: not measured: ${s}.`);
   if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
@@ -487,7 +547,9 @@ const readmeIntro = [
   '`npm run bench` runs recur (each available backend), TensorFlow.js (cpu and wasm backends),',
   'brain.js and PyTorch (when `/usr/bin/python3 -c \'import torch\'` works) side by side, each',
   'configuration in its own process, one at a time, and writes `bench/results.json`. Figures are',
-  'medians of ≥ 5 timed runs after warm-up (min–max in brackets); peak RSS is the whole process',
+  'continuous windows after warm-up (20 s for training), with peers alternating in 3 rounds; ratios',
+  'are taken within a round and shown as median (min–max); PyTorch runs with `OMP_NUM_THREADS` only',
+  'and is also shown at the better of 1 and 2 threads (torch-best); peak RSS is the whole process',
   '(`maxRSS`), runtime included; the node peers run as JavaScript compiled by tsc into `build/bench/`,',
   'under plain `node` (no TypeScript loader), as a program using recur\'s compiled build does.',
   '`npm run bench -- --readme` replaces the table below. What each peer runs, and how brain.js',
@@ -513,8 +575,11 @@ async function main(): Promise<void> {
   const git = sh('git', ['rev-parse', '--short', 'HEAD']);
   const dirty = sh('git', ['status', '--porcelain', '--untracked-files=no']);
   const base = await baselines();
+  // Rounds alternate the peers (A B A B ...), so a drift of the machine's speed hits every peer.
   for (const config of cfgs) {
-    for (const v of variants) if (v.configs.includes(config)) await runVariant(v, config);
+    for (let round = 1; round <= rounds; round++) {
+      for (const v of variants) if (v.configs.includes(config) && round <= roundsOf(config, v)) await runVariant(v, config, round);
+    }
   }
   const after = load();
 
@@ -536,8 +601,9 @@ async function main(): Promise<void> {
       ? `${torch.torch}, Python ${torch.python}; BLAS loaded: ${torch.openblasConfig ?? torch.blasLibs} (${torch.openblasParallel ?? '?'}; ${String(torch.blasLibs).split(' ').filter((s) => s.includes('libblas')).join(' ')})` +
         `; system libblas.so.3 alternative: ${systemBlas}` +
         `${torchBlas !== 'openmp' ? '' : existsSync(OPENMP_BLAS_DIR) ? `; torch run with LD_LIBRARY_PATH=${OPENMP_BLAS_DIR}` : '; OpenMP OpenBLAS not installed (apt-get install libopenblas0-openmp), so the system BLAS'}` +
-        '; torch-2t / torch-1t = 2 / 1 threads'
+        `; torch-2t / torch-1t = torch.get_num_threads() ${info('torch-2t').threads ?? '?'} / ${info('torch-1t').threads ?? '?'}, interop threads ${torch.interopThreads ?? '?'}; environment OMP_NUM_THREADS only`
       : 'not measured',
+    'GEMM 512³ at each process start': [...gemmRates].map(([l, xs]) => `${l} ${num(median(xs))}`).join(', ') + ' GFLOP/s (median over its processes; a peer far below its usual rate here was handicapped)',
   };
 
   const section = render(meta, base);
@@ -546,9 +612,9 @@ async function main(): Promise<void> {
     tiny, date: meta.date, machine: meta.machine, node: meta.node, meta,
     load: { before, after }, configs, protocols, baselinesMB: base, infos: Object.fromEntries(infos),
     unavailable, runs, figures,
-    ratios: figures.filter((f) => f.peer === 'recur').flatMap((f) => variants.filter((v) => v.peer !== 'recur').map((v) => {
-      const r = ratio(f, find(v.label, f.config, f.key.startsWith('gen-') ? 'gen' : f.key));
-      return r === null ? null : { recur: f.label, peer: v.label, config: f.config, key: f.key, speedRatio: Math.round(r * 1000) / 1000 };
+    ratios: figures.filter((f) => f.peer === 'recur' && f.round === 1).flatMap((f) => [...variants.filter((v) => v.peer !== 'recur').map((v) => v.label), 'torch-best'].map((peer) => {
+      const rs = roundRatios(f.label, peer, f.config, f.key, f.key.startsWith('gen-') ? 'gen' : f.key);
+      return rs.length === 0 ? null : { recur: f.label, peer, config: f.config, key: f.key, perRound: rs.map((r) => Math.round(r * 1000) / 1000), median: Math.round(median(rs) * 1000) / 1000 };
     }).filter((x) => x !== null)),
   };
   writeFileSync(outFile, `${JSON.stringify(results, null, 1)}\n`);

@@ -3,12 +3,14 @@
  * on: the job a child is given (one JSON argument), the timing protocol, and the JSON lines a
  * child prints back (each prefixed with MARK so library chatter on stdout is ignored).
  *
- * Timing protocol (the same in torch_bench.py): warm-up for at least `warmupMs` and `warmup`
- * iterations, calibrate `reps` so one run lasts ~targetMs, then `runs` timed runs of `reps`
- * iterations; each run starts once the CPUs are idle (waitQuiet from bench/common.ts, at most
- * quietMs). A figure is the median over the runs of the per-iteration time, with min and max.
+ * Timing protocol (the same in torch_bench.py): warm up for at least `warmupMs` and `warmup`
+ * iterations, then run continuously for one window of at least `windowMs`, never pausing: that is
+ * how training and generation are used, and a pause lets a peer's thread pool go cold (PyTorch's
+ * OpenMP pool measurably does). The figure is the whole window's time per iteration; the window is
+ * also cut into ~`sliceMs` slices, whose fastest and slowest show how steady it was. bench/run.ts
+ * waits for idle CPUs before it starts a peer's process, never inside the window, and alternates
+ * peers in rounds.
  */
-import { waitQuiet } from '../common.js';
 
 export const MARK = '@@BENCH ';
 
@@ -46,11 +48,10 @@ export interface Protocol {
   /** Minimum warm-up iterations (also at least warmupMs). */
   warmup: number;
   warmupMs: number;
-  runs: number;
-  /** Each run lasts about this long (at least one iteration). */
-  targetMs: number;
-  /** Wait at most this long for idle CPUs before each run (0 = never wait). */
-  quietMs: number;
+  /** The timed window lasts at least this long, with no pause inside. */
+  windowMs: number;
+  /** Slices of the window, for the steadiness range. */
+  sliceMs: number;
 }
 
 /** The single argument a peer process receives. */
@@ -63,15 +64,16 @@ export interface Job {
   protocol: Protocol;
 }
 
-/** Seconds per iteration over the runs. */
+/** Seconds per iteration over one continuous window. */
 export interface Timing {
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-  reps: number;
-  /** Some run started while other processes kept the CPUs busy. */
-  contended: boolean;
+  /** Whole window: elapsed seconds / iterations. */
+  perIter: number;
+  /** Fastest and slowest slice of the window, seconds per iteration. */
+  sliceMin: number;
+  sliceMax: number;
+  slices: number;
+  iters: number;
+  windowSeconds: number;
 }
 
 export type Line =
@@ -91,30 +93,45 @@ export function parseJob(): Job {
   return JSON.parse(arg) as Job;
 }
 
-function summarize(samples: number[], reps: number, contended: boolean): Timing {
-  const s = [...samples].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, runs: s.length, reps, contended };
+/** Accumulates iteration timestamps of one window into slices. */
+class Window {
+  private readonly t0 = performance.now();
+  private sliceStart = this.t0;
+  private sliceIters = 0;
+  private iters = 0;
+  private readonly slices: number[] = [];
+  constructor(private readonly p: Protocol) {}
+  /** Records one finished iteration; true while the window must go on. */
+  tick(): boolean {
+    const now = performance.now();
+    this.iters++;
+    this.sliceIters++;
+    if (now - this.sliceStart >= this.p.sliceMs) {
+      this.slices.push((now - this.sliceStart) / this.sliceIters / 1000);
+      this.sliceStart = now;
+      this.sliceIters = 0;
+    }
+    return now - this.t0 < this.p.windowMs;
+  }
+  timing(): Timing {
+    const end = performance.now();
+    if (this.sliceIters > 0 && this.slices.length === 0) this.slices.push((end - this.sliceStart) / this.sliceIters / 1000);
+    return {
+      perIter: (end - this.t0) / this.iters / 1000,
+      sliceMin: Math.min(...this.slices), sliceMax: Math.max(...this.slices), slices: this.slices.length,
+      iters: this.iters, windowSeconds: (end - this.t0) / 1000,
+    };
+  }
 }
 
-function quiet(p: Protocol): boolean {
-  return p.quietMs <= 0 || waitQuiet(p.quietMs);
-}
-
-/** Times a synchronous iteration. */
+/** Times a synchronous iteration: warm-up, then one continuous window. */
 export function timeSync(fn: () => void, p: Protocol): Timing {
   const t0 = performance.now();
   let n = 0;
   while (n < p.warmup || performance.now() - t0 < p.warmupMs) { fn(); n++; }
-  const reps = Math.max(1, Math.round(p.targetMs / ((performance.now() - t0) / n)));
-  const samples: number[] = [];
-  let contended = false;
-  for (let r = 0; r < p.runs; r++) {
-    if (!quiet(p)) contended = true;
-    const s = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    samples.push((performance.now() - s) / reps / 1000);
-  }
-  return summarize(samples, reps, contended);
+  const w = new Window(p);
+  do fn(); while (w.tick());
+  return w.timing();
 }
 
 /** Times an asynchronous iteration (training steps that await memory reclamation). */
@@ -122,16 +139,15 @@ export async function timeAsync(fn: () => Promise<void>, p: Protocol): Promise<T
   const t0 = performance.now();
   let n = 0;
   while (n < p.warmup || performance.now() - t0 < p.warmupMs) { await fn(); n++; }
-  const reps = Math.max(1, Math.round(p.targetMs / ((performance.now() - t0) / n)));
-  const samples: number[] = [];
-  let contended = false;
-  for (let r = 0; r < p.runs; r++) {
-    if (!quiet(p)) contended = true;
-    const s = performance.now();
-    for (let i = 0; i < reps; i++) await fn();
-    samples.push((performance.now() - s) / reps / 1000);
-  }
-  return summarize(samples, reps, contended);
+  const w = new Window(p);
+  do await fn(); while (w.tick());
+  return w.timing();
+}
+
+/** GFLOP/s of a 512³ product over a short continuous window: the peer's GEMM rate, printed next to its figures. */
+export function gemmRate(product: () => void): number {
+  const t = timeSync(product, { warmup: 3, warmupMs: 300, windowMs: 1000, sliceMs: 1000 });
+  return (2 * 512 ** 3) / t.perIter / 1e9;
 }
 
 /** Deterministic pseudo-random integers in [0, n) (xorshift32), identical in every peer. */

@@ -18,7 +18,7 @@ import { installNodeGc } from '../../src/train/node-gc.js';
 import type { NativeKernels } from '../../src/kernels/native/index.js';
 import type { WasmKernels } from '../../src/kernels/wasm/index.js';
 import {
-  emit, gemmKey, randomIds, runPeer, timeAsync, timeSync, TRANSPOSES,
+  emit, gemmKey, gemmRate, randomIds, runPeer, timeAsync, timeSync, TRANSPOSES,
   type GemmConfig, type GenConfig, type Job, type TrainConfig,
 } from './protocol.js';
 
@@ -35,6 +35,9 @@ function backendInfo(job: Job): Record<string, string | number | boolean> {
     info.threads = n.threads;
     info.blas = n.blasConfig;
   }
+  const A = k.alloc(512 * 512), Bm = k.alloc(512 * 512), C = k.alloc(512 * 512);
+  for (let i = 0; i < A.length; i++) { A[i] = Math.sin(i); Bm[i] = Math.cos(i); }
+  info.gemm512 = Math.round(gemmRate(() => k.gemm(false, false, 512, 512, 512, 1, A, 512, Bm, 512, 0, C, 512)) * 10) / 10;
   return info;
 }
 

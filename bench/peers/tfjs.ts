@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
-  emit, gemmKey, randomIds, runPeer, timeSync, TRANSPOSES,
+  emit, gemmKey, gemmRate, randomIds, runPeer, timeSync, TRANSPOSES,
   type GemmConfig, type GenConfig, type Job, type TrainConfig,
 } from './protocol.js';
 
@@ -32,6 +32,10 @@ async function init(variant: string): Promise<Record<string, string | number | b
     info.multithread = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
     info.threads = getThreadsCount();
   }
+  const a = tf.randomNormal([512, 512]), b = tf.randomNormal([512, 512]);
+  info.gemm512 = Math.round(gemmRate(() => tf.matMul(a, b).dispose()) * 10) / 10;
+  a.dispose();
+  b.dispose();
   return info;
 }
 

@@ -23,51 +23,38 @@ def emit(obj):
     sys.stdout.flush()
 
 
-def cpu_ticks():
-    try:
-        with open('/proc/stat') as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        idle = v[3] + (v[4] if len(v) > 4 else 0)
-        return sum(v) - idle, sum(v)
-    except OSError:
-        return None
-
-
-def wait_quiet(max_ms, window_ms=300):
-    """As waitQuiet in bench/common.ts: True once the CPUs were < 10% busy for a window."""
-    start = time.monotonic()
-    while True:
-        a = cpu_ticks()
-        if a is None:
-            return True
-        time.sleep(window_ms / 1000)
-        b = cpu_ticks()
-        if (b[0] - a[0]) / max(1, b[1] - a[1]) < 0.1:
-            return True
-        if (time.monotonic() - start) * 1000 > max_ms:
-            return False
-
-
 def time_it(fn, p):
+    """As timeSync in protocol.ts: warm-up, then one continuous window cut into slices."""
     t0 = time.perf_counter()
     n = 0
     while n < p['warmup'] or (time.perf_counter() - t0) * 1000 < p['warmupMs']:
         fn()
         n += 1
-    per = (time.perf_counter() - t0) / n
-    reps = max(1, round(p['targetMs'] / 1000 / per))
-    samples = []
-    contended = False
-    for _ in range(p['runs']):
-        if p['quietMs'] > 0 and not wait_quiet(p['quietMs']):
-            contended = True
-        s = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        samples.append((time.perf_counter() - s) / reps)
-    samples.sort()
-    return {'median': samples[len(samples) // 2], 'min': samples[0], 'max': samples[-1],
-            'runs': len(samples), 'reps': reps, 'contended': contended}
+    w0 = slice_start = time.perf_counter()
+    iters = slice_iters = 0
+    slices = []
+    while True:
+        fn()
+        now = time.perf_counter()
+        iters += 1
+        slice_iters += 1
+        if (now - slice_start) * 1000 >= p['sliceMs']:
+            slices.append((now - slice_start) / slice_iters)
+            slice_start, slice_iters = now, 0
+        if (now - w0) * 1000 >= p['windowMs']:
+            break
+    end = time.perf_counter()
+    if not slices:
+        slices.append((end - slice_start) / max(1, slice_iters))
+    return {'perIter': (end - w0) / iters, 'sliceMin': min(slices), 'sliceMax': max(slices),
+            'slices': len(slices), 'iters': iters, 'windowSeconds': end - w0}
+
+
+def gemm_rate(torch):
+    """GFLOP/s of a 512^3 product over a 1-s window, as gemmRate in protocol.ts."""
+    a, b, out = torch.randn(512, 512), torch.randn(512, 512), torch.empty(512, 512)
+    t = time_it(lambda: torch.mm(a, b, out=out), {'warmup': 3, 'warmupMs': 300, 'windowMs': 1000, 'sliceMs': 1000})
+    return round(2 * 512 ** 3 / t['perIter'] / 1e9, 1)
 
 
 def random_ids(count, n, seed):
@@ -117,6 +104,8 @@ def main():
     torch.set_num_threads(threads)
     info = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'python': sys.version.split()[0]}
     info.update(blas_info(torch))
+    info['interopThreads'] = torch.get_num_interop_threads()
+    info['gemm512'] = gemm_rate(torch)
     emit({'type': 'info', 'info': info})
     torch.manual_seed(1)
     c = job['config']

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendName } from '../../src/kernels/index.js';
 import { bowLogisticRegression } from '../../src/tasks/classify/bow-baseline.js';
-import { buildClassifyTokenizer } from '../../src/tasks/classify/data.js';
-import { prepareClassifyData, trainClassifier, type ClassifyTrainOptions } from '../../src/tasks/classify/train-classify.js';
+import { buildClassifyTokenizer, prepareClassifyData } from '../../src/tasks/classify/data.js';
+import { trainClassifier, type ClassifyTrainOptions } from '../../src/tasks/classify/train.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);

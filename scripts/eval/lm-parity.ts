@@ -13,7 +13,7 @@ import { backendName } from '../../src/kernels/index.js';
 import { loadSafetensorsFile } from '../../src/io/node.js';
 import { optimizerByName } from '../../src/optim/by-name.js';
 import { LanguageModel, type LanguageModelConfig } from '../../src/tasks/lm/model.js';
-import { prepareLmData } from '../../src/tasks/lm/setup.js';
+import { prepareLmData } from '../../src/tasks/lm/data.js';
 import { LmTask } from '../../src/tasks/lm/task.js';
 import { manualSeed } from '../../src/tensor/rng.js';
 import { train } from '../../src/train/trainer.js';
@@ -27,7 +27,7 @@ const steps = arg('steps', 300), dropout = arg('dropout', 0);
 const batch = 32, bptt = 64, lr = 0.003, clip = 5;
 const dir = mkdtempSync(join(tmpdir(), 'recur-parity-'));
 
-const { tokenizer, splits } = prepareLmData('moby-dick', { level: 'char' });
+const { tokenizer, splits } = prepareLmData({ corpus: 'moby-dick' }, { level: 'char' });
 for (const s of ['train', 'valid'] as const) {
   const a = splits[s];
   writeFileSync(join(dir, `${s}.i32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));

@@ -15,8 +15,9 @@ import { backendName } from '../../src/kernels/index.js';
 import { PYTHON, torchEnv } from '../torch-env.js';
 import { evaluateLm } from '../../src/tasks/lm/task.js';
 import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
-import { prepareLmData } from '../../src/tasks/lm/setup.js';
-import { lmModelConfig, loadLmRun, trainLm, type LmTrainOptions } from '../../src/tasks/lm/train-lm.js';
+import { prepareLmData } from '../../src/tasks/lm/data.js';
+import { loadLmRun } from '../../src/tasks/lm/run.js';
+import { lmModelConfig, trainLm, type LmTrainOptions } from '../../src/tasks/lm/train.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,7 +40,7 @@ const charOpts: LmTrainOptions = {
   out: join(root, 'char'), resume: false,
 };
 // The same ids and model as trainLm makes from charOpts, for the twin and the evaluation.
-const charPrep = prepareLmData(charOpts.corpus, charOpts);
+const charPrep = prepareLmData(charOpts, charOpts);
 const charModelConfig = lmModelConfig(charOpts, charPrep.tokenizer.vocabSize);
 for (const s of ['train', 'valid'] as const) {
   const a = charPrep.splits[s];
@@ -89,7 +90,7 @@ const wordOpts: LmTrainOptions = {
 log(`[3] word LSTM 1x256 (tied, vocab 10k) on Brown for ${wordMinutes} min vs Kneser-Ney trigram`);
 const r3 = await trainLm(wordOpts);
 const { model: wordModel, config: wordCfg } = loadLmRun(wordOpts.out);
-const wordData = prepareLmData('brown', wordOpts, wordCfg.tokenizer);
+const wordData = prepareLmData({ corpus: 'brown' }, wordOpts, wordCfg.tokenizer);
 const lstmTest = (await evaluateLm(wordModel, wordData.splits.test, 10, 35)).loss;
 const kn = new KneserNeyTrigram(wordData.splits.train, wordCfg.model.vocabSize);
 const knTest = kn.crossEntropy(wordData.splits.test);

@@ -15,7 +15,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendName } from '../../src/kernels/index.js';
-import { trainTagger, type TagTrainOptions, type TagTrainResult } from '../../src/tasks/tag/train-tag.js';
+import { trainTagger, type TagTrainOptions, type TagTrainResult } from '../../src/tasks/tag/train.js';
 import type { TrainEvent } from '../../src/train/trainer.js';
 
 const arg = (name: string, dflt: number): number => {

@@ -22,7 +22,9 @@ import { join } from 'node:path';
 import { backendName } from '../../src/kernels/index.js';
 import { PYTHON, torchEnv } from '../torch-env.js';
 import { scoreExamples, scoreHypotheses } from '../../src/tasks/translate/evaluate.js';
-import { prepareTranslateData, loadTranslateRun, trainTranslate, type TranslateTrainOptions } from '../../src/tasks/translate/train-translate.js';
+import { prepareTranslateData } from '../../src/tasks/translate/data.js';
+import { loadTranslateRun } from '../../src/tasks/translate/run.js';
+import { trainTranslate, type TranslateTrainOptions } from '../../src/tasks/translate/train.js';
 import { tokenizerFromJSON } from '../../src/text/from-json.js';
 import { installNodeGc } from '../../src/train/node-gc.js';
 

@@ -5,12 +5,12 @@ import { RecurError } from '../errors.js';
 import { formatClassificationReport } from '../metrics/classification.js';
 import { POOLING_KINDS } from '../nn/pooling.js';
 import { LEXICONS } from '../tasks/classify/lexicon.js';
-import { OPTIMIZERS } from '../tasks/classify/optimizer.js';
-import { classifyTexts, evaluateClassifierRun, loadClassifierRun, trainClassifier, type ClassifyTrainOptions } from '../tasks/classify/train-classify.js';
+import { CELL_KINDS } from '../nn/index.js';
+import { classifyTexts, evaluateClassifierRun, loadClassifierRun } from '../tasks/classify/run.js';
+import { trainClassifier, type ClassifyTrainOptions } from '../tasks/classify/train.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { progressReporter } from './progress.js';
-import { interruptSignal } from './signals.js';
+import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
 
 /** A column given as a header name or a 0-based index. */
 function columnArg(v: string): string | number {
@@ -19,20 +19,26 @@ function columnArg(v: string): string | number {
 
 type CliTrainOptions = ClassifyTrainOptions & { cv?: number };
 
-async function trainCommand(o: CliTrainOptions): Promise<void> {
-  if (!o.epochs && !o.minutes && !o.steps) o.epochs = 20;
-  const report = progressReporter({ unit: 'ex', ...(o.minutes ? { minutes: o.minutes } : {}) });
+const CLASSIFY_DEFAULTS: TrainFlagDefaults = { lr: 0.003, epochs: 20, patience: 5 };
+
+async function trainCommand(opts: CliTrainOptions): Promise<void> {
+  const o = withDefaultBudget(opts, CLASSIFY_DEFAULTS);
+  const h = cliHooks(o, 'ex');
   if (!o.cv) {
-    const r = await trainClassifier(o, report, interruptSignal());
+    const r = await trainClassifier(o, h.onEvent, h.signal);
     console.log(formatClassificationReport(r.test));
     console.log(`test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)} (best checkpoint)`);
-    console.log(`run saved in ${o.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+    console.log(savedLine(o, r));
     return;
   }
   // k-fold cross-validation: one run per fold in RUN_DIR/fold-i, test accuracy of each.
   const acc: number[] = [];
   for (let fold = 0; fold < o.cv; fold++) {
-    const r = await trainClassifier({ ...o, folds: o.cv, fold, out: `${o.out}/fold-${fold}` }, report);
+    const r = await trainClassifier({ ...o, folds: o.cv, fold, out: `${o.out}/fold-${fold}` }, h.onEvent, h.signal);
+    if (r.reason === 'interrupted') {
+      console.log(`interrupted in fold ${fold + 1}/${o.cv}; its run is saved in ${o.out}/fold-${fold}`);
+      return;
+    }
     acc.push(r.test.accuracy);
     console.log(`fold ${fold + 1}/${o.cv}: test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)}`);
   }
@@ -41,14 +47,14 @@ async function trainCommand(o: CliTrainOptions): Promise<void> {
   console.log(`${o.cv}-fold cross-validation: mean test accuracy ${mean.toFixed(4)} (sd ${sd.toFixed(4)}); runs in ${o.out}/fold-*`);
 }
 
-export function registerClassifyTrain(train: Command): void {
-  train
+function registerTrain(train: Command): void {
+  addTrainOptions(train
     .command('classify')
     .description('train a sequence classifier (e.g. sentiment) on labelled texts')
     .option('--data <name|path>', 'uci-sentiment, or a CSV/TSV/JSONL file with text and label columns', 'uci-sentiment')
     .option('--text-column <name|index>', 'text column: header name / JSON key, or 0-based index (default: text, or the first column)', columnArg)
     .option('--label-column <name|index>', 'label column: header name / JSON key, or 0-based index (default: label, or the last column)', columnArg)
-    .option('--cell <cell>', 'lstm, gru or rnn', choiceArg('cell', ['lstm', 'gru', 'rnn'] as const), 'lstm')
+    .option('--cell <cell>', CELL_KINDS.join(', '), choiceArg('cell', CELL_KINDS), 'lstm')
     .option('--layers <n>', 'recurrent layers', intArg('layers', 1), 1)
     .option('--hidden <n>', 'hidden size per direction', intArg('hidden', 1), 64)
     .option('--embed <n>', 'word embedding size', intArg('embed', 1), 64)
@@ -64,19 +70,7 @@ export function registerClassifyTrain(train: Command): void {
     .option('--valid <fraction>', 'validation fraction of the stratified split', numArg('valid', 0, 0.9), 0.1)
     .option('--test <fraction>', 'test fraction of the stratified split', numArg('test', 0, 0.9), 0.1)
     .option('--cv <k>', 'k-fold cross-validation instead: k runs in RUN_DIR/fold-i, mean test accuracy', intArg('cv', 3))
-    .option('--batch <n>', 'batch size', intArg('batch', 1), 32)
-    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.003)
-    .option('--weight-decay <x>', 'L2 weight decay', numArg('weight-decay', 0), 0)
-    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
-    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
-    .option('--epochs <n>', 'epoch budget (default 20 when no budget is given)', intArg('epochs', 1))
-    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
-    .option('--steps <n>', 'step budget', intArg('steps', 1))
-    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
-    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1), 5)
-    .option('--seed <n>', 'random seed (also fixes the split)', intArg('seed', 0), 0)
-    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
-    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .option('--batch <n>', 'batch size', intArg('batch', 1), 32), CLASSIFY_DEFAULTS)
     .action(async (opts: CliTrainOptions & { unidirectional?: boolean; valid: number; test: number }) => {
       if (opts.cv && opts.resume) throw new RecurError('--cv and --resume cannot be combined (resume a single fold with --out RUN_DIR/fold-i)');
       await trainCommand({ ...opts, bidirectional: !opts.unidirectional, validFraction: opts.valid, testFraction: opts.test });
@@ -100,8 +94,9 @@ async function evalClassify(dir: string, o: EvalOptions): Promise<void> {
   console.log(formatClassificationReport(r.report));
 }
 
+/** `recur train classify`, `recur classify`, and `recur eval` of classification runs. */
 export function registerClassify(program: Command, train: Command): void {
-  registerClassifyTrain(train);
+  registerTrain(train);
   registerEvaluator('classify', evalClassify);
   program
     .command('classify')

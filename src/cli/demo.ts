@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { generateText } from '../tasks/lm/generate.js';
-import { loadLmRun, trainLm } from '../tasks/lm/train-lm.js';
+import { loadLmRun } from '../tasks/lm/run.js';
+import { trainLm } from '../tasks/lm/train.js';
 import { tokenizerFromJSON } from '../text/from-json.js';
 import { intArg, numArg } from './args.js';
 import { progressReporter } from './progress.js';

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { RecurError } from '../errors.js';
 import { checkpointPath, hasCheckpoint } from '../train/checkpoint.js';
+import { intArg } from './args.js';
 import { readSafetensorsHeader } from './run-dir.js';
 
 export interface EvalOptions {
   split: 'valid' | 'test';
   /** Evaluate on this file instead of the run's own split. */
   data?: string;
+  /** Beam size, for tasks that decode (default: the run's own). */
+  beam?: number;
 }
 
 /** Each task registers how `recur eval RUN_DIR` evaluates its runs. */
@@ -39,6 +42,7 @@ export function registerEval(program: Command): void {
     .argument('<run-dir>')
     .option('--split <split>', 'valid or test', 'test')
     .option('--data <path>', 'evaluate on this file instead')
+    .option('--beam <k>', 'tasks that decode (translate): beam size (1 = greedy; default: the run\'s, 5)', intArg('beam', 1))
     .action(async (dir: string, o: EvalOptions) => {
       if (o.split !== 'valid' && o.split !== 'test') throw new RecurError(`--split must be valid or test, got '${String(o.split)}'`);
       const task = runTask(dir);

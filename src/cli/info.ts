@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { availableBackends, backendName, loadNative } from '../kernels/index.js';
+import { availableBackends, backendName, backendReason, loadNative } from '../kernels/index.js';
 
 export function registerInfo(program: Command): void {
   program
@@ -8,6 +8,7 @@ export function registerInfo(program: Command): void {
     .action(() => {
       console.log(`recur 0.1.0`);
       console.log(`backend: ${backendName()} (available: ${availableBackends().join(', ')})`);
+      console.log(`why: ${backendReason()}`);
       const native = availableBackends().includes('native') ? loadNative() : null;
       if (native) {
         const n = native.info();

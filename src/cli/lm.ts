@@ -3,21 +3,26 @@ import { RecurError } from '../errors.js';
 import { loadTextCorpus } from '../data/corpora.js';
 import { evaluateLm } from '../tasks/lm/task.js';
 import { beamContinue, generateText, nextTokens } from '../tasks/lm/generate.js';
-import { prepareLmData } from '../tasks/lm/setup.js';
-import { loadLmRun, OPTIMIZERS, trainLm, type LmTrainOptions } from '../tasks/lm/train-lm.js';
+import { CELL_KINDS } from '../nn/index.js';
+import { prepareLmData } from '../tasks/lm/data.js';
+import { loadLmRun } from '../tasks/lm/run.js';
+import { trainLm, type LmTrainOptions } from '../tasks/lm/train.js';
 import { tokenizerFromJSON } from '../text/from-json.js';
 import { choiceArg, intArg, numArg } from './args.js';
-import { progressReporter } from './progress.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { interruptSignal } from './signals.js';
+import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
 
-export function registerLmTrain(train: Command): void {
-  train
+const LM_DEFAULTS: TrainFlagDefaults = { lr: 0.002, epochs: 1 };
+
+function registerTrain(train: Command): void {
+  addTrainOptions(train
     .command('lm')
     .description('train a language model (next character / word / BPE token)')
     .option('--corpus <name|path>', 'moby-dick, sotu, brown, or a text file / folder', 'moby-dick')
+    .option('--valid <path>', 'validation text file: the whole --corpus then trains (default: 5% of the corpus)')
+    .option('--test <path>', 'test text file (default: 5% of the corpus, or none when --valid is given)')
     .option('--level <level>', 'char, word or bpe', choiceArg('level', ['char', 'word', 'bpe'] as const), 'char')
-    .option('--cell <cell>', 'lstm, gru or rnn', choiceArg('cell', ['lstm', 'gru', 'rnn'] as const), 'lstm')
+    .option('--cell <cell>', CELL_KINDS.join(', '), choiceArg('cell', CELL_KINDS), 'lstm')
     .option('--layers <n>', 'recurrent layers', intArg('layers', 1), 2)
     .option('--hidden <n>', 'hidden size', intArg('hidden', 1), 256)
     .option('--embed <n>', 'embedding size', intArg('embed', 1), 64)
@@ -25,25 +30,14 @@ export function registerLmTrain(train: Command): void {
     .option('--tie', 'tie embedding and decoder weights (embed must equal hidden)', false)
     .option('--batch <n>', 'parallel streams', intArg('batch', 1), 32)
     .option('--bptt <n>', 'truncated-BPTT window', intArg('bptt', 1), 64)
-    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.002)
-    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
-    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
-    .option('--epochs <n>', 'epoch budget', intArg('epochs', 1))
-    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
-    .option('--steps <n>', 'step budget', intArg('steps', 1))
-    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
-    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1))
     .option('--max-vocab <n>', 'word level: vocabulary size', intArg('max-vocab', 2))
     .option('--min-freq <n>', 'word level: minimum count', intArg('min-freq', 1))
     .option('--lowercase', 'word level: lower-case the text', false)
-    .option('--bpe-vocab <n>', 'bpe level: vocabulary size', intArg('bpe-vocab', 257), 2000)
-    .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
-    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
-    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .option('--bpe-vocab <n>', 'bpe level: vocabulary size', intArg('bpe-vocab', 257), 2000), LM_DEFAULTS)
     .action(async (opts: LmTrainOptions) => {
-      if (!opts.epochs && !opts.minutes && !opts.steps) opts.epochs = 1;
-      const r = await trainLm(opts, progressReporter({ unit: 'tok', ...(opts.minutes ? { minutes: opts.minutes } : {}) }), interruptSignal());
-      console.log(`run saved in ${opts.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+      const o = withDefaultBudget(opts, LM_DEFAULTS);
+      const h = cliHooks(o, 'tok');
+      console.log(savedLine(o, await trainLm(o, h.onEvent, h.signal)));
     });
 }
 
@@ -51,16 +45,21 @@ export function registerLmTrain(train: Command): void {
 async function evalLm(dir: string, o: EvalOptions): Promise<void> {
   const { model, config } = loadLmRun(dir);
   const tok = tokenizerFromJSON(config.tokenizer);
-  const ids = o.data ? tok.encode(loadTextCorpus(o.data)) : prepareLmData(config.corpus, config, config.tokenizer).splits[o.split];
+  if (!o.data && o.split === 'test' && config.valid && !config.test) {
+    throw new RecurError(`${dir} was trained with --valid and no --test, so it has no test text: pass --data FILE or --split valid`);
+  }
+  const ids = o.data ? tok.encode(loadTextCorpus(o.data)) : prepareLmData(config, config, config.tokenizer).splits[o.split];
   if (ids.length < 2) throw new RecurError(`too little text to evaluate (${ids.length} tokens)`);
   const bptt = Number((config.train as { bptt?: number }).bptt ?? 64);
   const r = await evaluateLm(model, ids, 10, bptt);
   const unit = config.level === 'char' ? 'character' : 'token';
-  console.log(`${o.data ?? `${config.corpus} ${o.split}`}: ${r.metrics.tokens} ${unit}s`);
+  console.log(`${o.data ?? config[o.split] ?? `${config.corpus} ${o.split}`}: ${r.metrics.tokens} ${unit}s`);
   console.log(`loss ${r.loss.toFixed(4)} nats/${unit} | perplexity ${r.metrics.perplexity!.toFixed(3)} | bits per ${unit} ${r.metrics.bits_per_token!.toFixed(4)}`);
 }
 
-export function registerLmCommands(program: Command): void {
+/** `recur train lm`, `recur generate`, `recur next-word`, and `recur eval` of language-model runs. */
+export function registerLm(program: Command, train: Command): void {
+  registerTrain(train);
   registerEvaluator('lm', evalLm);
   program
     .command('generate')

@@ -3,12 +3,18 @@ import { Command, CommanderError } from 'commander';
 import { RecurError } from '../errors.js';
 import { registerInfo } from './info.js';
 import { registerDemo } from './demo.js';
-import { registerLmCommands, registerLmTrain } from './lm.js';
+import { registerLm } from './lm.js';
 import { registerReport } from './report.js';
 import { registerEval } from './eval.js';
 import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
+
+/**
+ * Each task adds `recur train <task>`, its own commands, its `recur eval` evaluator and any
+ * report section; the order does not matter (see src/train/run.ts for how a task plugs in).
+ */
+const TASK_COMMANDS: ReadonlyArray<(program: Command, train: Command) => void> = [registerLm, registerClassify, registerTag, registerTranslate];
 
 /**
  * `recur <command>`. Each command lives in its own file and registers itself here. Bad input
@@ -22,13 +28,9 @@ export function buildCli(): Command {
   registerInfo(program);
   registerDemo(program);
   const train = program.command('train').description('train a model: recur train <task> ...');
-  registerLmTrain(train);
-  registerClassify(program, train);
-  registerTag(program, train);
-  registerLmCommands(program);
+  for (const register of TASK_COMMANDS) register(program, train);
   registerEval(program);
   registerReport(program);
-  registerTranslate(program);
   return program;
 }
 

@@ -3,13 +3,12 @@ import { CorpusError } from '../data/corpus-error.js';
 import { readTextFile } from '../data/text-file.js';
 import { RecurError } from '../errors.js';
 import { formatConllReport } from '../metrics/conlleval.js';
-import { OPTIMIZERS } from '../tasks/classify/optimizer.js';
 import { CHAR_ENCODERS } from '../tasks/tag/char-encoder.js';
-import { evaluateTaggerRun, loadTaggerRun, tagSentences, trainTagger, type TagTrainOptions } from '../tasks/tag/train-tag.js';
+import { evaluateTaggerRun, loadTaggerRun, tagSentences } from '../tasks/tag/run.js';
+import { trainTagger, type TagTrainOptions } from '../tasks/tag/train.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { progressReporter } from './progress.js';
-import { interruptSignal } from './signals.js';
+import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
 
 function columnIndex(v: string): number {
   const n = Number(v);
@@ -17,8 +16,10 @@ function columnIndex(v: string): number {
   return n;
 }
 
-export function registerTagTrain(train: Command): void {
-  train
+const TAG_DEFAULTS: TrainFlagDefaults = { lr: 0.002, epochs: 1 };
+
+function registerTrain(train: Command): void {
+  addTrainOptions(train
     .command('tag')
     .description('train a sequence tagger (part of speech, named entities / chunks): BiLSTM with a softmax or CRF output')
     .option('--data <name|path>', 'brown-pos, brown-names, or a CoNLL column file', 'brown-pos')
@@ -37,27 +38,15 @@ export function registerTagTrain(train: Command): void {
     .option('--dropout <p>', 'dropout', numArg('dropout', 0, 0.99), 0.5)
     .option('--min-freq <n>', 'words seen fewer times become <unk> (their characters still count)', intArg('min-freq', 1), 2)
     .option('--batch <n>', 'sentences per batch', intArg('batch', 1), 32)
-    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.002)
-    .option('--weight-decay <x>', 'L2 weight decay', numArg('weight-decay', 0), 0)
-    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
-    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
-    .option('--epochs <n>', 'epoch budget', intArg('epochs', 1))
-    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
-    .option('--steps <n>', 'step budget', intArg('steps', 1))
-    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
-    .option('--valid-limit <n>', 'score about N validation sentences (every k-th) during training: faster evaluations', intArg('valid-limit', 1))
-    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1))
-    .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
-    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
-    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .option('--valid-limit <n>', 'score about N validation sentences (every k-th) during training: faster evaluations', intArg('valid-limit', 1)), TAG_DEFAULTS)
     .action(async (opts: Omit<TagTrainOptions, 'charEncoder'> & { char: TagTrainOptions['charEncoder'] }) => {
-      const o: TagTrainOptions = { ...opts, charEncoder: opts.char };
-      if (!o.epochs && !o.minutes && !o.steps) o.epochs = 1;
-      const r = await trainTagger(o, progressReporter({ unit: 'tok', ...(o.minutes ? { minutes: o.minutes } : {}) }), interruptSignal());
+      const o = withDefaultBudget<TagTrainOptions>({ ...opts, charEncoder: opts.char }, TAG_DEFAULTS);
+      const h = cliHooks(o, 'tok');
+      const r = await trainTagger(o, h.onEvent, h.signal);
       console.log(`test: token accuracy ${r.test.accuracy.toFixed(4)}` +
         (r.test.chunks ? ` | chunks: precision ${r.test.chunks.precision.toFixed(4)} recall ${r.test.chunks.recall.toFixed(4)} F1 ${r.test.chunks.f1.toFixed(4)}` : '') +
         ' (best checkpoint)');
-      console.log(`run saved in ${o.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+      console.log(savedLine(o, r));
     });
 }
 
@@ -78,8 +67,9 @@ function readSentences(path: string): string[][] {
   });
 }
 
+/** `recur train tag`, `recur tag`, and `recur eval` of tagging runs. */
 export function registerTag(program: Command, train: Command): void {
-  registerTagTrain(train);
+  registerTrain(train);
   registerEvaluator('tag', evalTag);
   program
     .command('tag')

@@ -4,23 +4,24 @@ import { readPairsTsv } from '../data/pairs.js';
 import { RecurError } from '../errors.js';
 import { ATTENTION_TYPES } from '../tasks/translate/config.js';
 import { scoreExamples } from '../tasks/translate/evaluate.js';
-import { TEXT_LEVELS, loadDataset } from '../tasks/translate/setup.js';
-import { loadTranslateRun, trainTranslate, type TranslateTrainOptions } from '../tasks/translate/train-translate.js';
+import { TEXT_LEVELS, loadDataset } from '../tasks/translate/data.js';
+import { loadTranslateRun } from '../tasks/translate/run.js';
+import { trainTranslate, type TranslateTrainOptions } from '../tasks/translate/train.js';
 import { translateTexts, type TextTranslation } from '../tasks/translate/translate.js';
-import { OPTIMIZERS } from '../tasks/lm/train-lm.js';
 import { tokenizerFromJSON } from '../text/from-json.js';
 import { checkpointPath, hasCheckpoint } from '../train/checkpoint.js';
 import { installNodeGc } from '../train/node-gc.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, runTask, type EvalOptions } from './eval.js';
-import { progressReporter } from './progress.js';
 import { registerReportSection } from './report.js';
-import { interruptSignal } from './signals.js';
+import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
 
 type TrainCliOptions = Omit<TranslateTrainOptions, 'onData'>;
 
+const TRANSLATE_DEFAULTS: TrainFlagDefaults = { lr: 0.002, epochs: 1 };
+
 function registerTrain(train: Command): void {
-  train
+  addTrainOptions(train
     .command('translate')
     .description('train a sequence-to-sequence model with attention (translation, grapheme-to-phoneme)')
     .option('--data <name|path>', 'kjv-es (KJV -> Reina-Valera 1909), cmudict (spelling -> phonemes) or a TSV of source<TAB>target lines', 'kjv-es')
@@ -42,26 +43,16 @@ function registerTrain(train: Command): void {
     .option('--min-freq <n>', 'word/char level: minimum count', intArg('min-freq', 1))
     .option('--max-len <n>', 'leave out training pairs longer than this many tokens', intArg('max-len', 2), 100)
     .option('--batch <n>', 'sentence pairs per batch', intArg('batch', 1), 64)
-    .option('--lr <x>', 'learning rate', numArg('lr', 0), 0.002)
-    .option('--optimizer <name>', OPTIMIZERS.join('|'), choiceArg('optimizer', OPTIMIZERS), 'adam')
-    .option('--clip <x>', 'gradient-norm clipping (0 = off)', numArg('clip', 0), 5)
-    .option('--epochs <n>', 'epoch budget', intArg('epochs', 1))
-    .option('--minutes <m>', 'time budget', numArg('minutes', 0))
-    .option('--steps <n>', 'step budget', intArg('steps', 1))
-    .option('--eval-every <n>', 'evaluate every N steps (default: each epoch)', intArg('eval-every', 1))
-    .option('--eval-decode <n>', 'validation examples greedily decoded and scored at each evaluation', intArg('eval-decode', 0), 200)
-    .option('--patience <n>', 'early stopping after N evaluations without improvement', intArg('patience', 1))
-    .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
-    .requiredOption('--out <dir>', 'run directory (checkpoints, metrics.jsonl)')
-    .option('--resume', 'continue from RUN_DIR/last.safetensors', false)
+    .option('--eval-decode <n>', 'validation examples greedily decoded and scored at each evaluation', intArg('eval-decode', 0), 200), TRANSLATE_DEFAULTS)
     .action(async (opts: TrainCliOptions) => {
-      if (!opts.epochs && !opts.minutes && !opts.steps) opts.epochs = 1;
+      const o = withDefaultBudget(opts, TRANSLATE_DEFAULTS);
+      const h = cliHooks(o, 'tok');
       const r = await trainTranslate({
-        ...opts,
+        ...o,
         onData: (d) => process.stderr.write(`data: ${d.train} training pairs (${d.dropped} left out by --max-len), ${d.valid} valid, ${d.test} test; ` +
           `vocabularies ${d.srcVocab} -> ${d.tgtVocab}\n`),
-      }, progressReporter({ unit: 'tok', ...(opts.minutes ? { minutes: opts.minutes } : {}) }), interruptSignal());
-      console.log(`run saved in ${opts.out} (${r.step} steps, best valid loss ${r.bestLoss.toFixed(4)})`);
+      }, h.onEvent, h.signal);
+      console.log(savedLine(o, r));
     });
 }
 
@@ -118,7 +109,7 @@ function registerTranslateCommand(program: Command): void {
 }
 
 /** `recur eval` for translation runs: BLEU and chrF (or WER and PER for G2P) of the decoded split. */
-async function evalTranslate(dir: string, o: EvalOptions & { beam?: number }): Promise<void> {
+async function evalTranslate(dir: string, o: EvalOptions): Promise<void> {
   installNodeGc();
   const { model, config } = loadTranslateRun(dir);
   const src = tokenizerFromJSON(config.srcTokenizer), tgt = tokenizerFromJSON(config.tgtTokenizer);
@@ -163,16 +154,10 @@ ${rows}
 </table>`;
 }
 
-/**
- * Hooks translation into the CLI: `recur train translate`, `recur translate`, `recur eval`
- * of translation runs (with a --beam option added to eval), and the report's heat-map.
- * Call after the train and eval commands exist.
- */
-export function registerTranslate(program: Command): void {
-  const train = program.commands.find((c) => c.name() === 'train');
-  if (train) registerTrain(train);
+/** `recur train translate`, `recur translate`, `recur eval` of translation runs, and the report's heat-map. */
+export function registerTranslate(program: Command, train: Command): void {
+  registerTrain(train);
   registerTranslateCommand(program);
   registerEvaluator('translate', evalTranslate);
-  program.commands.find((c) => c.name() === 'eval')?.option('--beam <k>', 'translation runs: beam size (1 = greedy; default 5)', intArg('beam', 1));
   registerReportSection(attentionHeatmap);
 }

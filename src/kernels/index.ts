@@ -63,12 +63,20 @@ export function freeStorage(...arrays: Array<Float32Array | null>): void {
   for (const a of arrays) if (a && a instanceof Float32Array) K.free(a);
 }
 
+// ---- Which backend is active, and why -----------------------------------------------------------
+// In Node: native when it is built and loads, else wasm, else js; RECUR_BACKEND=js|wasm|native
+// overrides (and makes an unavailable choice an error). In browsers: js until initWasm().
+let reason = 'plain TypeScript reference (in a browser, call initWasm() for the WebAssembly backend)';
+
+/** Why the active backend was chosen, for `recur info`. */
+export function backendReason(): string {
+  return reason;
+}
+
 // ---- WebAssembly SIMD backend (src/kernels/wasm, assembly/) ---------------------------------
-// 'wasm' is the default backend (DESIGN.md). In Node it is loaded synchronously right here, at
-// import, so every tensor is allocated in wasm memory from the start. In browsers, call
-// `await initWasm()` once before creating tensors (compiling is asynchronous there).
-// Environment: RECUR_BACKEND=js keeps the reference backend; RECUR_BACKEND=wasm makes a failed
-// load an error (otherwise an unbuilt checkout quietly stays on js).
+// In Node it is loaded synchronously right here, at import, so every tensor is allocated in wasm
+// memory from the start. In browsers, call `await initWasm()` once before creating tensors
+// (compiling is asynchronous there).
 import { createWasmBackend, createWasmBackendSync, type WasmOptions } from './wasm/index.js';
 
 export type { WasmOptions, WasmKernels, HeapStats } from './wasm/index.js';
@@ -78,6 +86,7 @@ export async function initWasm(opts: WasmOptions = {}): Promise<Kernels> {
   const k = registry.get('wasm') ?? (await createWasmBackend(opts));
   registerBackend(k);
   setBackend('wasm');
+  reason = 'initWasm() was called';
   return k;
 }
 
@@ -85,12 +94,17 @@ function autoSelectBackend(): void {
   const proc = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } }).process;
   if (!proc?.versions?.node) return;
   const want = proc.env?.RECUR_BACKEND;
-  if (want === 'js') return;
+  if (want === 'js') {
+    reason = 'RECUR_BACKEND=js';
+    return;
+  }
   try {
     registerBackend(createWasmBackendSync());
     setBackend('wasm');
+    reason = want === 'wasm' ? 'RECUR_BACKEND=wasm' : 'default: WebAssembly SIMD';
   } catch (e) {
     if (want === 'wasm') throw e;
+    reason = `the WebAssembly backend did not load (${e instanceof Error ? e.message : String(e)}); plain TypeScript reference`;
   }
 }
 
@@ -98,15 +112,12 @@ autoSelectBackend();
 
 // ---- Native OpenBLAS backend (native/, src/kernels/native) ------------------------------------
 // Optional and Node only: an N-API addon built by `npm run build:native`. At import (after the
-// wasm block above has run) it is loaded if built and registered as 'native'; a missing or
-// broken build is silently ignored. RECUR_BACKEND=native makes it the active backend and an
-// unavailable addon an error; RECUR_BACKEND=js or =wasm leave it unloaded.
+// wasm block above has run) it is loaded if built, registered as 'native' and made active unless
+// RECUR_BACKEND says otherwise; a missing build leaves wasm active, and `recur info` says why.
+// RECUR_BACKEND=native makes an unavailable addon an error; =js or =wasm leave it unloaded.
 import { createNativeBackend, nativeUnavailableMessage, type NativeKernels } from './native/index.js';
 
 export type { NativeKernels } from './native/index.js';
-
-/** Whether the native backend becomes the active one when it loads and RECUR_BACKEND is unset. */
-const NATIVE_BY_DEFAULT = false;
 
 /** Loads the native backend (once) and registers it; null when not built/loadable. Does not activate it. */
 export function loadNative(): NativeKernels | null {
@@ -124,13 +135,19 @@ function autoSelectNative(): void {
   if (want === 'native') {
     if (!loadNative()) throw new RecurError(`RECUR_BACKEND=native: ${nativeUnavailableMessage()}`);
     setBackend('native');
+    reason = 'RECUR_BACKEND=native';
     return;
   }
   if (want === 'js' || want === 'wasm') return;
   if (want !== undefined && want !== '' && want !== 'auto') {
     throw new RecurError(`RECUR_BACKEND='${want}' is not a backend (use js, wasm or native)`);
   }
-  if (loadNative() && NATIVE_BY_DEFAULT) setBackend('native');
+  if (loadNative()) {
+    setBackend('native');
+    reason = 'default: the native OpenBLAS addon is built and loads (RECUR_BACKEND=wasm to compare)';
+  } else if (backendName() === 'wasm') {
+    reason = `default: WebAssembly SIMD; ${nativeUnavailableMessage()}`;
+  }
 }
 
 autoSelectNative();

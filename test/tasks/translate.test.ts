@@ -10,7 +10,7 @@ import { sourceBatch, makeBatch, epochBatches } from '../../src/tasks/translate/
 import type { AttentionType, Seq2SeqConfig } from '../../src/tasks/translate/config.js';
 import { Seq2Seq } from '../../src/tasks/translate/model.js';
 import { decodeIds, seq2seqStepper } from '../../src/tasks/translate/translate.js';
-import type { EncodedPair } from '../../src/tasks/translate/setup.js';
+import type { EncodedPair } from '../../src/tasks/translate/data.js';
 import { assertThrowsWith } from '../helpers/assert.js';
 
 // Vocabulary of the toy tasks: 0 pad, 1 bos, 2 eos, 3.. symbols.

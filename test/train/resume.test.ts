@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
-import { trainLm, type LmTrainOptions } from '../../src/tasks/lm/train-lm.js';
+import { trainLm, type LmTrainOptions } from '../../src/tasks/lm/train.js';
 import { RecurError } from '../../src/errors.js';
 import { train } from '../../src/train/trainer.js';
 import type { TrainTask } from '../../src/train/task.js';

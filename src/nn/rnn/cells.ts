@@ -5,7 +5,7 @@ import { globalRng, type Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { checkChoice, checkInt, checkState } from './checks.js';
-import { gateCount, rnnDirection, type CellKind, type CellWeights } from './fused.js';
+import { gateCount, rnnDirection, type FusedCellKind, type CellWeights } from './fused.js';
 import { uniform_ } from './init.js';
 import { makePacking, part } from './packing.js';
 
@@ -27,7 +27,7 @@ abstract class CellBase extends Module {
   readonly bias: boolean;
   protected readonly w: CellWeights;
 
-  protected constructor(protected readonly cellName: string, protected readonly kind: CellKind, opts: CellOptions, rng: Rng) {
+  protected constructor(protected readonly cellName: string, protected readonly kind: FusedCellKind, opts: CellOptions, rng: Rng) {
     super();
     if (typeof opts !== 'object' || opts === null) throw new RecurError(`${cellName}: expected an options object { inputSize, hiddenSize }`);
     this.inputSize = checkInt(cellName, 'inputSize', opts.inputSize, 1);

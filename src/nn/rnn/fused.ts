@@ -19,7 +19,7 @@ import type { Packing } from './packing.js';
  *
  * Every workspace is allocated once per call; steps use subarray views into it.
  */
-export type CellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru' | 'gruResetBefore';
+export type FusedCellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru' | 'gruResetBefore';
 
 export interface CellWeights {
   wIh: Tensor; // [G, I]
@@ -29,7 +29,7 @@ export interface CellWeights {
   wHr: Tensor | null; // [P, H], LSTM projection only
 }
 
-export function gateCount(kind: CellKind): number {
+export function gateCount(kind: FusedCellKind): number {
   return kind === 'lstm' ? 4 : kind === 'gru' || kind === 'gruResetBefore' ? 3 : 1;
 }
 
@@ -40,7 +40,7 @@ export function gateCount(kind: CellKind): number {
  * cN [B, H] (each sequence's state after its last step, sorted order); callers cut it with
  * `part`. Combining keeps the op a single graph node whose backward sees all three gradients.
  */
-export function rnnDirection(kind: CellKind, H: number, P: number, reverse: boolean, pk: Packing,
+export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse: boolean, pk: Packing,
   x: Tensor, h0: Tensor | null, c0: Tensor | null, w: CellWeights): Tensor {
   const K = kernels();
   const { N, B, T, batchSizes, offsets } = pk;

@@ -6,7 +6,7 @@ import { globalRng, type Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { checkChoice, checkDropout, checkInt, checkLengths, checkState } from './checks.js';
-import { gateCount, rnnDirection, type CellKind, type CellWeights } from './fused.js';
+import { gateCount, rnnDirection, type FusedCellKind, type CellWeights } from './fused.js';
 import { orthogonal_, uniform_ } from './init.js';
 import { isIdentityIndex, makePacking, packedRowIndex, part, scatterRows } from './packing.js';
 
@@ -76,12 +76,12 @@ export abstract class RNNBase extends Module {
   /** LSTM projection size P (0 = none). The state h has size Hout = P || H. */
   readonly projSize: number;
   readonly recurrentInit: 'uniform' | 'orthogonal';
-  protected readonly kind: CellKind;
+  protected readonly kind: FusedCellKind;
   /** Weights by [layer][direction]. */
   protected readonly cells: CellWeights[][] = [];
   private readonly layerName: string;
 
-  protected constructor(layerName: string, kind: CellKind, opts: RNNBaseOptions, projSize: number) {
+  protected constructor(layerName: string, kind: FusedCellKind, opts: RNNBaseOptions, projSize: number) {
     super();
     if (typeof opts !== 'object' || opts === null) throw new RecurError(`${layerName}: expected an options object { inputSize, hiddenSize, ... }`);
     this.layerName = layerName;

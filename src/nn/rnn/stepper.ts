@@ -2,7 +2,7 @@ import { RecurError } from '../../errors.js';
 import { kernels } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { RnnActivation } from '../../kernels/rnn-types.js';
-import { gateCount, type CellKind } from './fused.js';
+import { gateCount, type FusedCellKind } from './fused.js';
 import { GRU } from './gru.js';
 import { LSTM } from './lstm.js';
 import { PackedMatrix, type StepperWeights } from './matvec.js';
@@ -107,7 +107,7 @@ function swapC(L: Layer): void {
  * I = inputSize, H = hiddenSize, P = projSize, Hout = P || H, L = numLayers.
  */
 export class RecurrentStepper {
-  readonly kind: CellKind;
+  readonly kind: FusedCellKind;
   readonly inputSize: number;
   readonly hiddenSize: number;
   /** Size of h: projSize for a projected LSTM, else hiddenSize. */

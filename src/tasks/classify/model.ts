@@ -1,12 +1,10 @@
 import { RecurError } from '../../errors.js';
-import { Dropout, Embedding, GRU, Linear, LSTM, RNN } from '../../nn/index.js';
+import { Dropout, Embedding, GRU, Linear, LSTM, RNN, type CellKind } from '../../nn/index.js';
 import { Module } from '../../nn/module.js';
 import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } from '../../nn/pooling.js';
 import { concat } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { LexiconName } from './lexicon.js';
-
-export type CellKind = 'lstm' | 'gru' | 'rnn';
 
 export interface SequenceClassifierConfig {
   vocabSize: number;

@@ -1,12 +1,10 @@
 import { RecurError } from '../../errors.js';
 import { Dropout, Embedding, Linear } from '../../nn/index.js';
 import { Module } from '../../nn/module.js';
-import { GRU, LSTM, RNN } from '../../nn/index.js';
+import { GRU, LSTM, RNN, type CellKind } from '../../nn/index.js';
 import { linear } from '../../autograd/ops/matmul.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
-
-export type CellKind = 'lstm' | 'gru' | 'rnn';
 
 export interface LanguageModelConfig {
   vocabSize: number;

@@ -1,8 +1,11 @@
 import { RecurError } from '../../errors.js';
+import { readConllFile } from '../../data/conll.js';
 import { CorpusError } from '../../data/corpus-error.js';
 import { encodeChunks } from '../../metrics/conlleval.js';
 import type { TagScheme } from '../../nn/crf-constraints.js';
+import { Rng } from '../../tensor/rng.js';
 import { PAD, UNK, Vocabulary } from '../../text/vocab.js';
+import { loadBrownTagging } from './brown.js';
 
 /** One sentence of words and their tags, and where it came from (for messages). */
 export interface TaggedSentence {
@@ -157,4 +160,53 @@ export function makeTagBatch(v: TagVocabs, sents: readonly EncodedSentence[], wh
     return Math.max(1, c.length);
   });
   return { B, T, lengths, wordIds, tagIds, U: uniq.length, maxChars, uniqueChars, uniqueLengths, wordSlot, tokens };
+}
+
+export const BUILTIN_TAG_DATA = ['brown-pos', 'brown-names'] as const;
+
+/** Where a tagging run's sentences come from: enough to rebuild its splits. */
+export interface TagDataSpec {
+  /** 'brown-pos', 'brown-names' or a CoNLL file. */
+  source: string;
+  tagColumn?: number;
+  /** Held-out CoNLL files; without them a user file is split 80/10/10 by sentence (seeded). */
+  validData?: string;
+  testData?: string;
+  seed: number;
+}
+
+export function readConll(path: string, spec: TagDataSpec): TaggedSentence[] {
+  return readConllFile(path, { tagColumn: spec.tagColumn ?? -1 }).map((s) => ({ words: s.words, tags: s.tags, where: `${path}:${s.line}` }));
+}
+
+/** The train/valid/test sentences a data spec describes. */
+export function loadTagSplits(spec: TagDataSpec): Record<'train' | 'valid' | 'test', TaggedSentence[]> {
+  if (spec.source === 'brown-pos') return loadBrownTagging('pos');
+  if (spec.source === 'brown-names') return loadBrownTagging('names');
+  const all = readConll(spec.source, spec);
+  if (spec.validData && spec.testData) return { train: all, valid: readConll(spec.validData, spec), test: readConll(spec.testData, spec) };
+  // A seeded 80/10/10 split by sentence of whatever is not given as a separate file.
+  const perm = new Rng(spec.seed).permutation(all.length);
+  const nTest = spec.testData ? 0 : Math.round(all.length * 0.1), nValid = spec.validData ? 0 : Math.round(all.length * 0.1);
+  const pick = (from: number, to: number): TaggedSentence[] => Array.from(perm.subarray(from, to)).sort((a, b) => a - b).map((i) => all[i]!);
+  const out = {
+    test: spec.testData ? readConll(spec.testData, spec) : pick(0, nTest),
+    valid: spec.validData ? readConll(spec.validData, spec) : pick(nTest, nTest + nValid),
+    train: pick(nTest + nValid, all.length),
+  };
+  if (out.train.length === 0 || out.valid.length === 0 || out.test.length === 0) {
+    throw new RecurError(`${spec.source}: ${all.length} sentences are too few to split into train/validation/test (pass --valid-data and --test-data)`);
+  }
+  return out;
+}
+
+export function resolveScheme(want: SchemeChoice | 'auto', train: readonly TaggedSentence[]): SchemeChoice {
+  const found = detectScheme(train);
+  if (want === 'auto') return found;
+  if (want !== 'none' && found === 'none') {
+    const bad = train.flatMap((s) => s.tags).find((t) => t !== 'O' && !/^[BIES]-./.test(t));
+    throw new RecurError(`--scheme ${want}: the training tags are not chunk tags (found '${bad}'; expected O, B-TYPE, I-TYPE${want === 'bioes' ? ', E-TYPE, S-TYPE' : ''})`);
+  }
+  if (want === 'bio' && found === 'bioes') throw new RecurError('--scheme bio: the training tags use E- or S- (BIOES); use --scheme bioes');
+  return want;
 }

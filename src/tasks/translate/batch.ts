@@ -2,7 +2,7 @@ import { RecurError } from '../../errors.js';
 import { Rng } from '../../tensor/rng.js';
 import type { SourceBatch } from './encoder.js';
 import type { Seq2SeqBatch } from './model.js';
-import type { EncodedPair } from './setup.js';
+import type { EncodedPair } from './data.js';
 
 export interface Specials {
   srcPad: number;

@@ -1,5 +1,6 @@
 import { RecurError } from '../../errors.js';
 import type { AttentionScore } from '../../nn/attention.js';
+import type { CellKind } from '../../nn/index.js';
 
 /**
  * Where the decoder attends:
@@ -13,7 +14,8 @@ import type { AttentionScore } from '../../nn/attention.js';
 export type AttentionType = 'bahdanau' | 'luong-dot' | 'luong-general' | 'luong-concat' | 'none';
 export const ATTENTION_TYPES: readonly AttentionType[] = ['bahdanau', 'luong-dot', 'luong-general', 'luong-concat', 'none'];
 
-export type Seq2SeqCell = 'gru' | 'lstm';
+/** Seq2seq stacks gated cells only. */
+export type Seq2SeqCell = Exclude<CellKind, 'rnn'>;
 
 export interface Seq2SeqConfig {
   srcVocabSize: number;

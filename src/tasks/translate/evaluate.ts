@@ -4,7 +4,7 @@ import { corpusChrf } from '../../metrics/chrf.js';
 import { errorRate, sequenceErrorRate } from '../../metrics/wer.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import type { Seq2Seq } from './model.js';
-import type { TranslateMetric } from './setup.js';
+import type { TranslateMetric } from './data.js';
 import { translateTexts, type DecodeOptions } from './translate.js';
 
 export interface ScoreResult {

@@ -9,7 +9,7 @@ import type { EvalResult, TrainTask } from '../../train/task.js';
 import { epochBatches, makeBatch, type Specials } from './batch.js';
 import { scoreExamples } from './evaluate.js';
 import type { Seq2Seq } from './model.js';
-import type { EncodedPair, TranslateMetric } from './setup.js';
+import type { EncodedPair, TranslateMetric } from './data.js';
 
 export interface TranslateTaskOptions {
   batchSize: number;

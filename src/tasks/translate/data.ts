@@ -5,40 +5,15 @@ import { loadKjvSpanish } from '../../data/sword.js';
 import { RecurError } from '../../errors.js';
 import { BpeTokenizer } from '../../text/bpe-tokenizer.js';
 import { CharTokenizer } from '../../text/char-tokenizer.js';
+import { tokenizerFromJSON } from '../../text/from-json.js';
 import type { Tokenizer, TokenizerJSON } from '../../text/tokenizer.js';
+import type { TranslateTaskData } from './task.js';
 import { WordTokenizer } from '../../text/word-tokenizer.js';
-import type { Seq2SeqConfig } from './config.js';
 
 /** How hypotheses are scored: BLEU and chrF for translation, word and phoneme error rates for G2P. */
 export type TranslateMetric = 'bleu' | 'g2p';
 export type TextLevel = 'char' | 'word' | 'bpe';
 export const TEXT_LEVELS: readonly TextLevel[] = ['char', 'word', 'bpe'];
-
-/** What `recur train translate` stores with its checkpoints: enough to rebuild model and tokenizers. */
-export interface TranslateRunConfig {
-  task: 'translate';
-  /** kjv-es, cmudict, or the TSV path. */
-  data: string;
-  /** Target -> source instead (Spanish -> English for kjv-es). */
-  reverse: boolean;
-  metric: TranslateMetric;
-  model: Seq2SeqConfig;
-  srcTokenizer: TokenizerJSON;
-  tgtTokenizer: TokenizerJSON;
-  /** Defaults of `recur translate` / `recur eval`. */
-  decode: DecodeDefaults;
-  train: Record<string, unknown>;
-}
-
-export interface DecodeDefaults {
-  beam: number;
-  lengthPenalty: number;
-  /** Maximum output length = maxLenA · source length + maxLenB (fairseq's rule). */
-  maxLenA: number;
-  maxLenB: number;
-}
-
-export const DEFAULT_DECODE: DecodeDefaults = { beam: 5, lengthPenalty: 1, maxLenA: 2, maxLenB: 10 };
 
 export interface DatasetInfo {
   metric: TranslateMetric;
@@ -128,4 +103,25 @@ export function encodePairs(examples: readonly ParallelExample[], src: Tokenizer
     }
   }
   return { pairs, dropped };
+}
+
+/**
+ * Splits, tokenizers (learnt on the training side only, or the saved ones) and encoded pairs.
+ * Held-out pairs are never filtered by length: every test sentence counts.
+ */
+export function prepareTranslateData(data: string, reverse: boolean, tok: { srcLevel?: TextLevel; tgtLevel?: TextLevel; bpeVocab?: number; maxVocab?: number; minFreq?: number; maxLen?: number },
+  saved?: { srcTokenizer: TokenizerJSON; tgtTokenizer: TokenizerJSON }): TranslateTaskData & { metric: TranslateMetric; dropped: number } {
+  const ds = loadDataset(data, reverse);
+  const tokOpts = { bpeVocab: tok.bpeVocab ?? 4000, ...(tok.maxVocab ? { maxVocab: tok.maxVocab } : {}), ...(tok.minFreq ? { minFreq: tok.minFreq } : {}) };
+  const src = saved ? tokenizerFromJSON(saved.srcTokenizer) : buildTokenizer(ds.splits.train.map((e) => e.source), { level: tok.srcLevel ?? ds.srcLevel, ...tokOpts });
+  const tgt = saved ? tokenizerFromJSON(saved.tgtTokenizer) : buildTokenizer(ds.splits.train.flatMap((e) => e.targets), { level: tok.tgtLevel ?? ds.tgtLevel, ...tokOpts });
+  const s = specialIds(src, 'source'), t = specialIds(tgt, 'target');
+  const trainEnc = encodePairs(ds.splits.train, src, tgt, tok.maxLen ?? Infinity);
+  if (trainEnc.pairs.length === 0) throw new RecurError(`no training pairs left from '${data}' (all empty or longer than --max-len ${tok.maxLen})`);
+  const heldOut = (ex: typeof ds.splits.valid) => encodePairs(ex.map((e) => ({ ...e, targets: [e.targets[0]!] })), src, tgt).pairs;
+  return {
+    train: trainEnc.pairs, valid: heldOut(ds.splits.valid), test: heldOut(ds.splits.test),
+    validExamples: ds.splits.valid, testExamples: ds.splits.test, src, tgt,
+    specials: { srcPad: s.pad, tgtPad: t.pad, bos: t.bos, eos: t.eos }, metric: ds.metric, dropped: trainEnc.dropped,
+  };
 }

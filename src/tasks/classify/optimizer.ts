@@ -1,1 +1,0 @@
-export { OPTIMIZERS, optimizerByName as taskOptimizer, type OptimizerName } from '../../optim/by-name.js';
