@@ -21,3 +21,5 @@ export * as io from './io/index.js';
 export * as text from './text/index.js';
 export * as data from './data/index.js';
 export * as decode from './decode/index.js';
+export * as audio from './audio/index.js';
+export * as lm from './tasks/lm/browser.js';

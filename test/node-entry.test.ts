@@ -11,4 +11,9 @@ test("'recur/node' adds the file-system parts to io and data; the root entry sta
   assert.equal(node.nn, root.nn);
   assert.equal('saveSafetensorsFile' in root.io, false);
   assert.equal('loadTextCorpus' in root.data, false);
+  assert.equal(typeof node.audio.readWavFile, 'function');
+  assert.equal(typeof node.data.loadSpeechManifest, 'function');
+  assert.equal(node.audio.fbank, root.audio.fbank);
+  assert.equal('readWavFile' in root.audio, false);
+  assert.equal('loadEspeakDigits' in root.data, false);
 });

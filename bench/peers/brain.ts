@@ -11,7 +11,7 @@
  *   (its own RMSProp-style rule with clipping, not Adam). Training speed is characters/s over
  *   sequences of `seq` characters, hidden `hidden`, on an alphabet of vocab-1 characters plus its
  *   'unrecognized' symbol, so its embedding is vocab wide and its output layer vocab+1 (END).
- * - Its LSTM and GRU are its own formulations (DESIGN.md: its LSTM has no separate cell
+ * - Its LSTM and GRU are its own formulations (docs/architecture.md: its LSTM has no separate cell
  *   state; its GRU is not PyTorch's), so equal sizes mean similar, not identical, arithmetic.
  * - Generation: the body of its `run()` loop (Equation.runIndex for step i, whose state comes
  *   from step i-1, then softmax/argmax over the output) over equations bound beforehand, as a

@@ -9,6 +9,8 @@ import { registerEval } from './eval.js';
 import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
+import { registerServe } from './serve.js';
+import { registerVisualize } from './visualize.js';
 
 /**
  * Each task adds `recur train <task>`, its own commands, its `recur eval` evaluator and any
@@ -31,6 +33,8 @@ export function buildCli(): Command {
   for (const register of TASK_COMMANDS) register(program, train);
   registerEval(program);
   registerReport(program);
+  registerServe(program);
+  registerVisualize(program);
   return program;
 }
 

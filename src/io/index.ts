@@ -10,3 +10,4 @@ export {
   type SafetensorsLoadOptions,
   type SafetensorsContents,
 } from './safetensors.js';
+export { parseCheckpoint, CHECKPOINT_FORMAT, type CheckpointBytes } from './checkpoint.js';

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecurError } from '../errors.js';
+import { CHECKPOINT_FORMAT } from '../io/checkpoint.js';
 import { saveSafetensors } from '../io/safetensors.js';
 import { readSafetensorsFile, writeFileAtomic } from '../io/files.js';
 import type { StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { packState, unpackState } from './pack.js';
 
-export const CHECKPOINT_FORMAT = 'recur-checkpoint-1';
+export { CHECKPOINT_FORMAT } from '../io/checkpoint.js';
 
 /** Everything a run needs to continue bit-for-bit: weights, optimizer, RNG, position. */
 export interface CheckpointContent {

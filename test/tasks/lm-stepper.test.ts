@@ -5,8 +5,8 @@
  *   sampling), for trained and random models of every cell type;
  * - a small character LSTM trained on Moby-Dick: the validation perplexity computed token by
  *   token with the float32 stepper equals evaluateLm's to 1e-4 relative, and with int8 weights
- *   it stays within 1% of float32 (while differing from it, so int8 really ran). Measured:
- *   perplexity ~11.0, int8 off by < 0.01%.
+ *   it stays within 3e-4 of float32 (while differing from it, so int8 really ran). Measured:
+ *   perplexity ~11.0, int8 off by 3e-5 to 7e-5; int8 generates float32's greedy text.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -103,16 +103,20 @@ describe('generateText through the stepper', () => {
     });
   }
 
-  it('int8 generates from the same prompt (and rejects a bad weights option)', async () => {
+  it('int8 generates float32\'s text: greedy, and the start of a seeded sample (and rejects a bad weights option)', async () => {
     const model = await trainedModel();
-    const s = await generated(model, tok, 'Call me', 50, 0, 0, 'int8');
-    assert.equal(s.length, 50);
+    // Measured on js, wasm and native: greedy 200 of 200 characters equal; sampled at 0.8
+    // (seed 3) 200 of 200. A sample may part at a near-tie, so only its first 40 are required.
+    const greedy = await generated(model, tok, 'Call me', 200, 0, 0, 'int8');
+    assert.equal(greedy, await generated(model, tok, 'Call me', 200, 0, 0));
+    const sampled = await generated(model, tok, 'Call me', 40, 0.8, 3, 'int8');
+    assert.equal(sampled, await generated(model, tok, 'Call me', 40, 0.8, 3));
     await assert.rejects(generated(model, tok, 'x', 5, 0, 0, 'int4' as 'int8'), /weights must be 'float32' or 'int8'/);
   });
 });
 
 describe('perplexity with int8 weights', () => {
-  it('float32 stepper = evaluateLm to 1e-4; int8 within 1% of float32', async () => {
+  it('float32 stepper = evaluateLm to 1e-4; int8 within 3e-4 of float32', async () => {
     const model = await trainedModel();
     const ids = tok.encode(validText);
     const ref = await evaluateLm(model, ids, 1, 256);
@@ -123,7 +127,8 @@ describe('perplexity with int8 weights', () => {
     // text scores ~25), or agreement within 1% would mean little. Measured: ~11.0.
     assert.ok(pplRef < 15, `trained perplexity ${pplRef} (vocabulary ${tok.vocabSize})`);
     assert.ok(Math.abs(ppl32 / pplRef - 1) <= 1e-4, `float32 stepper perplexity ${ppl32} vs evaluateLm ${pplRef}`);
-    assert.ok(Math.abs(ppl8 / ppl32 - 1) <= 0.01, `int8 perplexity ${ppl8} vs float32 ${ppl32}`);
+    // Measured |ppl8 / ppl32 - 1|: js 7.0e-5, wasm and native 2.9e-5.
+    assert.ok(Math.abs(ppl8 / ppl32 - 1) <= 3e-4, `int8 perplexity ${ppl8} vs float32 ${ppl32}`);
     assert.notEqual(ppl8, ppl32, 'int8 gave exactly the float32 perplexity: quantisation did not run');
   });
 });

@@ -16,7 +16,8 @@
  * caller finishes its own part while the worker has not started (descheduled on a busy
  * machine), it takes the job back and runs it itself, so splitting never waits on a sleeping
  * thread. A round trip costs tens of microseconds, so only products of more than PAR_MIN_FLOPS
- * are split (the thresholds' measurements are in docs/kernels.md).
+ * are split (docs/architecture.md, "Worker threads"; the measurements behind the thresholds
+ * are in docs/kernels.md).
  *
  * Needs shared memory. Workers start asynchronously; until one reports ready, GEMMs
  * run on the calling thread alone. Node: workers are unref'd, so they never keep a process

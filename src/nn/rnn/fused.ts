@@ -5,7 +5,7 @@ import type { Packing } from './packing.js';
 
 /**
  * One layer-direction of a recurrent network over a whole packed sequence, as ONE autograd
- * node (the cuDNN recipe, see DESIGN "How the recurrent layers are fast"):
+ * node (the cuDNN recipe, docs/architecture.md "How the recurrent layers are fast"):
  *
  * forward:  xg = X·W_ihᵀ + b                      one GEMM over all N packed rows
  *           per step t: hg = h_{t-1}·W_hhᵀ         one GEMM on the b_t running rows

@@ -37,7 +37,10 @@ export class KneserNeyTrigram {
       }
       this.tri.set(k3, c + 1);
       this.biCtx.set(k2, (this.biCtx.get(k2) ?? 0) + 1);
-      const kb = `${v},${w}`;
+    }
+    // Every bigram of the text, the first one included, counts for the lowest order.
+    for (let i = 1; i < ids.length; i++) {
+      const v = ids[i - 1]!, w = ids[i]!, kb = `${v},${w}`;
       if (!seenBi.has(kb)) {
         seenBi.add(kb);
         this.contUni.set(w, (this.contUni.get(w) ?? 0) + 1);

@@ -3,9 +3,9 @@ import { allocStorage, isFloat64, kernels } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /**
- * Storage kept from one batch to the next (DESIGN: no per-step allocation). Every batch
- * allocating ~15 MB of fresh workspace made reclaimMemory's forced full GC (tens of ms) run
- * more often. Slots grow to the largest batch seen and are never shrunk.
+ * Storage kept from one batch to the next (docs/architecture.md: no per-step allocation).
+ * Every batch allocating ~15 MB of fresh workspace made reclaimMemory's forced full GC (tens
+ * of ms) run more often. Slots grow to the largest batch seen and are never shrunk.
  */
 class Arena {
   private readonly bufs = new Map<string, Float32Array>();
