@@ -25,6 +25,7 @@
  *   --window-s S                        training window in seconds (default 20)
  *   --quiet-ms N                        wait at most N ms for idle CPUs before each process starts,
  *                                       never inside its window (default 10000)
+ *   --soak [--steps N]                  instead: the 10,000-step RSS soak of bench/soak.ts
  *
  * The node peers (bench/peers/recur.ts, tfjs.ts, brain.ts) run as compiled JavaScript under plain
  * `node`, as a program using recur's compiled build does, so no TypeScript loader (tsx costs ~30 MB)
@@ -48,6 +49,10 @@ const root = dirname(here);
 
 // ---- options ------------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
+if (argv.includes('--soak')) {
+  const { soakMain } = await import('./soak.js');
+  process.exit(await soakMain(argv));
+}
 function opt(name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;

@@ -8,6 +8,9 @@
 // not built; with RECUR_REQUIRE_NATIVE=1, as .ci/run sets, that is a failure), then prints the
 // time of each run; the exit code is non-zero if any run failed.
 // Filters apply to every run: `node scripts/run-tests.mjs --backend all rnn`.
+//
+// Suites that use no kernel (test/helpers/backend-independent.ts) run in the first backend pass
+// only; `--skip-backend-independent` skips them in every pass (.ci/run, after npm test ran them).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,9 +31,11 @@ function find(dir) {
 const args = process.argv.slice(2);
 const backends = [];
 const filters = [];
+let skipIndependent = false;
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
-  if (a === '--backend' || a.startsWith('--backend=')) {
+  if (a === '--skip-backend-independent') skipIndependent = true;
+  else if (a === '--backend' || a.startsWith('--backend=')) {
     const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
     if (v === 'all') backends.push(...BACKENDS);
     else if (BACKENDS.includes(v)) backends.push(v);
@@ -47,8 +52,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-function run(backend) {
+function run(backend, skipBackendIndependent) {
   const env = { ...process.env };
+  if (skipBackendIndependent || skipIndependent) env.RECUR_SKIP_BACKEND_INDEPENDENT = '1';
   if (backend) {
     env.RECUR_BACKEND = backend;
     console.log(`\n# ---- RECUR_BACKEND=${backend}: ${files.length} test files ----`);
@@ -72,7 +78,7 @@ for (const b of new Set(backends)) {
     results.push({ backend: b, status: 0, seconds: 0, files: 0, skipped: true });
     continue;
   }
-  results.push(run(b));
+  results.push(run(b, results.some((r) => !r.skipped)));
 }
 console.log('\n# backends:');
 for (const r of results) {

@@ -7,4 +7,5 @@ export * from './index.js';
 // Explicit exports take precedence over the same names re-exported by `export *`.
 export * as io from './io/node.js';
 export * as data from './data/node.js';
+export * as interop from './interop/index.js';
 export * as audio from './audio/node.js';

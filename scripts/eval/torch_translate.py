@@ -23,155 +23,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# The model is the one `recur export torch` ships (python/recur_torch/model.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "recur_torch"))
+from model import Seq2Seq  # noqa: E402
+
 
 def read_seqs(d, name):
     flat = np.fromfile(os.path.join(d, name + ".i32"), dtype="<i4")
     off = np.fromfile(os.path.join(d, name + ".off"), dtype="<i4")
     return [flat[off[i]:off[i + 1]].astype(np.int64) for i in range(len(off) - 1)]
-
-
-class Encoder(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        d = 2 if c["bidirectional"] else 1
-        self.dirs, self.layers = d, c["encoderLayers"]
-        self.embedding = nn.Embedding(c["srcVocabSize"], c["embedSize"], padding_idx=c["srcPadId"])
-        self.drop = nn.Dropout(c["dropout"])
-        cls = nn.LSTM if c["cell"] == "lstm" else nn.GRU
-        self.rnn = cls(c["embedSize"], c["hiddenSize"] // d, c["encoderLayers"], batch_first=True,
-                       bidirectional=c["bidirectional"], dropout=c["dropout"] if c["encoderLayers"] > 1 else 0)
-
-    def forward(self, ids, lengths):
-        x = self.drop(self.embedding(ids))
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, st = self.rnn(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=ids.size(1))
-        h, c = (st if isinstance(st, tuple) else (st, None))
-        top = lambda s: torch.cat([s[(self.layers - 1) * self.dirs + k] for k in range(self.dirs)], 1)
-        return out, top(h), (top(c) if c is not None else None)
-
-
-class Bridge(nn.Module):
-    def __init__(self, H, L, lstm):
-        super().__init__()
-        self.H, self.L = H, L
-        self.h = nn.Linear(H, L * H)
-        self.c = nn.Linear(H, L * H) if lstm else None
-
-    def forward(self, h, c):
-        split = lambda t: [t[:, l * self.H:(l + 1) * self.H] for l in range(self.L)]
-        return split(torch.tanh(self.h(h))), (split(self.c(c)) if self.c is not None and c is not None else None)
-
-
-class Attention(nn.Module):
-    """recur's nn/attention.ts: additive vᵀtanh(W_q q + W_k h + b), dot qᵀh, general (W_aᵀq)ᵀh."""
-
-    def __init__(self, score, H, A):
-        super().__init__()
-        self.score = score
-        if score == "additive":
-            self.query = nn.Linear(H, A, bias=False)
-            self.key = nn.Linear(H, A)
-            self.v = nn.Linear(A, 1, bias=False)
-        elif score == "general":
-            self.query = nn.Linear(H, H, bias=False)
-
-    def prepare(self, values):
-        return self.key(values) if self.score == "additive" else None
-
-    def forward(self, q, values, keys, mask):
-        if self.score == "additive":
-            e = self.v(torch.tanh(keys + self.query(q).unsqueeze(1))).squeeze(2)
-        else:
-            qq = self.query(q) if self.score == "general" else q
-            e = torch.bmm(values, qq.unsqueeze(2)).squeeze(2)
-        e = e.masked_fill(mask, float("-inf"))
-        w = torch.softmax(e, 1)
-        return torch.bmm(w.unsqueeze(1), values).squeeze(1), w
-
-
-SCORES = {"bahdanau": "additive", "luong-concat": "additive", "luong-dot": "dot", "luong-general": "general", "none": None}
-
-
-class Decoder(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        H = c["hiddenSize"]
-        score = SCORES[c["attention"]]
-        self.bahdanau = c["attention"] == "bahdanau"
-        self.feeds = c["inputFeeding"] and score is not None
-        self.lstm = c["cell"] == "lstm"
-        self.embedding = nn.Embedding(c["tgtVocabSize"], c["embedSize"], padding_idx=c["tgtPadId"])
-        self.drop = nn.Dropout(c["dropout"])
-        in0 = c["embedSize"] + (H if self.bahdanau else 0) + (H if self.feeds else 0)
-        cell = nn.LSTMCell if self.lstm else nn.GRUCell
-        self.cells = nn.ModuleList([cell(in0 if l == 0 else H, H) for l in range(c["decoderLayers"])])
-        self.attention = Attention(score, H, c.get("attentionSize") or H) if score else None
-        self.combine = nn.Linear(2 * H, H, bias=False) if score else None
-        self.out = nn.Linear(H, c["tgtVocabSize"])
-
-    def run_cells(self, x, h, c):
-        hs, cs, inp = [], [], x
-        for l, cell in enumerate(self.cells):
-            if l > 0:
-                inp = self.drop(inp)
-            if self.lstm:
-                hn, cn = cell(inp, (h[l], c[l]))
-                cs.append(cn)
-            else:
-                hn = cell(inp, h[l])
-            hs.append(hn)
-            inp = hn
-        return hs, (cs if self.lstm else None)
-
-    def step(self, prev, h, c, feed, mem):
-        emb = self.drop(self.embedding(prev))
-        if self.attention is None:
-            h, c = self.run_cells(emb, h, c)
-            return self.drop(h[-1]), h, c, None, None
-        values, keys, mask = mem
-        if self.bahdanau:
-            ctx, w = self.attention(h[-1], values, keys, mask)
-            x = torch.cat([emb, ctx, feed] if self.feeds else [emb, ctx], 1)
-            h, c = self.run_cells(x, h, c)
-            out = self.drop(torch.tanh(self.combine(torch.cat([h[-1], ctx], 1))))
-        else:
-            h, c = self.run_cells(torch.cat([emb, feed], 1) if self.feeds else emb, h, c)
-            ctx, w = self.attention(h[-1], values, keys, mask)
-            out = self.drop(torch.tanh(self.combine(torch.cat([ctx, h[-1]], 1))))
-        return out, h, c, (out if self.feeds else None), w
-
-
-class Seq2Seq(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c = c
-        self.encoder = Encoder(c)
-        self.bridge = Bridge(c["hiddenSize"], c["decoderLayers"], c["cell"] == "lstm") if c["bridge"] == "dense" else None
-        self.decoder = Decoder(c)
-
-    def encode(self, ids, lengths):
-        out, hT, cT = self.encoder(ids, lengths)
-        B, H, L = ids.size(0), self.c["hiddenSize"], self.c["decoderLayers"]
-        if self.bridge is not None:
-            h, c = self.bridge(hT, cT)
-        else:
-            h = [torch.zeros(B, H) for _ in range(L)]
-            c = [torch.zeros(B, H) for _ in range(L)] if self.c["cell"] == "lstm" else None
-        feed = torch.zeros(B, H) if self.decoder.feeds else None
-        mem = None
-        if self.decoder.attention is not None:
-            mask = torch.arange(ids.size(1))[None, :] >= lengths[:, None]
-            mem = (out, self.decoder.attention.prepare(out), mask)
-        return h, c, feed, mem
-
-    def forward(self, ids, lengths, tgt_in):
-        h, c, feed, mem = self.encode(ids, lengths)
-        outs = []
-        for t in range(tgt_in.size(0)):
-            out, h, c, feed, _ = self.decoder.step(tgt_in[t], h, c, feed, mem)
-            outs.append(out)
-        return self.decoder.out(torch.stack(outs, 0).view(-1, self.c["hiddenSize"]))
 
 
 def make_batch(pairs, sp):
@@ -209,7 +69,7 @@ def valid_loss(model, pairs, sp, bs):
     with torch.no_grad():
         for i in range(0, len(order), bs):
             ids, lens, tin, tout = make_batch([pairs[k] for k in order[i:i + bs]], sp)
-            logits = model(ids, lens, tin)
+            logits = model(ids, lens, tin).reshape(-1, model.c["tgtVocabSize"])
             total += F.cross_entropy(logits, tout.view(-1), ignore_index=sp["tgtPad"], reduction="sum").item()
             count += (tout != sp["tgtPad"]).sum().item()
     model.train()
@@ -228,7 +88,7 @@ def greedy(model, srcs, sp, a, b, bs=64):
             for j, k in enumerate(idx):
                 ids[j, :len(srcs[k])] = torch.from_numpy(srcs[k])
             lens = torch.tensor([len(srcs[k]) for k in idx])
-            h, c, feed, mem = model.encode(ids, lens)
+            (h, c, feed), mem = model.encode(ids, lens)
             maxlen = [min(512, max(1, int(a * len(srcs[k]) + b))) for k in idx]
             prev = torch.full((len(idx),), sp["bos"], dtype=torch.long)
             done = [False] * len(idx)
@@ -268,7 +128,7 @@ def main():
             batches, bi = epoch_batches(train, bs, rng), 0
         ids, lens, tin, tout = make_batch([train[k] for k in batches[bi]], sp)
         bi += 1
-        logits = model(ids, lens, tin)
+        logits = model(ids, lens, tin).reshape(-1, model.c["tgtVocabSize"])
         loss = F.cross_entropy(logits, tout.view(-1), ignore_index=sp["tgtPad"])
         opt.zero_grad()
         loss.backward()

@@ -19,6 +19,15 @@ export function numArg(name: string, min = -Infinity, max = Infinity): (v: strin
   };
 }
 
+/** A number in (0, max]: zero is not allowed (a fraction or probability mass that must leave something). */
+export function positiveNumArg(name: string, max: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) throw new RecurError(`--${name} must be a number in (0, ${max}], got '${v}'`);
+    return n;
+  };
+}
+
 export function choiceArg<T extends string>(name: string, choices: readonly T[]): (v: string) => T {
   return (v) => {
     if (!(choices as readonly string[]).includes(v)) throw new RecurError(`--${name} must be one of ${choices.join(', ')}, got '${v}'`);

@@ -8,9 +8,10 @@ import { LEXICONS } from '../tasks/classify/lexicon.js';
 import { CELL_KINDS } from '../nn/index.js';
 import { classifyTexts, evaluateClassifierRun, loadClassifierRun } from '../tasks/classify/run.js';
 import { trainClassifier, type ClassifyTrainOptions } from '../tasks/classify/train.js';
-import { choiceArg, intArg, numArg } from './args.js';
+import { choiceArg, intArg, numArg, positiveNumArg } from './args.js';
+import { hasCheckpoint } from '../train/checkpoint.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 /** A column given as a header name or a 0-based index. */
 function columnArg(v: string): string | number {
@@ -21,13 +22,12 @@ type CliTrainOptions = ClassifyTrainOptions & { cv?: number };
 
 const CLASSIFY_DEFAULTS: TrainFlagDefaults = { lr: 0.003, epochs: 20, patience: 5 };
 
-async function trainCommand(opts: CliTrainOptions): Promise<void> {
-  const o = withDefaultBudget(opts, CLASSIFY_DEFAULTS);
+async function trainCommand(o: CliTrainOptions): Promise<void> {
   const h = cliHooks(o, 'ex');
   if (!o.cv) {
     const r = await trainClassifier(o, h.onEvent, h.signal);
     console.log(formatClassificationReport(r.test));
-    console.log(`test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)} (best checkpoint)`);
+    console.log(`test accuracy ${r.test.accuracy.toFixed(4)} | macro-F1 ${r.test.macroF1.toFixed(4)} (${hasCheckpoint(o.out, 'best') ? 'best' : 'last'} checkpoint)`);
     console.log(savedLine(o, r));
     return;
   }
@@ -67,11 +67,12 @@ function registerTrain(train: Command): void {
     .option('--min-freq <n>', 'vocabulary: minimum count in the training texts', intArg('min-freq', 1), 1)
     .option('--max-vocab <n>', 'vocabulary: largest size', intArg('max-vocab', 3))
     .option('--max-length <n>', 'cut texts to this many tokens (0 = no limit)', intArg('max-length', 0), 0)
-    .option('--valid <fraction>', 'validation fraction of the stratified split', numArg('valid', 0, 0.9), 0.1)
-    .option('--test <fraction>', 'test fraction of the stratified split', numArg('test', 0, 0.9), 0.1)
+    .option('--valid <fraction>', 'validation fraction of the stratified split', positiveNumArg('valid', 0.9), 0.1)
+    .option('--test <fraction>', 'test fraction of the stratified split', positiveNumArg('test', 0.9), 0.1)
     .option('--cv <k>', 'k-fold cross-validation instead: k runs in RUN_DIR/fold-i, mean test accuracy', intArg('cv', 3))
     .option('--batch <n>', 'batch size', intArg('batch', 1), 32), CLASSIFY_DEFAULTS)
-    .action(async (opts: CliTrainOptions & { unidirectional?: boolean; valid: number; test: number }) => {
+    .action(async (raw: CliTrainOptions & { unidirectional?: boolean; valid: number; test: number }, cmd: Command) => {
+      const opts = trainOptions(cmd, raw, CLASSIFY_DEFAULTS);
       if (opts.cv && opts.resume) throw new RecurError('--cv and --resume cannot be combined (resume a single fold with --out RUN_DIR/fold-i)');
       await trainCommand({ ...opts, bidirectional: !opts.unidirectional, validFraction: opts.valid, testFraction: opts.test });
     });

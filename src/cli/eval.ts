@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { RecurError } from '../errors.js';
-import { checkpointPath, hasCheckpoint } from '../train/checkpoint.js';
+import { checkpointPath, hasCheckpoint, readCheckpointConfig } from '../train/checkpoint.js';
 import { intArg } from './args.js';
-import { readSafetensorsHeader } from './run-dir.js';
 
 export interface EvalOptions {
   split: 'valid' | 'test';
@@ -24,13 +23,8 @@ export function registerEvaluator(task: string, fn: Evaluator): void {
 export function runTask(dir: string): string {
   const name = hasCheckpoint(dir, 'best') ? 'best' : 'last';
   if (!hasCheckpoint(dir, name)) throw new RecurError(`no checkpoint 'last' in ${dir} (expected ${checkpointPath(dir, 'last')})`);
-  const meta = readSafetensorsHeader(checkpointPath(dir, name));
-  let task: unknown;
-  try {
-    task = (JSON.parse(meta.config ?? 'null') as { task?: unknown } | null)?.task;
-  } catch {
-    throw new RecurError(`${checkpointPath(dir, name)}: checkpoint config is not valid JSON`);
-  }
+  const config = readCheckpointConfig(dir, name);
+  const task = typeof config === 'object' && config !== null ? (config as { task?: unknown }).task : undefined;
   if (typeof task !== 'string') throw new RecurError(`${dir}: checkpoint does not say which task it was trained for`);
   return task;
 }

@@ -8,9 +8,9 @@ import { prepareLmData } from '../tasks/lm/data.js';
 import { loadLmRun } from '../tasks/lm/run.js';
 import { trainLm, type LmTrainOptions } from '../tasks/lm/train.js';
 import { tokenizerFromJSON } from '../text/from-json.js';
-import { choiceArg, intArg, numArg } from './args.js';
+import { choiceArg, intArg, numArg, positiveNumArg } from './args.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 const LM_DEFAULTS: TrainFlagDefaults = { lr: 0.002, epochs: 1 };
 
@@ -34,8 +34,8 @@ function registerTrain(train: Command): void {
     .option('--min-freq <n>', 'word level: minimum count', intArg('min-freq', 1))
     .option('--lowercase', 'word level: lower-case the text', false)
     .option('--bpe-vocab <n>', 'bpe level: vocabulary size', intArg('bpe-vocab', 257), 2000), LM_DEFAULTS)
-    .action(async (opts: LmTrainOptions) => {
-      const o = withDefaultBudget(opts, LM_DEFAULTS);
+    .action(async (opts: LmTrainOptions, cmd: Command) => {
+      const o = trainOptions(cmd, opts, LM_DEFAULTS);
       const h = cliHooks(o, 'tok');
       console.log(savedLine(o, await trainLm(o, h.onEvent, h.signal)));
     });
@@ -69,7 +69,7 @@ export function registerLm(program: Command, train: Command): void {
     .option('--length <n>', 'tokens to generate', intArg('length', 0), 500)
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', numArg('temperature', 0), 0.8)
     .option('--top-k <k>', 'sample among the k most likely (0 = all)', intArg('top-k', 0), 0)
-    .option('--top-p <p>', 'nucleus sampling mass', numArg('top-p', 0, 1), 1)
+    .option('--top-p <p>', 'nucleus sampling mass', positiveNumArg('top-p', 1), 1)
     .option('--beam <k>', 'beam search with k beams instead of sampling', intArg('beam', 1))
     .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
     .option('--int8', 'sample with int8 weights (a quarter of the weight bytes per token; perplexity within ~1% of float32)', false)
@@ -80,7 +80,7 @@ export function registerLm(program: Command, train: Command): void {
       process.stdout.write(o.prompt);
       if (o.beam) {
         const best = beamContinue(model, tok, o.prompt, o.length, o.beam)[0]!;
-        process.stdout.write(tok.decode(best.tokens) + '\n');
+        process.stdout.write(tok.decode(best.tokens, { skipSpecials: true }) + '\n');
         return;
       }
       const weights = o.int8 ? 'int8' : 'float32';

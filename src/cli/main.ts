@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { RecurError } from '../errors.js';
 import { registerInfo } from './info.js';
+import { stopExitCode } from './signals.js';
 import { registerDemo } from './demo.js';
 import { registerLm } from './lm.js';
 import { registerReport } from './report.js';
@@ -9,6 +12,7 @@ import { registerEval } from './eval.js';
 import { registerClassify } from './classify.js';
 import { registerTag } from './tag.js';
 import { registerTranslate } from './translate.js';
+import { registerInterop } from './interop.js';
 import { registerServe } from './serve.js';
 import { registerVisualize } from './visualize.js';
 
@@ -33,6 +37,7 @@ export function buildCli(): Command {
   for (const register of TASK_COMMANDS) register(program, train);
   registerEval(program);
   registerReport(program);
+  registerInterop(program);
   registerServe(program);
   registerVisualize(program);
   return program;
@@ -42,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildCli().exitOverride();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return stopExitCode();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof RecurError) {
@@ -53,6 +58,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+// Run when started as the program (not when imported, e.g. by tests calling main()).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -13,6 +13,7 @@ export function progressReporter(opts: { unit: string; minutes?: number; plainEv
   let bySeconds = false;
   const plainEvery = opts.plainEvery ?? 50;
   const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
+  const rate = (x: number): string => String(Number(x.toPrecision(3)));
   return (e) => {
     switch (e.type) {
       case 'start': {
@@ -43,6 +44,12 @@ export function progressReporter(opts: { unit: string; minutes?: number; plainEv
         log(`eval @ step ${e.step}: valid loss ${e.result.loss.toFixed(4)} | ${m}${e.best ? ' (best)' : ''}`);
         break;
       }
+      case 'lr':
+        log(`step ${e.step}: learning rate ${rate(e.previous)} -> ${rate(e.lr)}`);
+        break;
+      case 'note':
+        log(e.message);
+        break;
       case 'checkpoint':
         break;
       case 'end':

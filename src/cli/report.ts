@@ -17,12 +17,16 @@ export function readMetrics(dir: string): Row[] {
   const path = join(dir, 'metrics.jsonl');
   if (!existsSync(path)) throw new RecurError(`no metrics.jsonl in ${dir} (is it a run directory?)`);
   const rows: Row[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  while (lines.length > 0 && !lines[lines.length - 1]!.trim()) lines.pop();
+  lines.forEach((line, i) => {
     if (!line.trim()) return;
     try {
       rows.push(JSON.parse(line) as Row);
     } catch {
-      throw new RecurError(`${path}:${i + 1}: not a JSON line`);
+      // A kill during the append leaves the last line cut short; the run resumes past it.
+      if (i === lines.length - 1) process.stderr.write(`recur: ${path}:${i + 1}: incomplete last line skipped\n`);
+      else throw new RecurError(`${path}:${i + 1}: not a JSON line`);
     }
   });
   return rows;

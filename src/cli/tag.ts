@@ -7,8 +7,9 @@ import { CHAR_ENCODERS } from '../tasks/tag/char-encoder.js';
 import { evaluateTaggerRun, loadTaggerRun, tagSentences } from '../tasks/tag/run.js';
 import { trainTagger, type TagTrainOptions } from '../tasks/tag/train.js';
 import { choiceArg, intArg, numArg } from './args.js';
+import { hasCheckpoint } from '../train/checkpoint.js';
 import { registerEvaluator, type EvalOptions } from './eval.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 function columnIndex(v: string): number {
   const n = Number(v);
@@ -39,13 +40,14 @@ function registerTrain(train: Command): void {
     .option('--min-freq <n>', 'words seen fewer times become <unk> (their characters still count)', intArg('min-freq', 1), 2)
     .option('--batch <n>', 'sentences per batch', intArg('batch', 1), 32)
     .option('--valid-limit <n>', 'score about N validation sentences (every k-th) during training: faster evaluations', intArg('valid-limit', 1)), TAG_DEFAULTS)
-    .action(async (opts: Omit<TagTrainOptions, 'charEncoder'> & { char: TagTrainOptions['charEncoder'] }) => {
-      const o = withDefaultBudget<TagTrainOptions>({ ...opts, charEncoder: opts.char }, TAG_DEFAULTS);
+    .action(async (raw: Omit<TagTrainOptions, 'charEncoder'> & { char: TagTrainOptions['charEncoder'] }, cmd: Command) => {
+      const opts = trainOptions(cmd, raw, TAG_DEFAULTS);
+      const o: TagTrainOptions = { ...opts, charEncoder: opts.char };
       const h = cliHooks(o, 'tok');
       const r = await trainTagger(o, h.onEvent, h.signal);
       console.log(`test: token accuracy ${r.test.accuracy.toFixed(4)}` +
         (r.test.chunks ? ` | chunks: precision ${r.test.chunks.precision.toFixed(4)} recall ${r.test.chunks.recall.toFixed(4)} F1 ${r.test.chunks.f1.toFixed(4)}` : '') +
-        ' (best checkpoint)');
+        ` (${hasCheckpoint(o.out, 'best') ? 'best' : 'last'} checkpoint)`);
       console.log(savedLine(o, r));
     });
 }

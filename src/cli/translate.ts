@@ -14,7 +14,7 @@ import { installNodeGc } from '../train/node-gc.js';
 import { choiceArg, intArg, numArg } from './args.js';
 import { registerEvaluator, runTask, type EvalOptions } from './eval.js';
 import { registerReportSection } from './report.js';
-import { addTrainOptions, cliHooks, savedLine, withDefaultBudget, type TrainFlagDefaults } from './train-options.js';
+import { addTrainOptions, cliHooks, savedLine, trainOptions, type TrainFlagDefaults } from './train-options.js';
 
 type TrainCliOptions = Omit<TranslateTrainOptions, 'onData'>;
 
@@ -44,8 +44,8 @@ function registerTrain(train: Command): void {
     .option('--max-len <n>', 'leave out training pairs longer than this many tokens', intArg('max-len', 2), 100)
     .option('--batch <n>', 'sentence pairs per batch', intArg('batch', 1), 64)
     .option('--eval-decode <n>', 'validation examples greedily decoded and scored at each evaluation', intArg('eval-decode', 0), 200), TRANSLATE_DEFAULTS)
-    .action(async (opts: TrainCliOptions) => {
-      const o = withDefaultBudget(opts, TRANSLATE_DEFAULTS);
+    .action(async (opts: TrainCliOptions, cmd: Command) => {
+      const o = trainOptions(cmd, opts, TRANSLATE_DEFAULTS);
       const h = cliHooks(o, 'tok');
       const r = await trainTranslate({
         ...o,
@@ -67,9 +67,12 @@ interface TranslateCliOptions {
 function sourcesOf(text: string | undefined, file: string | undefined): string[] {
   if (file) {
     if (!existsSync(file)) throw new RecurError(`file not found: ${file}`);
-    return readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/\r$/, '').split('\t')[0]!).filter((l) => l.trim().length > 0);
+    const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/\r$/, '').split('\t')[0]!).filter((l) => l.trim().length > 0);
+    if (lines.length === 0) throw new RecurError(`${file}: no text to translate (the file has no non-empty lines)`);
+    return lines;
   }
   if (text === undefined) throw new RecurError('give a text to translate, or --file PATH');
+  if (text.trim() === '') throw new RecurError('the text to translate is empty');
   return [text];
 }
 

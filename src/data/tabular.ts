@@ -146,7 +146,7 @@ function parseTable(text: string, delimiter: ',' | '\t', path: string, o: Tabula
   if (rows.length === 0) throw new CorpusError(`${path}: no records`, path);
   const first = rows[0]!.fields.map((f) => f.trim());
   const names = [o.textColumn, o.labelColumn].filter((c): c is string => typeof c === 'string');
-  const header = o.header ?? (names.length > 0 ? names.some((n) => first.includes(n)) : first.includes('text') || first.includes('label'));
+  const header = o.header ?? (names.some((n) => first.includes(n)) || first.includes('text') || first.includes('label'));
   const ncol = rows[0]!.fields.length;
   const col = (c: string | number | undefined, dflt: 'text' | 'label'): number => {
     const want = c ?? (header ? dflt : dflt === 'text' ? 0 : ncol - 1);

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RecurError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { parseSafetensors, saveSafetensors, type SafetensorsContents, type SafetensorsLoadOptions } from './safetensors.js';
+import {
+  DEFAULT_MAX_HEADER_BYTES, parseSafetensors, parseSafetensorsMetadata, saveSafetensors, type SafetensorsContents, type SafetensorsLoadOptions,
+} from './safetensors.js';
 
 /** Reads a whole file, with errors that name it: `file not found: PATH`, `PATH: permission denied`. */
 export function readFileBytes(file: string): Uint8Array {
@@ -27,6 +29,33 @@ export function readFileBytes(file: string): Uint8Array {
 export function readSafetensorsFile(file: string, opts: Omit<SafetensorsLoadOptions, 'source'> = {}): SafetensorsContents {
   const bytes = readFileBytes(file);
   return parseSafetensors(bytes, { ...opts, source: file });
+}
+
+/**
+ * Reads only the `__metadata__` of a safetensors file (its first 8 + N bytes, not its tensors),
+ * checked as {@link readSafetensorsFile} checks the header; errors name the file.
+ */
+export function readSafetensorsMetadata(file: string, opts: Omit<SafetensorsLoadOptions, 'source'> = {}): Record<string, string> {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const len = Buffer.alloc(Math.min(8, size));
+    fs.readSync(fd, len, 0, len.length, 0);
+    const declared = len.length === 8 ? len.readBigUInt64LE(0) : -1n;
+    const cap = BigInt(Math.floor(Math.min(opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, Number.MAX_SAFE_INTEGER)));
+    let head: Uint8Array = len; // too short or a bad length: the parser reports it from these 8 bytes
+    if (declared >= 0n && declared <= cap && declared <= BigInt(size - 8)) {
+      head = Buffer.alloc(8 + Number(declared));
+      fs.readSync(fd, head, 0, head.length, 0);
+    }
+    return parseSafetensorsMetadata(head, size, { ...opts, source: file });
+  } catch (e) {
+    if (e instanceof RecurError) throw e;
+    throw new RecurError(describeFsError(file, e, 'cannot read'));
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** Like {@link readSafetensorsFile} but returns only the tensors (a state dict). */

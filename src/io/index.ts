@@ -5,6 +5,7 @@
 export {
   loadSafetensors,
   parseSafetensors,
+  parseSafetensorsMetadata,
   saveSafetensors,
   DEFAULT_MAX_HEADER_BYTES,
   type SafetensorsLoadOptions,

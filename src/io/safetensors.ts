@@ -48,6 +48,8 @@ export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
 export interface SafetensorsLoadOptions {
   /** Largest accepted header, in bytes (default {@link DEFAULT_MAX_HEADER_BYTES}). */
   maxHeaderBytes?: number;
+  /** Largest accepted number of tensors (default unlimited; checkpoints pass a bound). */
+  maxTensors?: number;
   /** Label that starts every error message (default `'safetensors'`; file helpers pass the path). */
   source?: string;
 }
@@ -75,64 +77,27 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer, opts: Safetenso
   return parseSafetensors(bytes, opts).tensors;
 }
 
+/**
+ * Reads only the header of a safetensors file: `head` holds at least the first 8 + N bytes
+ * (the length field and the JSON header) of a file of `fileSize` bytes. Returns the
+ * `__metadata__` entries; the header is checked exactly as {@link parseSafetensors} checks it,
+ * so a file that passes here may still fail there on its tensor entries.
+ */
+export function parseSafetensorsMetadata(head: Uint8Array, fileSize: number, opts: SafetensorsLoadOptions = {}): Record<string, string> {
+  return readHeader(head, fileSize, opts).metadata;
+}
+
 /** Reads a safetensors file from memory: tensors and `__metadata__`. Throws RecurError on any malformed input. */
 export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, opts: SafetensorsLoadOptions = {}): SafetensorsContents {
-  const src = opts.source ?? 'safetensors';
-  const fail = (msg: string): never => {
-    throw new RecurError(`${src}: ${msg}`);
-  };
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-  if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
-  const cap = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-  if (typeof cap !== 'number' || !(cap >= 0)) fail(`maxHeaderBytes must be a non-negative number, got ${describe(cap)}`);
-
-  // ---- header length
+  const { n, entries, metadata, fail, view } = readHeader(bytes, bytes instanceof Uint8Array ? bytes.length : 0, opts);
   const total = bytes.length;
-  if (total < 8) {
-    fail(`file is ${total} byte${total === 1 ? '' : 's'} long, too short for the 8-byte header length (truncated or not a safetensors file)`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const declared = view.getBigUint64(0, true);
-  if (Number.isFinite(cap) && declared > BigInt(Math.floor(cap))) {
-    fail(`declared header length ${declared} bytes exceeds the limit of ${cap} bytes (maxHeaderBytes); corrupt or not a safetensors file`);
-  }
-  if (declared > BigInt(total - 8)) {
-    fail(`declared header length ${declared} bytes exceeds the ${total - 8} bytes that follow the length field (file truncated?)`);
-  }
-  const n = Number(declared);
-
-  // ---- header JSON
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.slice(8, 8 + n)); // a copy: TextDecoder rejects views of a SharedArrayBuffer
-  } catch {
-    return fail('header is not valid UTF-8');
-  }
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (e) {
-    return fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    fail(`header must be a JSON object, got ${describe(header)}`);
-  }
-  const entries = header as Record<string, unknown>;
-
-  // ---- metadata
-  const metadata: Record<string, string> = {};
-  const meta = Object.prototype.hasOwnProperty.call(entries, '__metadata__') ? entries.__metadata__ : null;
-  if (meta !== null) {
-    if (typeof meta !== 'object' || Array.isArray(meta)) fail(`__metadata__ must be an object of strings, got ${describe(meta)}`);
-    for (const [k, v] of Object.entries(meta as Record<string, unknown>)) {
-      if (typeof v !== 'string') fail(`__metadata__ value '${clip(k)}' must be a string, got ${describe(v)}`);
-      Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
-    }
-  }
-
   // ---- entries
   const dataStart = 8 + n;
   const dataLen = total - dataStart;
+  const maxTensors = opts.maxTensors ?? Infinity;
+  const count = Object.keys(entries).length - (Object.prototype.hasOwnProperty.call(entries, '__metadata__') ? 1 : 0);
+  if (count > maxTensors) fail(`header lists ${count} tensors, more than the limit of ${maxTensors}`);
   interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number }
   const list: Entry[] = [];
   for (const [name, info] of Object.entries(entries)) {
@@ -219,6 +184,62 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, opts: Safetens
     tensors.set(e.name, new Tensor(storage, e.shape));
   }
   return { tensors, metadata };
+}
+
+/** The length field, JSON header and `__metadata__` of a safetensors file of `total` bytes whose first bytes are `bytes`. */
+function readHeader(bytes: Uint8Array, total: number, opts: SafetensorsLoadOptions) {
+  const src = opts.source ?? 'safetensors';
+  const fail = (msg: string): never => {
+    throw new RecurError(`${src}: ${msg}`);
+  };
+  if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
+  const cap = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  if (typeof cap !== 'number' || !(cap >= 0)) fail(`maxHeaderBytes must be a non-negative number, got ${describe(cap)}`);
+
+  // ---- header length
+  if (total < 8 || bytes.length < 8) {
+    fail(`file is ${total} byte${total === 1 ? '' : 's'} long, too short for the 8-byte header length (truncated or not a safetensors file)`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const declared = view.getBigUint64(0, true);
+  if (Number.isFinite(cap) && declared > BigInt(Math.floor(cap))) {
+    fail(`declared header length ${declared} bytes exceeds the limit of ${cap} bytes (maxHeaderBytes); corrupt or not a safetensors file`);
+  }
+  if (declared > BigInt(total - 8) || declared > BigInt(bytes.length - 8)) {
+    fail(`declared header length ${declared} bytes exceeds the ${total - 8} bytes that follow the length field (file truncated?)`);
+  }
+  const n = Number(declared);
+
+  // ---- header JSON
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.slice(8, 8 + n)); // a copy: TextDecoder rejects views of a SharedArrayBuffer
+  } catch {
+    return fail('header is not valid UTF-8');
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    return fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    fail(`header must be a JSON object, got ${describe(header)}`);
+  }
+  const entries = header as Record<string, unknown>;
+
+  // ---- metadata
+  const metadata: Record<string, string> = {};
+  const meta = Object.prototype.hasOwnProperty.call(entries, '__metadata__') ? entries.__metadata__ : null;
+  if (meta !== null) {
+    if (typeof meta !== 'object' || Array.isArray(meta)) fail(`__metadata__ must be an object of strings, got ${describe(meta)}`);
+    for (const [k, v] of Object.entries(meta as Record<string, unknown>)) {
+      if (typeof v !== 'string') fail(`__metadata__ value '${clip(k)}' must be a string, got ${describe(v)}`);
+      Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+  }
+
+  return { n, entries, metadata, fail, view };
 }
 
 /** Converts `count` elements of `dtype` at byte `off` into `out` (float32). */

@@ -11,33 +11,42 @@ const OPENING = new Set([...'([{$#“‘«¿¡`']);
 const JOINING = new Set([...'—–/']);
 
 export function detokenize(tokens: readonly string[]): string {
+  const d = new Detokenizer();
   let out = '';
-  let glueNext = true; // start of text or line: no leading space
-  let quoteOpen = false;
-  for (const tok of tokens) {
+  for (const tok of tokens) out += d.push(tok);
+  return out;
+}
+
+/**
+ * {@link detokenize} one token at a time, for streaming: `push` returns the text the token
+ * adds (with its leading space, if any). The pieces joined equal detokenize(all tokens).
+ */
+export class Detokenizer {
+  private glueNext = true; // start of text or line: no leading space
+  private quoteOpen = false;
+
+  push(tok: string): string {
     if (tok === '\n') {
-      out += '\n';
-      glueNext = true;
-      quoteOpen = false;
-      continue;
+      this.glueNext = true;
+      this.quoteOpen = false;
+      return '\n';
     }
     const first = tok[0] ?? '';
     const isPunct = tok.length > 0 && [...tok].every((c) => c === first);
-    let spaceBefore = !glueNext;
-    glueNext = false;
+    let spaceBefore = !this.glueNext;
+    this.glueNext = false;
     if (tok === '"' || tok === '""') {
-      if (quoteOpen) spaceBefore = false;
-      else glueNext = true;
-      quoteOpen = !quoteOpen;
+      if (this.quoteOpen) spaceBefore = false;
+      else this.glueNext = true;
+      this.quoteOpen = !this.quoteOpen;
     } else if (isPunct && CLOSING.has(first)) {
       spaceBefore = false;
     } else if (isPunct && OPENING.has(first)) {
-      glueNext = true;
+      this.glueNext = true;
     } else if (isPunct && JOINING.has(first)) {
       spaceBefore = false;
-      glueNext = true;
+      this.glueNext = true;
     }
-    out += spaceBefore ? ` ${tok}` : tok;
+    return spaceBefore ? ` ${tok}` : tok;
   }
-  return out;
 }

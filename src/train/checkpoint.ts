@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecurError } from '../errors.js';
-import { CHECKPOINT_FORMAT } from '../io/checkpoint.js';
+import { checkFiniteWeights, CHECKPOINT_FORMAT, MAX_CHECKPOINT_TENSORS } from '../io/checkpoint.js';
 import { saveSafetensors } from '../io/safetensors.js';
-import { readSafetensorsFile, writeFileAtomic } from '../io/files.js';
+import { readSafetensorsFile, readSafetensorsMetadata, writeFileAtomic } from '../io/files.js';
 import type { StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { packState, unpackState } from './pack.js';
@@ -46,21 +46,40 @@ export function hasCheckpoint(dir: string, name: string): boolean {
   return existsSync(checkpointPath(dir, name));
 }
 
-export function loadCheckpoint(dir: string, name: string): CheckpointContent {
-  const path = checkpointPath(dir, name);
-  if (!existsSync(path)) throw new RecurError(`no checkpoint '${name}' in ${dir} (expected ${path})`);
-  const { tensors, metadata } = readSafetensorsFile(path);
+function checkFormat(path: string, metadata: Record<string, string>): void {
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new RecurError(`${path}: not a recur checkpoint (format '${metadata.format ?? 'missing'}', expected '${CHECKPOINT_FORMAT}')`);
   }
+}
+
+/** The config of a checkpoint, read from its header alone (no weights), e.g. to learn the task. */
+export function readCheckpointConfig(dir: string, name: string): unknown {
+  const path = checkpointPath(dir, name);
+  if (!existsSync(path)) throw new RecurError(`no checkpoint '${name}' in ${dir} (expected ${path})`);
+  const metadata = readSafetensorsMetadata(path);
+  checkFormat(path, metadata);
+  if (metadata.config === undefined) throw new RecurError(`${path}: checkpoint has no config`);
+  try {
+    return JSON.parse(metadata.config);
+  } catch {
+    throw new RecurError(`${path}: checkpoint config is not valid JSON`);
+  }
+}
+
+export function loadCheckpoint(dir: string, name: string): CheckpointContent {
+  const path = checkpointPath(dir, name);
+  if (!existsSync(path)) throw new RecurError(`no checkpoint '${name}' in ${dir} (expected ${path})`);
+  const { tensors, metadata } = readSafetensorsFile(path, { maxTensors: MAX_CHECKPOINT_TENSORS });
+  checkFormat(path, metadata);
   let config: unknown, state: unknown;
   try {
     config = JSON.parse(metadata.config ?? 'null');
     state = JSON.parse(metadata.state ?? 'null');
   } catch {
-    throw new RecurError(`${path}: checkpoint metadata is not valid JSON`);
+    throw new RecurError(`${path}: checkpoint metadata (config or state) is not valid JSON`);
   }
   const weights: StateDict = new Map();
   for (const [k, t] of tensors) if (k.startsWith('model.')) weights.set(k.slice(6), t);
-  return { config, weights, state: unpackState(state, tensors) };
+  checkFiniteWeights(weights, path);
+  return { config, weights, state: unpackState(state, tensors, path) };
 }

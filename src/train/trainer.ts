@@ -1,11 +1,16 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecurError } from '../errors.js';
-import { globalRng, type RngState } from '../tensor/rng.js';
+import { globalRng } from '../tensor/rng.js';
 import { clipGradNorm } from '../optim/index.js';
 import { reclaimMemory } from '../kernels/index.js';
+import { writeFileAtomic } from '../io/files.js';
+import type { Module } from '../nn/module.js';
 import { installNodeGc } from './node-gc.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { createRunDir, removeIfNothingSaved } from './run-directory.js';
+import { checkpointPath, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkLoopState, type SavedLoopState } from './validate.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { EvalResult, TrainTask } from './task.js';
 
 /** The parts of an optimizer and scheduler the loop uses (structural, so any conforming one works). */
@@ -26,9 +31,15 @@ export interface TrainerOptions {
   optimizer: OptimizerLike;
   /** Current learning rate, for logs. */
   getLr?: () => number;
+  /** Sets the rate of every parameter group (for `lrOnResume`). */
+  setLr?: (lr: number) => void;
   scheduler?: SchedulerLike;
-  /** 'epoch': scheduler.step() after each epoch; 'eval': scheduler.step(validLoss) after each evaluation (plateau). */
-  schedulerOn?: 'epoch' | 'eval';
+  /**
+   * 'epoch': scheduler.step() after each epoch; 'eval': scheduler.step(validLoss) after each
+   * evaluation (plateau); 'step': scheduler.step() after each optimizer step (cosine over the run).
+   * Changes made at 'epoch' and 'eval' are logged; a 'step' schedule changes the rate every step.
+   */
+  schedulerOn?: 'epoch' | 'eval' | 'step';
   /** Clip the global gradient norm to this value (0/undefined = off). */
   clipNorm?: number;
   maxSteps?: number;
@@ -44,6 +55,14 @@ export interface TrainerOptions {
   outDir?: string;
   /** Continue from outDir/last.safetensors. */
   resume?: boolean;
+  /** The checkpoint to resume from (default 'last'; 'best' when only that one exists). */
+  resumeFrom?: 'last' | 'best';
+  /** On resume, set every parameter group's rate to this instead of the saved schedule's current one. */
+  lrOnResume?: number;
+  /** Also write `last` whenever this many minutes have passed since the previous write. */
+  saveEveryMinutes?: number;
+  /** Lines logged at the start (metrics.jsonl and a 'note' event), e.g. options changed on resume. */
+  notes?: string[];
   /** Saved with checkpoints so a model can be rebuilt from the run directory alone. */
   config?: unknown;
   /** Stops the loop after the current step, saving a checkpoint (Ctrl-C). */
@@ -56,23 +75,14 @@ export type TrainEvent =
   | { type: 'step'; step: number; epoch: number; loss: number; lr: number; itemsPerSec: number; gradNorm: number; elapsedSec: number }
   | { type: 'eval'; step: number; epoch: number; result: EvalResult; best: boolean }
   | { type: 'checkpoint'; step: number; path: string }
+  | { type: 'lr'; step: number; lr: number; previous: number }
+  | { type: 'note'; step: number; message: string }
   | { type: 'end'; step: number; epoch: number; reason: StopReason; bestLoss: number };
 
 export type StopReason = 'steps' | 'epochs' | 'time' | 'early-stopping' | 'interrupted';
 
-interface LoopState {
-  step: number;
-  epoch: number;
-  /** Next batch index within the epoch. */
-  index: number;
-  bestLoss: number;
-  evalsSinceBest: number;
-  elapsedMs: number;
-  rng: RngState;
-  optimizer: unknown;
-  scheduler: unknown;
-  task: unknown;
-}
+/** Where the loop is; saved in every checkpoint and checked on resume (validate.ts). */
+type LoopState = SavedLoopState;
 
 export interface TrainResult {
   step: number;
@@ -80,6 +90,31 @@ export interface TrainResult {
   reason: StopReason;
   bestLoss: number;
   lastEval: EvalResult | null;
+}
+
+/** The first parameter holding a NaN or an infinity, by name, or null. */
+function nonFiniteParameter(model: Module): string | null {
+  for (const [name, p] of model.namedParameters()) {
+    const d = p.data;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return name;
+  }
+  return null;
+}
+
+/** Keeps the rows of RUN_DIR/metrics.jsonl up to `step` (a resumed run logs the later ones again); a torn last line goes too. */
+function truncateMetrics(dir: string, step: number): void {
+  const path = join(dir, 'metrics.jsonl');
+  if (!existsSync(path)) return;
+  const kept: string[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    try {
+      const row = JSON.parse(line) as { step?: unknown };
+      if (typeof row.step === 'number' && row.step <= step) kept.push(line);
+    } catch {
+      // A line cut short by a kill during the append.
+    }
+  }
+  writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
 }
 
 /**
@@ -90,14 +125,27 @@ export interface TrainResult {
  */
 export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainResult> {
   installNodeGc();
-  const model = task.model;
-  const perEpoch = task.batchesPerEpoch();
-  if (perEpoch < 1) throw new RecurError('training data is too small for one batch (0 batches per epoch)');
+  if (task.batchesPerEpoch() < 1) throw new RecurError('training data is too small for one batch (0 batches per epoch)');
   if (!o.maxSteps && !o.maxEpochs && !o.maxMinutes) throw new RecurError('set a budget: maxSteps, maxEpochs or maxMinutes');
   const log = (rec: Record<string, unknown>): void => {
     if (o.outDir) appendFileSync(join(o.outDir, 'metrics.jsonl'), JSON.stringify({ ...rec, time: new Date().toISOString() }) + '\n');
   };
-  if (o.outDir) mkdirSync(o.outDir, { recursive: true });
+  const created = o.outDir ? createRunDir(o.outDir) : false;
+  try {
+    return await trainIn(task, o, log);
+  } catch (e) {
+    if (created) removeIfNothingSaved(o.outDir!);
+    throw e;
+  }
+}
+
+async function trainIn(task: TrainTask, o: TrainerOptions, log: (rec: Record<string, unknown>) => void): Promise<TrainResult> {
+  const model = task.model;
+  const perEpoch = task.batchesPerEpoch();
+  const note = (step: number, message: string): void => {
+    log({ type: 'note', step, message });
+    o.onEvent?.({ type: 'note', step, message });
+  };
 
   let s: LoopState = {
     step: 0, epoch: 0, index: 0, bestLoss: Infinity, evalsSinceBest: 0, elapsedMs: 0,
@@ -106,17 +154,60 @@ export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainRe
   let resumed = false;
   if (o.resume) {
     if (!o.outDir) throw new RecurError('resume needs a run directory');
-    if (!hasCheckpoint(o.outDir, 'last')) throw new RecurError(`nothing to resume: no last.safetensors in ${o.outDir}`);
-    const ck = loadCheckpoint(o.outDir, 'last');
+    const from = o.resumeFrom ?? 'last';
+    if (!hasCheckpoint(o.outDir, from)) throw new RecurError(`nothing to resume: no ${from}.safetensors in ${o.outDir}`);
+    const ck = loadCheckpoint(o.outDir, from);
     model.loadStateDict(ck.weights);
-    s = ck.state as LoopState;
+    s = checkLoopState(ck.state, checkpointPath(o.outDir, from), perEpoch);
     o.optimizer.loadStateDict(s.optimizer as never);
     if (o.scheduler && s.scheduler) o.scheduler.loadStateDict(s.scheduler as never);
+    // `best` is written mid-step, before the end of an epoch is counted.
+    if (s.index >= perEpoch) {
+      s.epoch++;
+      s.index = 0;
+      s.task = null;
+    }
     resumed = true;
+    truncateMetrics(o.outDir, s.step);
+    if (from === 'best') note(s.step, `no last.safetensors in ${o.outDir}: resuming from best.safetensors (step ${s.step})`);
+    if (o.lrOnResume !== undefined && o.getLr && o.setLr && o.getLr() !== o.lrOnResume) {
+      const previous = o.getLr();
+      o.setLr?.(o.lrOnResume);
+      log({ type: 'lr', step: s.step, lr: o.lrOnResume, previous });
+      o.onEvent?.({ type: 'lr', step: s.step, lr: o.lrOnResume, previous });
+    }
   }
 
+  const kept = (): string => (o.outDir && (hasCheckpoint(o.outDir, 'last') || hasCheckpoint(o.outDir, 'best'))
+    ? 'the last good checkpoint was kept' : 'nothing was saved');
+
+  /** Steps an epoch or plateau schedule, logging the rate when it changes. */
+  const stepSchedule = (metric?: number): void => {
+    if (!o.scheduler) return;
+    const previous = o.getLr?.() ?? NaN;
+    o.scheduler.step(metric);
+    const lr = o.getLr?.() ?? NaN;
+    if (lr !== previous && !Number.isNaN(lr)) {
+      log({ type: 'lr', step: s.step, lr, previous });
+      o.onEvent?.({ type: 'lr', step: s.step, lr, previous });
+    }
+  };
+
+  /** The error to report when a step or an evaluation failed: non-finite parameters are named with their step. */
+  const failure = (e: unknown, during: string): unknown => {
+    const bad = nonFiniteParameter(model);
+    if (bad === null) return e;
+    log({ type: 'error', step: s.step, parameter: bad });
+    return new RecurError(`parameter '${bad}' is not finite after the update of step ${s.step}, so ${during} failed; ` +
+      `training stopped, ${kept()} (try a lower learning rate or gradient clipping)`);
+  };
+
+  let lastSaveAt = Date.now();
   const save = (name: 'last' | 'best'): void => {
     if (!o.outDir) return;
+    const bad = nonFiniteParameter(model);
+    if (bad !== null) throw failure(new RecurError(bad), `saving ${name}.safetensors`);
+    if (name === 'last') lastSaveAt = Date.now();
     const state: LoopState = {
       ...s, rng: globalRng.getState(), optimizer: o.optimizer.stateDict(),
       scheduler: o.scheduler?.stateDict() ?? null, task: task.getState(),
@@ -127,8 +218,18 @@ export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainRe
 
   const evaluate = async (): Promise<EvalResult> => {
     model.eval();
-    const r = await task.evaluate('valid');
+    let r: EvalResult;
+    try {
+      r = await task.evaluate('valid');
+    } catch (e) {
+      throw failure(e, `the evaluation at step ${s.step}`);
+    }
     model.train();
+    if (!Number.isFinite(r.loss)) {
+      log({ type: 'error', step: s.step, valid_loss: String(r.loss) });
+      throw failure(new RecurError(`validation loss is ${r.loss} at step ${s.step}; training stopped, ${kept()} ` +
+        `(try a lower learning rate or gradient clipping)`), `the evaluation at step ${s.step}`);
+    }
     const best = r.loss < s.bestLoss;
     if (best) {
       s.bestLoss = r.loss;
@@ -137,17 +238,18 @@ export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainRe
     log({ type: 'eval', step: s.step, epoch: s.epoch, valid_loss: r.loss, ...r.metrics });
     o.onEvent?.({ type: 'eval', step: s.step, epoch: s.epoch, result: r, best });
     if (best) save('best');
-    if (o.scheduler && o.schedulerOn === 'eval') o.scheduler.step(r.loss);
+    if (o.schedulerOn === 'eval') stepSchedule(r.loss);
     return r;
   };
 
   const totalSteps = o.maxSteps ?? (o.maxEpochs ? o.maxEpochs * perEpoch : null);
   o.onEvent?.({ type: 'start', step: s.step, epoch: s.epoch, totalSteps, resumed });
+  for (const n of o.notes ?? []) note(s.step, n);
   model.train();
   // Entering an epoch may reset carried state; on resume the saved task state then replaces it.
   task.startEpoch(s.epoch);
   if (resumed) {
-    task.setState(s.task);
+    if (s.task !== null) task.setState(s.task);
     globalRng.setState(s.rng);
   }
 
@@ -158,22 +260,30 @@ export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainRe
 
   while (reason === null) {
     if (o.maxSteps && s.step >= o.maxSteps) { reason = 'steps'; break; }
+    if (o.maxEpochs && s.epoch >= o.maxEpochs) { reason = 'epochs'; break; }
     if (o.maxMinutes && Date.now() - t0 >= o.maxMinutes * 60_000) { reason = 'time'; break; }
     if (o.signal?.aborted) { reason = 'interrupted'; break; }
 
     // Yields to the event loop so storage of the previous step's tensors is reclaimed.
     await reclaimMemory();
-    const { loss, count } = task.trainBatch(s.index);
+    let batch: { loss: Tensor; count: number };
+    try {
+      batch = task.trainBatch(s.index);
+    } catch (e) {
+      throw failure(e, `the forward pass of step ${s.step + 1}`);
+    }
+    const { loss, count } = batch;
     const lossValue = loss.item();
     if (!Number.isFinite(lossValue)) {
       log({ type: 'error', step: s.step + 1, loss: String(lossValue) });
       throw new RecurError(`loss is ${lossValue} at step ${s.step + 1} (epoch ${s.epoch + 1}, batch ${s.index + 1}); ` +
-        `training stopped, the last good checkpoint was kept (try a lower learning rate or gradient clipping)`);
+        `training stopped, ${kept()} (try a lower learning rate or gradient clipping)`);
     }
     o.optimizer.zeroGrad();
     loss.backward();
     const gradNorm = o.clipNorm ? clipGradNorm(model.parameters(), o.clipNorm) : NaN;
     o.optimizer.step();
+    if (o.schedulerOn === 'step') o.scheduler?.step();
     s.step++;
     s.index++;
     windowItems += count;
@@ -197,11 +307,13 @@ export async function train(task: TrainTask, o: TrainerOptions): Promise<TrainRe
     if (epochDone) {
       s.epoch++;
       s.index = 0;
-      if (o.scheduler && (o.schedulerOn ?? 'epoch') === 'epoch') o.scheduler.step();
+      if ((o.schedulerOn ?? 'epoch') === 'epoch') stepSchedule();
       if (o.maxEpochs && s.epoch >= o.maxEpochs) reason ??= 'epochs';
       else task.startEpoch(s.epoch);
     }
-    if (o.outDir && o.evalEvery && s.step % o.evalEvery === 0) save('last');
+    const saveDue = (o.evalEvery && s.step % o.evalEvery === 0) ||
+      (o.saveEveryMinutes && Date.now() - lastSaveAt >= o.saveEveryMinutes * 60_000);
+    if (o.outDir && saveDue) save('last');
   }
   save('last');
   o.onEvent?.({ type: 'end', step: s.step, epoch: s.epoch, reason, bestLoss: s.bestLoss });

@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { RecurError } from '../errors.js';
-import { readSafetensorsHeader } from './run-info.js';
+import { readSafetensorsMetadata } from '../io/files.js';
 
 export interface ServeOptions {
   /** The app bundle folder (index.html, app.js, ...). */
@@ -79,7 +79,14 @@ function runName(dir: string, taken: Set<string>): string {
 function listRun(name: string, dir: string): RunListing {
   const checkpoints = RUN_FILES.filter((f) => f.endsWith('.safetensors') && inside(dir, join(dir, f)) !== null);
   if (checkpoints.length === 0) throw new RecurError(`${dir}: no checkpoint (best.safetensors or last.safetensors) to serve`);
-  const task = readSafetensorsHeader(join(dir, checkpoints[0]!)).task;
+  const path = join(dir, checkpoints[0]!);
+  let task: unknown;
+  try {
+    task = (JSON.parse(readSafetensorsMetadata(path).config ?? 'null') as { task?: unknown } | null)?.task;
+  } catch {
+    task = undefined;
+  }
+  if (typeof task !== 'string') throw new RecurError(`${path}: not a recur checkpoint (no task in its config)`);
   return { name, task, checkpoints };
 }
 

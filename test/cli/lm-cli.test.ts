@@ -41,7 +41,7 @@ test('CLI: train lm, generate, next-word, eval, report on a tiny corpus; bad inp
   assert.match(html, /"valid":\[\{"x":6,"y":/);
 
   for (const [args, msg] of [
-    [['train', 'lm', '--corpus', join(dir, 'missing.txt'), '--out', out], /corpus file not found/],
+    [['train', 'lm', '--corpus', join(dir, 'missing.txt'), '--out', join(dir, 'r-missing')], /corpus file not found/],
     [['train', 'lm', '--corpus', corpus, '--level', 'word', '--out', out, '--resume'], /vocabulary mismatch on resume/],
     [['train', 'lm', '--corpus', corpus, '--hidden', 'many', '--out', out], /--hidden must be a whole number/],
     [['generate', join(dir, 'nope')], /no checkpoint 'last' in/],

@@ -42,8 +42,8 @@ test('CLI: train translate on a tiny TSV, then translate (beam with --attention,
   assert.match(html, /<td title="\d\.\d{3}" style="background:rgba\(31,119,180,/);
 
   for (const [args, msg] of [
-    [['train', 'translate', '--data', join(dir, 'missing.tsv'), '--out', out], /pairs file not found/],
-    [['train', 'translate', '--data', TSV, '--attention', 'sideways', '--out', out], /--attention must be one of bahdanau, luong-dot, luong-general, luong-concat, none/],
+    [['train', 'translate', '--data', join(dir, 'missing.tsv'), '--out', join(dir, 'r-missing')], /pairs file not found/],
+    [['train', 'translate', '--data', TSV, '--attention', 'sideways', '--out', join(dir, 'r-sideways')], /--attention must be one of bahdanau, luong-dot, luong-general, luong-concat, none/],
     [['translate', out], /give a text to translate, or --file PATH/],
   ] as const) {
     const bad = recur(...args);

@@ -75,3 +75,27 @@ test('browser entry point does not import node modules', () => {
   assert.equal('readSafetensorsFile' in io, false);
   assert.equal(typeof ioNode.loadSafetensors, 'function');
 });
+
+test('readSafetensorsMetadata reads only the header and checks it as readSafetensorsFile does', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'm.safetensors');
+  saveSafetensorsFile(file, { w: tensor([1, 2, 3]) }, { format: 'x', config: '{"task":"lm"}' });
+  assert.deepEqual(ioNode.readSafetensorsMetadata(file), { format: 'x', config: '{"task":"lm"}' });
+  // A cut-off data buffer does not matter to a header-only read; the full read rejects it.
+  const bytes = fs.readFileSync(file);
+  fs.writeFileSync(file, bytes.subarray(0, bytes.length - 4));
+  assert.deepEqual(ioNode.readSafetensorsMetadata(file), { format: 'x', config: '{"task":"lm"}' });
+  rejects(() => readSafetensorsFile(file), /data_offsets \[0,12\] are outside the data buffer/);
+  // Header faults get the same messages as the full parse.
+  for (const [cut, re] of [
+    [bytes.subarray(0, 5), /file is 5 bytes long, too short for the 8-byte header length/],
+    [bytes.subarray(0, 20), /declared header length \d+ bytes exceeds the 12 bytes that follow the length field/],
+    [Buffer.concat([bytes.subarray(0, 8), Buffer.from('{"__metadata__":{"a":1}}'.padEnd(Number(bytes.readBigUInt64LE(0)), ' ')), bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)))]),
+      /__metadata__ value 'a' must be a string, got 1/],
+  ] as const) {
+    fs.writeFileSync(file, cut);
+    rejects(() => ioNode.readSafetensorsMetadata(file), re);
+    rejects(() => readSafetensorsFile(file), re);
+  }
+  rejects(() => ioNode.readSafetensorsMetadata(path.join(dir, 'missing.safetensors')), /file not found: .*missing\.safetensors/);
+});

@@ -16,6 +16,7 @@ import { extname, join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const have = existsSync(CHROMIUM);
@@ -34,7 +35,7 @@ function plainServer(dir: string): Promise<{ server: Server; url: string }> {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
 }
 
-describe('web app in Chromium', { skip: have ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('web app in Chromium', { skip: have ? backendIndependent.skip : `no Chromium at ${CHROMIUM} (apt-get install chromium)` }, () => {
   let browser: Browser, web: WebServer, plain: { server: Server; url: string };
   const out = mkdtempSync(join(tmpdir(), 'recur-web-'));
   const errors: string[] = [];

@@ -4,7 +4,9 @@ import { Module } from '../../nn/module.js';
 import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } from '../../nn/pooling.js';
 import { concat } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { LexiconName } from './lexicon.js';
+import type { StateDict } from '../../nn/module.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
+import { LEXICONS, type LexiconName } from './lexicon.js';
 
 export interface SequenceClassifierConfig {
   vocabSize: number;
@@ -63,8 +65,7 @@ export class SequenceClassifier extends Module {
 
   constructor(config: SequenceClassifierConfig) {
     super();
-    const c = (this.config = { ...config });
-    if (!(c.numClasses >= 2)) throw new RecurError(`SequenceClassifier: needs at least 2 classes, got ${c.numClasses}`);
+    const c = (this.config = checkClassifierConfig(config));
     this.embedding = this.module('embedding', new Embedding(c.vocabSize, c.embedSize, { paddingIdx: c.paddingIdx }));
     const opts = {
       inputSize: c.embedSize + (this.usesLexicon ? 1 : 0), hiddenSize: c.hiddenSize, numLayers: c.numLayers, batchFirst: true,
@@ -101,4 +102,27 @@ export class SequenceClassifier extends Module {
     }
     return this.classifier.forward(this.drop.forward(pooled));
   }
+}
+
+const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn: 1 };
+
+/**
+ * A SequenceClassifierConfig checked field by field (from options or a checkpoint), sizes
+ * bounded; with `weights` (a checkpoint's), the file must hold the parameters it implies.
+ */
+export function checkClassifierConfig(value: unknown, where = 'SequenceClassifier config', weights?: StateDict): SequenceClassifierConfig {
+  const f = Fields.of(value, where);
+  const c: SequenceClassifierConfig = {
+    vocabSize: f.int('vocabSize', 1, MAX_VOCAB), embedSize: f.int('embedSize', 1, MAX_WIDTH), hiddenSize: f.int('hiddenSize', 1, MAX_WIDTH),
+    numLayers: f.int('numLayers', 1, MAX_LAYERS), cell: f.oneOf('cell', ['lstm', 'gru', 'rnn'] as const), bidirectional: f.bool('bidirectional'),
+    pooling: f.oneOf('pooling', ['last', 'mean', 'max', 'attention'] as const), dropout: f.num('dropout', 0, 1),
+    numClasses: f.int('numClasses', 2, MAX_VOCAB), paddingIdx: 0,
+  };
+  c.paddingIdx = f.int('paddingIdx', 0, c.vocabSize - 1);
+  const lexicon = f.optional('lexicon', (k) => f.oneOf(k, LEXICONS));
+  if (lexicon !== undefined) c.lexicon = lexicon;
+  const { vocabSize: V, embedSize: E, hiddenSize: H, numLayers: L, numClasses: C } = c;
+  const D = c.bidirectional ? 2 : 1;
+  checkModelSize(where, V * E + D * GATES[c.cell] * H * (E + H + (L - 1) * (D * H + H)) + C * D * H, weights);
+  return c;
 }

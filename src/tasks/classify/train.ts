@@ -4,9 +4,9 @@ import type { PoolingKind } from '../../nn/pooling.js';
 import { RecurError } from '../../errors.js';
 import { manualSeed } from '../../tensor/rng.js';
 import { WordTokenizer } from '../../text/word-tokenizer.js';
-import { resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
+import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
-import { buildClassifyTokenizer, encodeSplit, prepareClassifyData, type ClassifyDataSpec } from './data.js';
+import { BUILTIN_CLASSIFY_DATA, buildClassifyTokenizer, encodeSplit, prepareClassifyData, type ClassifyDataSpec } from './data.js';
 import type { LexiconName } from './lexicon.js';
 import { SequenceClassifier, type SequenceClassifierConfig } from './model.js';
 import { CLASSIFY_RUN, loadClassifierRun, type ClassifyRunConfig } from './run.js';
@@ -56,12 +56,15 @@ function dataSpec(o: ClassifyTrainOptions): Omit<ClassifyDataSpec, 'size'> {
  * SequenceClassifier -> shared training loop (best checkpoint by validation loss) -> test
  * report of the best checkpoint.
  */
-export async function trainClassifier(o: ClassifyTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<ClassifyTrainResult> {
+export async function trainClassifier(options: ClassifyTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<ClassifyTrainResult> {
+  const o = { ...options, data: dataPath(options.data, BUILTIN_CLASSIFY_DATA) };
   manualSeed(o.seed);
-  const saved = resumeConfig<ClassifyRunConfig>(o, CLASSIFY_RUN);
-  if (saved && saved.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data.source}', not '${o.data}'`);
+  const saved = resumeConfig<ClassifyRunConfig>(o, CLASSIFY_RUN, (s) => {
+    if (s.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${s.data.source}', not '${o.data}'`);
+  });
+  // Read as given (messages name the file as the user wrote it), stored absolute.
   const spec = saved?.data ?? dataSpec(o);
-  const { examples, labels, y, split } = prepareClassifyData(spec, saved?.labels);
+  const { examples, labels, y, split } = prepareClassifyData(saved?.data ?? dataSpec(options), saved?.labels);
   const tok = saved ? WordTokenizer.fromJSON(saved.tokenizer) : buildClassifyTokenizer(split.train.map((i) => examples[i]!.text), o.minFreq, o.maxVocab);
   const maxLength = saved?.maxLength ?? o.maxLength;
   const lexicon = saved ? saved.model.lexicon : o.lexicon;

@@ -7,7 +7,7 @@ import { RecurError } from '../../errors.js';
 import { parseCheckpoint } from '../../io/checkpoint.js';
 import { tokenizerFromJSON } from '../../text/from-json.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
-import { LanguageModel, type LanguageModelConfig } from './model.js';
+import { checkLmRun, LanguageModel } from './model.js';
 
 export { LanguageModel, type LanguageModelConfig, type LmState } from './model.js';
 export { generateText, beamContinue, nextTokens, type GenerateOptions } from './generate.js';
@@ -17,8 +17,9 @@ export { traceLstm, type LstmTrace } from './inspect.js';
 export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint'): { model: LanguageModel; tokenizer: Tokenizer; config: Record<string, unknown> } {
   const ck = parseCheckpoint(bytes, name);
   if (ck.config.task !== 'lm') throw new RecurError(`${name} is a '${ck.config.task}' run, not a language model`);
-  const model = new LanguageModel(ck.config.model as LanguageModelConfig);
+  const config = checkLmRun(ck, name);
+  const model = new LanguageModel(config.model);
   model.loadStateDict(ck.weights);
   model.eval();
-  return { model, tokenizer: tokenizerFromJSON(ck.config.tokenizer), config: ck.config };
+  return { model, tokenizer: tokenizerFromJSON(config.tokenizer), config: ck.config };
 }

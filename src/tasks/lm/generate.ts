@@ -3,6 +3,7 @@ import { indexSelect } from '../../autograd/ops/indexing.js';
 import { transpose } from '../../autograd/ops/shape.js';
 import { beamSearch, type BeamStepper, type Hypothesis } from '../../decode/beam.js';
 import { sampleLogits, checkSamplingOptions, type SamplingOptions } from '../../decode/sampling.js';
+import { textStream } from '../../decode/text-stream.js';
 import { RecurError } from '../../errors.js';
 import { Rng } from '../../tensor/rng.js';
 import { reclaimMemory } from '../../kernels/index.js';
@@ -43,19 +44,14 @@ function prime(model: LanguageModel, ids: Int32Array): { logits: Float32Array; s
   return { logits: logits.data.slice((ids.length - 1) * V), state };
 }
 
-/**
- * Samples text token by token, yielding each new piece of text as soon as it decodes
- * (byte-level BPE pieces may need a following token to form a whole character).
- */
-export async function* generateText(model: LanguageModel, tokenizer: Tokenizer, o: GenerateOptions): AsyncGenerator<string> {
+/** Samples `length` token ids one by one (the prompt read by one fused forward pass first). */
+export async function* generateIds(model: LanguageModel, tokenizer: Tokenizer, o: GenerateOptions): AsyncGenerator<number> {
   checkSamplingOptions(o);
   if (!Number.isInteger(o.length) || o.length < 0) throw new RecurError(`length must be a whole number >= 0, got ${o.length}`);
   const weights = o.weights ?? 'float32';
   if (weights !== 'float32' && weights !== 'int8') throw new RecurError(`weights must be 'float32' or 'int8', got '${String(weights)}'`);
   model.eval();
   const rng = new Rng(o.seed ?? 0);
-  const out: number[] = [];
-  let emitted = '';
   let { logits, state } = noGrad(() => prime(model, primeIds(tokenizer, o.prompt)));
   // The fused batch-1 path when the recurrent layer can run step by step; else forward on T = 1.
   if (!LmStepper.supports(model) && weights === 'int8') throw new RecurError('int8 generation needs a unidirectional recurrent layer');
@@ -63,13 +59,7 @@ export async function* generateText(model: LanguageModel, tokenizer: Tokenizer, 
   fast?.setState(state);
   for (let i = 0; i < o.length; i++) {
     const id = sampleLogits(logits, o, rng);
-    out.push(id);
-    const text = tokenizer.decode(out);
-    // Hold back text ending in an incomplete UTF-8 sequence (decoded as U+FFFD).
-    if (text.startsWith(emitted) && !text.endsWith('\uFFFD')) {
-      yield text.slice(emitted.length);
-      emitted = text;
-    }
+    yield id;
     if (i % 64 === 63) await reclaimMemory();
     if (i === o.length - 1) break; // the last token's logits would go unused
     if (fast) {
@@ -81,8 +71,21 @@ export async function* generateText(model: LanguageModel, tokenizer: Tokenizer, 
       return { logits: r.logits.data, state: r.state };
     }));
   }
-  const final = tokenizer.decode(out);
-  if (final.length > emitted.length && final.startsWith(emitted)) yield final.slice(emitted.length);
+}
+
+/**
+ * Samples text token by token, yielding each new piece of text as soon as it decodes, in
+ * constant work per token (src/decode/text-stream.ts): special tokens are not written out,
+ * and byte-level BPE pieces that end inside a character wait for the token that completes it.
+ */
+export async function* generateText(model: LanguageModel, tokenizer: Tokenizer, o: GenerateOptions): AsyncGenerator<string> {
+  const text = textStream(tokenizer);
+  for await (const id of generateIds(model, tokenizer, o)) {
+    const piece = text.push(id);
+    if (piece !== '') yield piece;
+  }
+  const rest = text.end();
+  if (rest !== '') yield rest;
 }
 
 function selectBatch(t: Tensor, rows: Int32Array): Tensor {

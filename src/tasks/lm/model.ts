@@ -5,6 +5,10 @@ import { GRU, LSTM, RNN, type CellKind } from '../../nn/index.js';
 import { linear } from '../../autograd/ops/matmul.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
+import type { StateDict } from '../../nn/module.js';
+import { tokenizerFromJSON } from '../../text/from-json.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
+import type { LmRunConfig } from './run.js';
 
 export interface LanguageModelConfig {
   vocabSize: number;
@@ -41,7 +45,7 @@ export class LanguageModel extends Module {
 
   constructor(config: LanguageModelConfig) {
     super();
-    const c = (this.config = { ...config });
+    const c = (this.config = checkLmConfig(config));
     if (c.tieWeights && c.embedSize !== c.hiddenSize) {
       throw new RecurError(`tied weights need embedSize == hiddenSize, got embed ${c.embedSize} and hidden ${c.hiddenSize}`);
     }
@@ -74,6 +78,45 @@ export class LanguageModel extends Module {
   }
 }
 
+/** The task and noun of language-model runs (src/tasks/lm/run.ts adds the loader's check). */
+export const LM_KIND = { task: 'lm', noun: 'language-model' } as const;
+
+/** Gates per unit of each cell: the rows of weight_hh are gates × hidden. */
+const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn: 1 };
+
+/**
+ * A LanguageModelConfig checked field by field (from options or a checkpoint), sizes bounded;
+ * with `weights` (a checkpoint's), the file must hold the parameters the config implies.
+ */
+export function checkLmConfig(value: unknown, where = 'LanguageModel config', weights?: StateDict): LanguageModelConfig {
+  const f = Fields.of(value, where);
+  const c: LanguageModelConfig = {
+    vocabSize: f.int('vocabSize', 1, MAX_VOCAB), embedSize: f.int('embedSize', 1, MAX_WIDTH), hiddenSize: f.int('hiddenSize', 1, MAX_WIDTH),
+    numLayers: f.int('numLayers', 1, MAX_LAYERS), cell: f.oneOf('cell', ['lstm', 'gru', 'rnn'] as const), dropout: f.num('dropout', 0, 1),
+    tieWeights: f.bool('tieWeights'),
+  };
+  const { vocabSize: V, embedSize: E, hiddenSize: H, numLayers: L } = c;
+  checkModelSize(where, V * E + GATES[c.cell] * H * (E + H + (L - 1) * 2 * H) + V * H, weights);
+  return c;
+}
+
 function initUniform(t: Tensor, r: number): void {
   globalRng.fillUniform(t.data, -r, r);
+}
+
+/** The config of a language-model checkpoint, checked against its weights (see src/train/validate.ts); browser-safe. */
+export function checkLmRun(ck: { config: unknown; weights: StateDict }, dir: string): LmRunConfig {
+  const f = runConfig(ck.config, LM_KIND, dir);
+  const model = checkLmConfig(f.present('model'), `${f.where}.model`, ck.weights);
+  const tokenizer = tokenizerFromJSON(f.present('tokenizer') as LmRunConfig['tokenizer']);
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new RecurError(`${f.where}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabSize is ${model.vocabSize}`);
+  }
+  const train = f.obj('train');
+  train.optional('bptt', (k) => train.int(k, 1, 1 << 20));
+  const valid = f.optional('valid', (k) => f.str(k)), test = f.optional('test', (k) => f.str(k));
+  return {
+    task: 'lm', corpus: f.str('corpus'), ...(valid !== undefined ? { valid } : {}), ...(test !== undefined ? { test } : {}), level: f.oneOf('level', ['char', 'word', 'bpe'] as const), model,
+    tokenizer: tokenizer.toJSON(), train: train.o,
+  };
 }

@@ -1,9 +1,9 @@
 import type { TokenizerJSON } from '../../text/tokenizer.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
 import type { Level, LmDataSpec } from './data.js';
-import { LanguageModel, type LanguageModelConfig } from './model.js';
+import { checkLmRun, LanguageModel, LM_KIND, type LanguageModelConfig } from './model.js';
 
-export const LM_RUN: RunKind = { task: 'lm', noun: 'language-model' };
+export const LM_RUN: RunKind = { ...LM_KIND, check: checkLmRun };
 
 /** What a run directory's checkpoints carry as `config`: enough to rebuild model and tokenizer. */
 export interface LmRunConfig extends RunConfig, LmDataSpec {

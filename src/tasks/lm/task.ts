@@ -1,3 +1,4 @@
+import { RecurError } from '../../errors.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { reclaimMemory } from '../../kernels/index.js';
 import { crossEntropy } from '../../nn/losses/index.js';
@@ -64,9 +65,22 @@ export class LmTask implements TrainTask {
     return this.hidden ? { h: this.hidden.h, c: this.hidden.c ?? null } : null;
   }
 
+  /** Restores getState()'s value from a checkpoint: null, or h (and c for LSTM) of shape [L, B, H]. */
   setState(state: unknown): void {
-    const s = state as { h: Tensor; c: Tensor | null } | null;
-    this.hidden = s ? { h: s.h, ...(s.c ? { c: s.c } : {}) } : null;
+    if (state === null || state === undefined) {
+      this.hidden = null;
+      return;
+    }
+    const { numLayers: L, hiddenSize: H, cell } = this.model.config;
+    const shape = [L, this.train.batchSize, H];
+    const s = state as { h?: unknown; c?: unknown };
+    const check = (t: unknown, name: string): Tensor => {
+      if (!(t instanceof Tensor) || t.shape.length !== 3 || t.shape.some((d, i) => d !== shape[i])) {
+        throw new RecurError(`checkpoint state: the carried LM state ${name} must be a tensor [${shape.join(', ')}] (layers, batch, hidden)`);
+      }
+      return t;
+    };
+    this.hidden = { h: check(s.h, 'h'), ...(cell === 'lstm' ? { c: check(s.c, 'c') } : {}) };
   }
 }
 

@@ -2,7 +2,8 @@ import { RecurError } from '../../errors.js';
 import { loadSafetensorsFile } from '../../io/node.js';
 import type { CellKind } from '../../nn/index.js';
 import { manualSeed } from '../../tensor/rng.js';
-import { resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
+import { CORPUS_NAMES } from '../../data/corpora.js';
+import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
 import { prepareLmData, type Level, type LmDataSpec } from './data.js';
 import { LanguageModel } from './model.js';
@@ -44,16 +45,19 @@ export function lmModelConfig(o: LmTrainOptions, vocabSize: number): LmRunConfig
  * `recur train lm`: corpus -> tokenizer -> LanguageModel -> shared training loop. With
  * resume, the model and tokenizer come from the run directory and must match the options.
  */
-export async function trainLm(o: LmTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainResult> {
+export async function trainLm(options: LmTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainResult> {
+  const o = { ...options, corpus: dataPath(options.corpus, CORPUS_NAMES), valid: dataPath(options.valid), test: dataPath(options.test) };
   manualSeed(o.seed);
-  const saved = resumeConfig<LmRunConfig>(o, LM_RUN);
-  if (saved && (saved.corpus !== o.corpus || saved.level !== o.level)) {
-    throw new RecurError(`vocabulary mismatch on resume: ${o.out} was trained on corpus '${saved.corpus}' at level '${saved.level}', ` +
-      `not '${o.corpus}' at '${o.level}'`);
-  }
-  const from: LmDataSpec = saved ?? o;
-  const data: LmDataSpec = { corpus: from.corpus, ...(from.valid ? { valid: from.valid } : {}), ...(from.test ? { test: from.test } : {}) };
-  const { tokenizer, splits } = prepareLmData(data, o, saved?.tokenizer);
+  const saved = resumeConfig<LmRunConfig>(o, LM_RUN, (s) => {
+    if (s.corpus !== o.corpus || s.level !== o.level) {
+      throw new RecurError(`vocabulary mismatch on resume: ${o.out} was trained on corpus '${s.corpus}' at level '${s.level}', ` +
+        `not '${o.corpus}' at '${o.level}'`);
+    }
+  });
+  const spec = (d: LmDataSpec): LmDataSpec => ({ corpus: d.corpus, ...(d.valid ? { valid: d.valid } : {}), ...(d.test ? { test: d.test } : {}) });
+  // Read as given (messages name the files as the user wrote them), stored absolute.
+  const { tokenizer, splits } = prepareLmData(spec(saved ?? options), o, saved?.tokenizer);
+  const data = spec(saved ?? o);
   const modelConfig = saved?.model ?? lmModelConfig(o, tokenizer.vocabSize);
   const model = new LanguageModel(modelConfig);
   if (o.initWeights && !o.resume) model.loadStateDict(loadSafetensorsFile(o.initWeights));

@@ -8,6 +8,9 @@ import { Module } from '../../nn/module.js';
 import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CharCNN, CharLSTM, gatherWordFeatures, type CharEncoderKind } from './char-encoder.js';
+import type { StateDict } from '../../nn/module.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
+import { CHAR_ENCODERS } from './char-encoder.js';
 import type { SchemeChoice, TagBatch } from './data.js';
 
 export interface SequenceTaggerConfig {
@@ -59,9 +62,8 @@ export class SequenceTagger extends Module {
 
   constructor(config: SequenceTaggerConfig) {
     super();
-    const c = (this.config = { ...config, tags: [...config.tags] });
+    const c = (this.config = checkTaggerConfig(config));
     const K = c.tags.length;
-    if (K < 1) throw new RecurError('SequenceTagger: no tags');
     this.wordEmbeddings = this.module('word_embeddings', new Embedding(c.wordVocabSize, c.wordEmbed, { paddingIdx: 0 }));
     this.charEncoder = c.charEncoder === 'cnn' ? this.module('char_encoder', new CharCNN(c.charVocabSize, c.charEmbed, c.charHidden))
       : c.charEncoder === 'lstm' ? this.module('char_encoder', new CharLSTM(c.charVocabSize, c.charEmbed, c.charHidden)) : null;
@@ -122,4 +124,25 @@ function scaledUniform(e: Embedding): void {
   const d = e.embeddingDim, r = Math.sqrt(3 / d);
   globalRng.fillUniform(e.weight.data, -r, r);
   if (e.paddingIdx !== null) e.weight.data.fill(0, e.paddingIdx * d, (e.paddingIdx + 1) * d);
+}
+
+/**
+ * A SequenceTaggerConfig checked field by field (from options or a checkpoint), sizes bounded;
+ * with `weights` (a checkpoint's), the file must hold the parameters it implies.
+ */
+export function checkTaggerConfig(value: unknown, where = 'SequenceTagger config', weights?: StateDict): SequenceTaggerConfig {
+  const f = Fields.of(value, where);
+  const tags = f.strings('tags');
+  if (tags.length < 1) throw new RecurError(`${where}.tags: no tags`);
+  const c: SequenceTaggerConfig = {
+    wordVocabSize: f.int('wordVocabSize', 1, MAX_VOCAB), charVocabSize: f.int('charVocabSize', 1, MAX_VOCAB), tags: [...tags],
+    wordEmbed: f.int('wordEmbed', 1, MAX_WIDTH), charEncoder: f.oneOf('charEncoder', CHAR_ENCODERS), charEmbed: f.int('charEmbed', 1, MAX_WIDTH),
+    charHidden: f.int('charHidden', 1, MAX_WIDTH), hiddenSize: f.int('hiddenSize', 1, MAX_WIDTH), numLayers: f.int('numLayers', 1, MAX_LAYERS),
+    dropout: f.num('dropout', 0, 1), crf: f.bool('crf'), scheme: f.oneOf('scheme', ['bio', 'bioes', 'none'] as const),
+  };
+  const { wordVocabSize: V, wordEmbed: E, hiddenSize: H, numLayers: L } = c;
+  const K = tags.length;
+  const chars = c.charEncoder === 'none' ? 0 : c.charVocabSize * c.charEmbed;
+  checkModelSize(where, V * E + chars + 2 * 4 * H * (E + H + (L - 1) * 3 * H) + K * 2 * H + (c.crf ? K * K : 0), weights);
+  return c;
 }

@@ -2,10 +2,10 @@ import { RecurError } from '../../errors.js';
 import type { ConllReport } from '../../metrics/conlleval.js';
 import { manualSeed } from '../../tensor/rng.js';
 import { Vocabulary } from '../../text/vocab.js';
-import { resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
+import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
 import type { CharEncoderKind } from './char-encoder.js';
-import { buildTagVocabs, encodeSentences, loadTagSplits, normalizeChunkTags, resolveScheme, type SchemeChoice, type TagDataSpec, type TagVocabs } from './data.js';
+import { BUILTIN_TAG_DATA, buildTagVocabs, encodeSentences, loadTagSplits, normalizeChunkTags, resolveScheme, type SchemeChoice, type TagDataSpec, type TagVocabs } from './data.js';
 import { SequenceTagger, type SequenceTaggerConfig } from './model.js';
 import { loadTaggerRun, TAG_RUN, type TagRunConfig } from './run.js';
 import { evaluateTagger, TagTask } from './task.js';
@@ -40,15 +40,19 @@ export interface TagTrainResult extends TrainResult {
  * `recur train tag`: sentences -> vocabularies (training split) -> SequenceTagger (softmax or
  * CRF) -> shared training loop (best checkpoint by validation loss) -> test scores.
  */
-export async function trainTagger(o: TagTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TagTrainResult> {
+export async function trainTagger(options: TagTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TagTrainResult> {
+  const o = { ...options, data: dataPath(options.data, BUILTIN_TAG_DATA), validData: dataPath(options.validData), testData: dataPath(options.testData) };
   manualSeed(o.seed);
-  const saved = resumeConfig<TagRunConfig>(o, TAG_RUN);
-  if (saved && saved.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data.source}', not '${o.data}'`);
-  const spec: TagDataSpec = saved?.data ?? {
-    source: o.data, seed: o.seed, ...(o.tagColumn !== undefined ? { tagColumn: o.tagColumn } : {}),
-    ...(o.validData ? { validData: o.validData } : {}), ...(o.testData ? { testData: o.testData } : {}),
-  };
-  const raw = loadTagSplits(spec);
+  const saved = resumeConfig<TagRunConfig>(o, TAG_RUN, (s) => {
+    if (s.data.source !== o.data) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${s.data.source}', not '${o.data}'`);
+  });
+  const dataSpec = (d: TagTrainOptions): TagDataSpec => ({
+    source: d.data, seed: d.seed, ...(d.tagColumn !== undefined ? { tagColumn: d.tagColumn } : {}),
+    ...(d.validData ? { validData: d.validData } : {}), ...(d.testData ? { testData: d.testData } : {}),
+  });
+  // Read as given (messages name the files as the user wrote them), stored absolute.
+  const spec = saved?.data ?? dataSpec(o);
+  const raw = loadTagSplits(saved?.data ?? dataSpec(options));
   const scheme = saved?.model.scheme ?? resolveScheme(o.scheme, raw.train);
   const parts = scheme === 'none' ? raw : {
     train: normalizeChunkTags(raw.train, scheme), valid: normalizeChunkTags(raw.valid, scheme), test: normalizeChunkTags(raw.test, scheme),

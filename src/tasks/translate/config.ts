@@ -1,5 +1,7 @@
 import { RecurError } from '../../errors.js';
 import type { AttentionScore } from '../../nn/attention.js';
+import type { StateDict } from '../../nn/module.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
 import type { CellKind } from '../../nn/index.js';
 
 /**
@@ -56,21 +58,32 @@ export function attentionScore(a: AttentionType): AttentionScore | null {
   }
 }
 
-export function checkSeq2SeqConfig(c: Seq2SeqConfig): void {
-  const ints: Array<[keyof Seq2SeqConfig, number]> = [['srcVocabSize', 2], ['tgtVocabSize', 3], ['embedSize', 1], ['hiddenSize', 1], ['encoderLayers', 1], ['decoderLayers', 1]];
-  for (const [k, min] of ints) {
-    const v = c[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RecurError(`Seq2Seq: ${k} must be a whole number >= ${min}, got ${String(v)}`);
+/**
+ * A Seq2SeqConfig checked field by field (from options or a checkpoint), sizes bounded; with
+ * `weights` (a checkpoint's), the file must hold the parameters the config implies.
+ */
+export function checkSeq2SeqConfig(value: unknown, where = 'Seq2Seq config', weights?: StateDict): Seq2SeqConfig {
+  const f = Fields.of(value, where);
+  const c: Seq2SeqConfig = {
+    srcVocabSize: f.int('srcVocabSize', 2, MAX_VOCAB), tgtVocabSize: f.int('tgtVocabSize', 3, MAX_VOCAB), srcPadId: 0, tgtPadId: 0,
+    embedSize: f.int('embedSize', 1, MAX_WIDTH), hiddenSize: f.int('hiddenSize', 1, MAX_WIDTH),
+    encoderLayers: f.int('encoderLayers', 1, MAX_LAYERS), decoderLayers: f.int('decoderLayers', 1, MAX_LAYERS),
+    cell: f.oneOf('cell', ['gru', 'lstm'] as const), bidirectional: f.bool('bidirectional'), attention: f.present('attention') as AttentionType,
+    inputFeeding: f.bool('inputFeeding'), dropout: f.num('dropout', 0, 0.999999), bridge: f.oneOf('bridge', ['dense', 'zero'] as const),
+  };
+  attentionScore(c.attention);
+  for (const k of ['srcPadId', 'tgtPadId'] as const) {
+    const v = f.o[k], n = k === 'srcPadId' ? c.srcVocabSize : c.tgtVocabSize;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) throw new RecurError(`Seq2Seq: ${k} ${String(v)} is not an id of the ${n}-token vocabulary`);
+    c[k] = v;
   }
+  const attentionSize = f.optional('attentionSize', (k) => f.int(k, 1, MAX_WIDTH));
+  if (attentionSize !== undefined) c.attentionSize = attentionSize;
   if (c.bidirectional && c.hiddenSize % 2 !== 0) {
     throw new RecurError(`Seq2Seq: a bidirectional encoder splits hiddenSize between its two directions, so it must be even, got ${c.hiddenSize}`);
   }
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new RecurError(`Seq2Seq: dropout must be in [0, 1), got ${c.dropout}`);
-  if (c.cell !== 'gru' && c.cell !== 'lstm') throw new RecurError(`Seq2Seq: cell must be 'gru' or 'lstm', got '${String(c.cell)}'`);
-  if (c.bridge !== 'dense' && c.bridge !== 'zero') throw new RecurError(`Seq2Seq: bridge must be 'dense' or 'zero', got '${String(c.bridge)}'`);
-  attentionScore(c.attention);
-  for (const [k, v] of [['srcPadId', c.srcPadId], ['tgtPadId', c.tgtPadId]] as const) {
-    const n = k === 'srcPadId' ? c.srcVocabSize : c.tgtVocabSize;
-    if (!Number.isInteger(v) || v < 0 || v >= n) throw new RecurError(`Seq2Seq: ${k} ${v} is not an id of the ${n}-token vocabulary`);
-  }
+  const { srcVocabSize: S, tgtVocabSize: V, embedSize: E, hiddenSize: H } = c;
+  const G = c.cell === 'lstm' ? 4 : 3, D = c.bidirectional ? 2 : 1, He = H / D;
+  checkModelSize(where, (S + V) * E + c.encoderLayers * D * G * He * He + c.decoderLayers * G * H * H + V * H, weights);
+  return c;
 }

@@ -23,6 +23,8 @@ export interface DatasetInfo {
   tgtLevel: TextLevel;
 }
 
+export const BUILTIN_TRANSLATE_DATA = ['kjv-es', 'cmudict'] as const;
+
 /**
  * The fixed splits of a dataset:
  * - `kjv-es`: KJV -> Reina-Valera 1909 verses (31k); 2% valid, 2% test, assigned by the hash of

@@ -61,8 +61,7 @@ export class Seq2Seq extends Module {
 
   constructor(config: Seq2SeqConfig) {
     super();
-    checkSeq2SeqConfig(config);
-    this.config = { ...config };
+    this.config = checkSeq2SeqConfig(config);
     this.encoder = this.module('encoder', new Encoder(config));
     this.bridge = config.bridge === 'dense' ? this.module('bridge', new Bridge(config.hiddenSize, config.decoderLayers, config.cell === 'lstm')) : null;
     this.decoder = this.module('decoder', new Decoder(config));

@@ -1,9 +1,9 @@
 import { RecurError } from '../../errors.js';
 import { manualSeed } from '../../tensor/rng.js';
-import { resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
+import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
 import type { AttentionType, Seq2SeqCell, Seq2SeqConfig } from './config.js';
-import { prepareTranslateData, type TextLevel } from './data.js';
+import { BUILTIN_TRANSLATE_DATA, prepareTranslateData, type TextLevel } from './data.js';
 import { Seq2Seq } from './model.js';
 import { DEFAULT_DECODE, TRANSLATE_RUN, type TranslateRunConfig } from './run.js';
 import { TranslateTask } from './task.js';
@@ -39,13 +39,16 @@ export interface TranslateTrainOptions extends RunOptions {
  * `recur train translate`: dataset -> tokenizers -> Seq2Seq -> the shared training loop
  * (Adam, gradient clipping, LR halved on a validation plateau, best/last checkpoints).
  */
-export async function trainTranslate(o: TranslateTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainResult> {
+export async function trainTranslate(options: TranslateTrainOptions, onEvent?: (e: TrainEvent) => void, signal?: AbortSignal): Promise<TrainResult> {
+  const o = { ...options, data: dataPath(options.data, BUILTIN_TRANSLATE_DATA) };
   manualSeed(o.seed);
-  const saved = resumeConfig<TranslateRunConfig>(o, TRANSLATE_RUN);
-  if (saved && (saved.data !== o.data || saved.reverse !== o.reverse)) {
-    throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data}'${saved.reverse ? ' (reversed)' : ''}, not '${o.data}'${o.reverse ? ' (reversed)' : ''}`);
-  }
-  const d = prepareTranslateData(o.data, o.reverse, o, saved ?? undefined);
+  const saved = resumeConfig<TranslateRunConfig>(o, TRANSLATE_RUN, (s) => {
+    if (s.data !== o.data || s.reverse !== o.reverse) {
+      throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${s.data}'${s.reverse ? ' (reversed)' : ''}, not '${o.data}'${o.reverse ? ' (reversed)' : ''}`);
+    }
+  });
+  // Read as given (messages name the file as the user wrote it), stored absolute.
+  const d = prepareTranslateData(saved?.data ?? options.data, o.reverse, o, saved ?? undefined);
   o.onData?.({ train: d.train.length, valid: d.valid.length, test: d.test.length, dropped: d.dropped, srcVocab: d.src.vocabSize, tgtVocab: d.tgt.vocabSize });
   const modelConfig: Seq2SeqConfig = saved?.model ?? {
     srcVocabSize: d.src.vocabSize, tgtVocabSize: d.tgt.vocabSize, srcPadId: d.specials.srcPad, tgtPadId: d.specials.tgtPad,
