@@ -6,8 +6,8 @@ import { axpy } from './elementwise';
 
 /**
  * x[0, n) = v. Zero is memory.fill (memset speed): TypedArray.prototype.fill on a view of
- * shared memory runs ~7x slower than on a plain array (6 vs 43 GB/s here), and every reused
- * heap block is zeroed on allocation.
+ * shared memory is several times slower (docs/kernels.md), and every reused heap block is
+ * zeroed on allocation.
  */
 export function fillF32(x: usize, v: f32, n: i32): void {
   if (reinterpret<u32>(v) == 0) {

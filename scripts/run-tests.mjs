@@ -5,7 +5,8 @@
 // Backends: `--backend js|wasm|native` runs the suite with RECUR_BACKEND set (without it, on
 // whatever recur picks by default). `--backend all`, or the option repeated, runs the whole suite
 // once per backend, one after the other (native is skipped, with a message, when the addon is
-// not built), then prints the time of each run; the exit code is non-zero if any run failed.
+// not built; with RECUR_REQUIRE_NATIVE=1, as .ci/run sets, that is a failure), then prints the
+// time of each run; the exit code is non-zero if any run failed.
 // Filters apply to every run: `node scripts/run-tests.mjs --backend all rnn`.
 //
 // Suites that use no kernel (test/helpers/backend-independent.ts) run in the first backend pass
@@ -67,6 +68,11 @@ if (backends.length === 0) process.exit(run(null).status);
 
 const results = [];
 for (const b of new Set(backends)) {
+  if (b === 'native' && !existsSync(NATIVE_ADDON) && process.env.RECUR_REQUIRE_NATIVE === '1') {
+    console.log(`\n# ---- RECUR_BACKEND=native: FAILED, the addon is not built and RECUR_REQUIRE_NATIVE=1 (.ci/run) ----`);
+    results.push({ backend: b, status: 1, seconds: 0, files: 0 });
+    continue;
+  }
   if (b === 'native' && !existsSync(NATIVE_ADDON)) {
     console.log(`\n# ---- RECUR_BACKEND=native: skipped, the addon is not built (npm run build:native; needs libopenblas-dev) ----`);
     results.push({ backend: b, status: 0, seconds: 0, files: 0, skipped: true });

@@ -1,8 +1,7 @@
 /*
  * recur_native: the N-API addon behind src/kernels/native (the optional native backend).
  *
- * - GEMM goes to the system OpenBLAS (cblas_sgemm; one-row / one-column products to cblas_sgemv,
- *   which is ~5x faster than sgemm at M = 1).
+ * - GEMM goes to the system OpenBLAS (gemm.h).
  * - Every other kernel is a C loop from kernels.h, in the AVX2+FMA build when the CPU has it,
  *   else the baseline build.
  * - `alloc(n)` returns zero-filled Float32Arrays whose data starts on a 64-byte boundary (V8's
@@ -25,6 +24,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include "kernels_api.h"
+#include "gemm.h"
 #include "pool.h"
 
 /* In OpenBLAS's cblas.h; declared again so that the file compiles against any cblas.h. */
@@ -268,17 +268,7 @@ static napi_value n_address_mod64(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* ---- GEMM through OpenBLAS ------------------------------------------------------------------- */
-
-/* C[i*ldc + j] = beta * C (0 when beta == 0, never reading C). */
-static void scale_c(size_t M, size_t N, float beta, float *C, size_t ldc) {
-  if (beta == 1.0f) return;
-  for (size_t i = 0; i < M; i++) {
-    float *row = C + i * ldc;
-    if (beta == 0.0f) memset(row, 0, N * 4);
-    else for (size_t j = 0; j < N; j++) row[j] *= beta;
-  }
-}
+/* ---- GEMM (gemm.h) ---------------------------------------------------------------------------- */
 
 /* gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C. */
 static napi_value n_gemm(napi_env env, napi_callback_info info) {
@@ -294,45 +284,7 @@ static napi_value n_gemm(napi_env env, napi_callback_info info) {
   size_t needC = extent(a, M, N, ldc);
   float *Ap = f32(a, 6, needA, NULL), *Bp = f32(a, 8, needB, NULL), *Cp = f32(a, 11, needC, NULL);
   CHECK;
-  if (M == 0 || N == 0) return NULL;
-  const float fa = (float)alpha, fb = (float)beta;
-  if (kk == 0) {
-    scale_c(M, N, fb, Cp, ldc);
-    return NULL;
-  }
-  const int iM = (int)M, iN = (int)N, iK = (int)kk, iA = (int)lda, iB = (int)ldb, iC = (int)ldc;
-  if (M == 1) {
-    /* One output row: c = alpha * op(B)^T a (+ beta c), a = row 0 of op(A). */
-    const int incx = tA ? iA : 1;
-    if (incx < 1) return fallback(env);
-    if (fb == 0.0f) memset(Cp, 0, N * 4);
-    if (!tB) {
-      if (iB < (iN > 1 ? iN : 1)) return fallback(env);
-      cblas_sgemv(CblasRowMajor, CblasTrans, iK, iN, fa, Bp, iB, Ap, incx, fb, Cp, 1);
-    } else {
-      if (iB < (iK > 1 ? iK : 1)) return fallback(env);
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, iN, iK, fa, Bp, iB, Ap, incx, fb, Cp, 1);
-    }
-    return NULL;
-  }
-  if (N == 1) {
-    /* One output column (stride ldc): c = alpha * op(A) b (+ beta c), b = column 0 of op(B). */
-    const int incb = tB ? 1 : iB;
-    if (incb < 1 || iC < 1) return fallback(env);
-    if (fb == 0.0f) for (size_t i = 0; i < M; i++) Cp[i * ldc] = 0.0f;
-    if (!tA) {
-      if (iA < (iK > 1 ? iK : 1)) return fallback(env);
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, iM, iK, fa, Ap, iA, Bp, incb, fb, Cp, iC);
-    } else {
-      if (iA < (iM > 1 ? iM : 1)) return fallback(env);
-      cblas_sgemv(CblasRowMajor, CblasTrans, iK, iM, fa, Ap, iA, Bp, incb, fb, Cp, iC);
-    }
-    return NULL;
-  }
-  /* BLAS rejects (prints an error for) leading dimensions below the row width: use the reference then. */
-  if (iA < (tA ? iM : iK) || iB < (tB ? iK : iN) || iC < iN) return fallback(env);
-  cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
-              iM, iN, iK, fa, Ap, iA, Bp, iB, fb, Cp, iC);
+  if (blas_gemm(tA, tB, M, N, kk, (float)alpha, Ap, lda, Bp, ldb, (float)beta, Cp, ldc)) return fallback(env);
   return NULL;
 }
 

@@ -2,7 +2,7 @@ import { RecurError } from '../errors.js';
 import { jsKernels } from './js.js';
 import type { Kernels } from './types.js';
 
-export type { Kernels, UnaryOp, BinaryOp, ReduceOp, AdamParams } from './types.js';
+export type { Kernels, KernelName, CallCounts, UnaryOp, BinaryOp, ReduceOp, AdamParams } from './types.js';
 export { jsKernels } from './js.js';
 export { quantizeRows, dequantizeRows, type QuantizedMatrix } from './quantize.js';
 
@@ -154,33 +154,15 @@ autoSelectNative();
 
 // ---- Reclaiming tensor storage ----------------------------------------------------------------
 // Backends that keep storage in their own heap (wasm) get blocks back only when a tensor's view
-// is garbage-collected AND the event loop turns (FinalizationRegistry). A synchronous loop
-// therefore never reclaims anything. Long loops (training, evaluation, generation) await
-// reclaimMemory() between steps: it runs a GC when storage has grown enough, then yields.
-//
-// "Enough" is relative to what survived the last forced collection: collect once the storage
-// allocated since then, less what was given back by Kernels.free, exceeds that survivor amount
-// (and at least GC_MIN_GROWTH_BYTES). A training step allocates about the same every step, so
-// the high-water mark stays near live + one step's garbage (a fixed 128 MB allowance made
-// garbage the largest part of peak RSS), while a model whose live storage dwarfs a step is
-// collected only every few steps. Both amounts come from allocation counters, not from a
-// reading right after the GC: finalizers may be delivered after the event-loop turn this
-// function waits for, and an early reading would count garbage as live. The wasm linear memory never shrinks, so its high-water mark is what RSS keeps.
-//
-// A forced full GC costs time in proportion to the JS heap, not to the storage: ~5 ms with a
-// small heap, 30-90 ms when a data set of 100k+ JS objects (CMUdict, verse pairs) is live. So
-// collections are also spaced in time: at most GC_TIME_SHARE of the wall time goes to them,
-// unless storage has grown by GC_MAX_GROWTH_BYTES, which bounds memory whatever the heap. (The
-// benchmark's LSTM config: ~9 ms per collection, one per 125-ms step; G2P: 55-90 ms, one per
-// 3-4 steps instead of every step, ~10-15% faster training.) Once live storage passes half of a
-// fixed budget (wasm), time no longer matters: past the budget, storage falls back to JS arrays
-// and every kernel to the slow copy path (KJV training with a 3000-word vocabulary allocates
-// ~240 MB per step and kept 450-700 MB live in a 1 GiB heap).
+// is garbage-collected AND the event loop turns, so long loops await reclaimMemory() between
+// steps: it forces a GC once the storage allocated since the last one exceeds what survived it,
+// spaced so that collections take at most GC_TIME_SHARE of the wall time unless storage grew by
+// GC_MAX_GROWTH_BYTES or passed half of the budget. The measurements behind this policy are in
+// docs/kernels.md.
 let gcHook: (() => void) | null = null;
 let allocatedAtGc = 0;
 let lastGcEnd = -Infinity;
-// The cheapest of the last three: the first collections of a process also clear start-up garbage
-// and cost several times the steady-state one.
+// The cheapest of the last three (the first collections of a process cost more).
 const recentGcMs = [0, 0, 0];
 const GC_MIN_GROWTH_BYTES = 16 * 1024 * 1024;
 const GC_MAX_GROWTH_BYTES = 256 * 1024 * 1024;

@@ -12,7 +12,6 @@ import { rnnJs } from './js/rnn.js';
 import { softmaxJs } from './js/softmax.js';
 import type { Kernels } from './types.js';
 
-
 /**
  * The plain TypeScript reference backend, one file per area in js/. Clear over clever: every
  * other backend is built as this one plus its overrides, and tested against it. It never

@@ -47,7 +47,7 @@ function defaultThreads(): number {
   const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (id: string) => unknown } };
   const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
   const cores = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1;
-  // Two threads: measured here (2 cores). More would need tuning of the split and threshold.
+  // Two threads: what the split and thresholds are tuned for (docs/kernels.md).
   return Math.max(1, Math.min(cores, 2));
 }
 
@@ -157,8 +157,8 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
     // ---- memory ----
     alloc: (n) => heap.alloc(n),
     free: (a) => heap.free(a),
-    // TypedArray.fill on shared memory is ~7x slower than memset; the wasm one is not (short
-    // arrays stay in JS, where the call costs less).
+    // TypedArray.fill on shared memory is slow (docs/kernels.md); memset in wasm is not. Short
+    // arrays stay in JS, where the call costs less.
     fill(x, value) {
       if (x.length >= 256 && heap.owns(x.buffer)) w.fillF32(x.byteOffset, value, x.length);
       else x.fill(value);

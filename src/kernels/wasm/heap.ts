@@ -24,10 +24,8 @@
  * - Large (>= 1 MiB): exact sizes (rounded to 4 KiB) from an address-ordered list of free
  *   extents, best fit, split on allocation, merged with free neighbours on release; an extent
  *   that reaches the top of the heap lowers the top instead. Size classes fail here: with
- *   variable-length batches (a seq2seq target of 20..64 tokens times a 3000-word vocabulary)
- *   every length lands in its own class, each class keeps its own free blocks of 10-50 MB,
- *   and a 1 GiB budget ran out at ~600 MB live (measured: KJV training fell back to JS arrays
- *   and the JS GEMM, 6x slower than native).
+ *   variable-length batches every length lands in its own class, each keeping its own free
+ *   blocks, and the budget runs out well below it (docs/kernels.md).
  *
  * Reclaiming. Each returned view is registered with a FinalizationRegistry; when the view is
  * garbage-collected its block goes back to its free list. Code that knows a view is dead

@@ -15,10 +15,11 @@
  * block: there it only spins). A job is claimed with a compare-exchange before it runs: if the
  * caller finishes its own part while the worker has not started (descheduled on a busy
  * machine), it takes the job back and runs it itself, so splitting never waits on a sleeping
- * thread. A round trip costs tens of microseconds, so only products of
- * more than ~PAR_MIN_FLOPS are split (docs/architecture.md, "Worker threads").
+ * thread. A round trip costs tens of microseconds, so only products of more than PAR_MIN_FLOPS
+ * are split (docs/architecture.md, "Worker threads"; the measurements behind the thresholds
+ * are in docs/kernels.md).
  *
- * Needs shared memory. Workers start asynchronously (~50 ms); until one reports ready, GEMMs
+ * Needs shared memory. Workers start asynchronously; until one reports ready, GEMMs
  * run on the calling thread alone. Node: workers are unref'd, so they never keep a process
  * alive. Disable with RECUR_THREADS=1.
  */
@@ -29,10 +30,8 @@ import type { WasmHeap } from './heap.js';
 export const PAR_MIN_FLOPS = 8e6;
 /**
  * Matrix-vector products (M = 1 or N = 1) are split from this many matrix elements (1 MiB) on:
- * they are bound by memory, not flops, and each thread reading half the matrix through its
- * own core's caches is what pays. Measured here, 2048x512 (4 MB) y = W·x, four such matrices
- * in turn as in a 2-layer LSTM generation step: one thread 5.7-6.2 GB/s (the 16 MB no longer
- * stay in cache), OpenBLAS on two threads ~70 GB/s.
+ * they are bound by memory, and each thread reading half the matrix through its own core's
+ * caches is what pays.
  */
 export const PAR_MIN_GEMV_ELEMS = 1 << 18;
 
@@ -48,7 +47,7 @@ const CTRL_BYTES = 128;
 /** Exports a worker can run over a range of rows: at most 9 integer arguments (counts, pointers). */
 export const ROW_KERNELS = ['lstmGatesForward', 'lstmGatesBackward', 'gruGatesForward', 'gruGatesBackward'] as const;
 export type RowKernel = (typeof ROW_KERNELS)[number];
-/** Row kernels are split from this many elements per gate (rows x H) on: ~50 us of work here. */
+/** Row kernels are split from this many elements per gate (rows x H) on. */
 export const PAR_MIN_ROW_ELEMS = 4096;
 
 /** Worker body, as source text so it needs no separate file (Node eval workers and browser Blob workers). */
@@ -292,8 +291,7 @@ export class GemmPool {
   /**
    * Waits for each job, or takes it back and runs it here (runHere) if its worker has not
    * started. Then nudges the balance: the two cores of a VM often run at different speeds for
-   * seconds at a time (measured: one at 20, the other at 40 GFLOP/s), and an even split then
-   * leaves the faster one waiting for most of the difference.
+   * seconds at a time, and an even split then leaves the faster one waiting.
    */
   private finish(b: Balance, jobs: Array<[WorkerHandle, number]>, runHere: (c: Int32Array, f: Float32Array) => void): void {
     for (const [h, seq] of jobs) {
