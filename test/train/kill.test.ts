@@ -37,6 +37,11 @@ function loggedStep(dir: string): number {
   return step;
 }
 
+/** Whether the run in `dir` has saved its last step. */
+function finished(dir: string): boolean {
+  return existsSync(join(dir, 'last.safetensors')) && (loadCheckpoint(dir, 'last').state as { step: number }).step === STEPS;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Starts training, waits until it has logged a step past `after`, waits `delayMs` more, sends `signal`; resolves with the exit code and signal. */
@@ -68,10 +73,13 @@ test('killed 10 times by SIGKILL or SIGTERM and resumed each time, training ends
   let kills = 0;
   for (let round = 0; round < 10; round++) {
     const signal: NodeJS.Signals = rng.random() < 0.5 ? 'SIGKILL' : 'SIGTERM';
-    const args = [...trainArgs(corpus, killed), ...(existsSync(killed) ? ['--resume'] : [])];
-    const r = await killDuring(args, killed, loggedStep(killed), 20 + Math.floor(rng.random() * 200), signal);
-    // The signal may land as the run ends: it then completed.
-    if (!r.killed || r.code === 0) break;
+    // Killed before its first save, a run has nothing to resume: it starts again, as a user would.
+    const saved = existsSync(join(killed, 'last.safetensors')) || existsSync(join(killed, 'best.safetensors'));
+    const args = [...trainArgs(corpus, killed), ...(saved ? ['--resume'] : existsSync(killed) ? ['--overwrite'] : [])];
+    const r = await killDuring(args, killed, loggedStep(killed), 5 + Math.floor(rng.random() * 60), signal);
+    // The signal may land as the run ends (native runs this model fast): it then completed, and
+    // a SIGTERM during the process's own exit is taken by the default action.
+    if (!r.killed || r.code === 0 || finished(killed)) break;
     kills++;
     if (signal === 'SIGTERM') {
       assert.equal(r.code, 143, 'SIGTERM saves, then exits 143');
