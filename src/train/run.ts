@@ -86,7 +86,7 @@ export interface RunKind {
   /**
    * Checks a loaded checkpoint of this task before anything is built from it: every config
    * field's type and range, sizes bounded and in agreement with the weights in the file
-   * (src/train/validate.ts). Returns the checked config. Without it only `task` is checked.
+   * (src/io/validate.ts). Returns the checked config. Without it only `task` is checked.
    */
   check?: (ck: CheckpointContent, dir: string) => RunConfig;
   /** The task's own options that a resumed run may change (evaluation settings), beside the shared ones. */

@@ -9,7 +9,7 @@ import type { Module } from '../nn/module.js';
 import { installNodeGc } from './node-gc.js';
 import { createRunDir, removeIfNothingSaved } from './run-directory.js';
 import { checkpointPath, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { checkLoopState, type SavedLoopState } from './validate.js';
+import { checkLoopState, type SavedLoopState } from '../io/validate.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { EvalResult, TrainTask } from './task.js';
 

@@ -5,7 +5,7 @@ import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } 
 import { concat } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../io/validate.js';
 import { LEXICONS, type LexiconName } from './lexicon.js';
 
 export interface SequenceClassifierConfig {

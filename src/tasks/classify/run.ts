@@ -4,7 +4,7 @@ import { WordTokenizer } from '../../text/word-tokenizer.js';
 import { RecurError } from '../../errors.js';
 import type { CheckpointContent } from '../../train/checkpoint.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
-import { runConfig } from '../../train/validate.js';
+import { runConfig } from '../../io/validate.js';
 import { encodeForModel, encodeLabels, loadExamples, prepareClassifyData, type ClassifyDataSpec } from './data.js';
 import { checkClassifierConfig, SequenceClassifier, type SequenceClassifierConfig } from './model.js';
 import { argmaxRows, evaluateClassifier, predictProbabilities } from './task.js';
@@ -72,7 +72,7 @@ export async function evaluateClassifierRun(run: ClassifierRun, o: { split: 'val
   return { where: o.data ?? `${config.data.source} ${o.split} split`, report: r.report, loss: r.loss };
 }
 
-/** The config of a classification checkpoint, checked against its weights (see src/train/validate.ts). */
+/** The config of a classification checkpoint, checked against its weights (see src/io/validate.ts). */
 export function checkClassifyRun(ck: CheckpointContent, dir: string): ClassifyRunConfig {
   const f = runConfig(ck.config, CLASSIFY_RUN, dir);
   const model = checkClassifierConfig(f.present('model'), `${f.where}.model`, ck.weights);

@@ -7,7 +7,7 @@ import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
 import { tokenizerFromJSON } from '../../text/from-json.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../train/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../io/validate.js';
 import type { LmRunConfig } from './run.js';
 
 export interface LanguageModelConfig {
@@ -104,7 +104,7 @@ function initUniform(t: Tensor, r: number): void {
   globalRng.fillUniform(t.data, -r, r);
 }
 
-/** The config of a language-model checkpoint, checked against its weights (see src/train/validate.ts); browser-safe. */
+/** The config of a language-model checkpoint, checked against its weights (see src/io/validate.ts); browser-safe. */
 export function checkLmRun(ck: { config: unknown; weights: StateDict }, dir: string): LmRunConfig {
   const f = runConfig(ck.config, LM_KIND, dir);
   const model = checkLmConfig(f.present('model'), `${f.where}.model`, ck.weights);

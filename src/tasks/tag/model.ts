@@ -9,7 +9,7 @@ import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CharCNN, CharLSTM, gatherWordFeatures, type CharEncoderKind } from './char-encoder.js';
 import type { StateDict } from '../../nn/module.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../io/validate.js';
 import { CHAR_ENCODERS } from './char-encoder.js';
 import type { SchemeChoice, TagBatch } from './data.js';
 

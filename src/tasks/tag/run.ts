@@ -3,7 +3,7 @@ import { Vocabulary, type VocabularyJSON } from '../../text/vocab.js';
 import { RecurError } from '../../errors.js';
 import type { CheckpointContent } from '../../train/checkpoint.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
-import { runConfig } from '../../train/validate.js';
+import { runConfig } from '../../io/validate.js';
 import { encodeSentences, loadTagSplits, normalizeChunkTags, readConll, type TagDataSpec, type TagVocabs } from './data.js';
 import { checkTaggerConfig, SequenceTagger, type SequenceTaggerConfig } from './model.js';
 import { evaluateTagger, predictTags } from './task.js';
@@ -48,7 +48,7 @@ export async function evaluateTaggerRun(run: TaggerRun, o: { split: 'valid' | 't
   return { where: o.data ?? `${config.data.source} ${o.split} split`, loss: r.loss, accuracy: r.accuracy, tokens: r.tokens, chunks: r.chunks };
 }
 
-/** The config of a tagging checkpoint, checked against its weights (see src/train/validate.ts). */
+/** The config of a tagging checkpoint, checked against its weights (see src/io/validate.ts). */
 export function checkTagRun(ck: CheckpointContent, dir: string): TagRunConfig {
   const f = runConfig(ck.config, TAG_RUN, dir);
   const model = checkTaggerConfig(f.present('model'), `${f.where}.model`, ck.weights);

@@ -1,7 +1,7 @@
 import { RecurError } from '../../errors.js';
 import type { AttentionScore } from '../../nn/attention.js';
 import type { StateDict } from '../../nn/module.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../train/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../io/validate.js';
 import type { CellKind } from '../../nn/index.js';
 
 /**

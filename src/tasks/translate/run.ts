@@ -3,7 +3,7 @@ import { tokenizerFromJSON } from '../../text/from-json.js';
 import type { TokenizerJSON } from '../../text/tokenizer.js';
 import type { CheckpointContent } from '../../train/checkpoint.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
-import { runConfig } from '../../train/validate.js';
+import { runConfig } from '../../io/validate.js';
 import { checkSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import type { TranslateMetric } from './data.js';
 import { Seq2Seq } from './model.js';
@@ -40,7 +40,7 @@ export function loadTranslateRun(dir: string, which: 'best' | 'last' = 'best'): 
   return loadRun<TranslateRunConfig, { model: Seq2Seq }>(dir, TRANSLATE_RUN, (c) => ({ model: new Seq2Seq(c.model) }), which);
 }
 
-/** The config of a translation checkpoint, checked against its weights (see src/train/validate.ts). */
+/** The config of a translation checkpoint, checked against its weights (see src/io/validate.ts). */
 export function checkTranslateRun(ck: CheckpointContent, dir: string): TranslateRunConfig {
   const f = runConfig(ck.config, TRANSLATE_RUN, dir);
   const model = checkSeq2SeqConfig(f.present('model'), `${f.where}.model`, ck.weights);

@@ -6,8 +6,11 @@
  * Every failure is one RecurError naming the file (or run) and the field.
  */
 import { RecurError } from '../errors.js';
-import type { StateDict } from '../nn/module.js';
 import type { RngState } from '../tensor/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** A model's weights by name (nn/module.ts's StateDict, without importing the layer above). */
+type StateDict = ReadonlyMap<string, Tensor>;
 
 /** Largest accepted number of recurrent layers. */
 export const MAX_LAYERS = 64;
