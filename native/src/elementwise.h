@@ -46,25 +46,29 @@ INLINE v8f unary1(int op, v8f v) {
   }
 }
 
+/* Runs the caller's LOOP(OP) macro with OP a compile-time op code: one loop per op, so the
+ * switch is resolved outside the hot loop. */
+#define UNARY_DISPATCH(op)                   \
+  switch (op) {                              \
+    case U_NEG: LOOP(U_NEG); break;          \
+    case U_EXP: LOOP(U_EXP); break;          \
+    case U_LOG: LOOP(U_LOG); break;          \
+    case U_TANH: LOOP(U_TANH); break;        \
+    case U_SIGMOID: LOOP(U_SIGMOID); break;  \
+    case U_RELU: LOOP(U_RELU); break;        \
+    case U_SQRT: LOOP(U_SQRT); break;        \
+    case U_SQUARE: LOOP(U_SQUARE); break;    \
+    default: LOOP(U_ABS); break;             \
+  }
+
 static void k_unary(int op, const float *x, float *out, size_t n) {
-  /* One loop per op: the switch is resolved outside the hot loop. */
 #define LOOP(OP)                                                  \
   do {                                                            \
     for (size_t i = 0; i + 8 <= n; i += 8) ST(out + i, unary1(OP, LD(x + i))); \
     size_t t = n & ~(size_t)7;                                    \
     if (t < n) STC(out + t, unary1(OP, LDC(x + t, (int)(n - t))), (int)(n - t)); \
   } while (0)
-  switch (op) {
-    case U_NEG: LOOP(U_NEG); break;
-    case U_EXP: LOOP(U_EXP); break;
-    case U_LOG: LOOP(U_LOG); break;
-    case U_TANH: LOOP(U_TANH); break;
-    case U_SIGMOID: LOOP(U_SIGMOID); break;
-    case U_RELU: LOOP(U_RELU); break;
-    case U_SQRT: LOOP(U_SQRT); break;
-    case U_SQUARE: LOOP(U_SQUARE); break;
-    default: LOOP(U_ABS); break;
-  }
+  UNARY_DISPATCH(op);
 #undef LOOP
 }
 
@@ -99,17 +103,7 @@ static void k_unary_backward(int op, const float *x, const float *y, const float
       STC(gx + t, LDC(gx + t, c) + unarygrad(OP, LDC(x + t, c), LDC(y + t, c), LDC(gy + t, c)), c); \
     }                                                                                       \
   } while (0)
-  switch (op) {
-    case U_NEG: LOOP(U_NEG); break;
-    case U_EXP: LOOP(U_EXP); break;
-    case U_LOG: LOOP(U_LOG); break;
-    case U_TANH: LOOP(U_TANH); break;
-    case U_SIGMOID: LOOP(U_SIGMOID); break;
-    case U_RELU: LOOP(U_RELU); break;
-    case U_SQRT: LOOP(U_SQRT); break;
-    case U_SQUARE: LOOP(U_SQUARE); break;
-    default: LOOP(U_ABS); break;
-  }
+  UNARY_DISPATCH(op);
 #undef LOOP
 }
 

@@ -60,10 +60,9 @@ export function safeSegments(rawUrl: string): string[] | null {
   return segs;
 }
 
-/** `file` if its real path lies inside the real path of `dir`, else null. */
-function inside(dir: string, file: string): string | null {
+/** `file` if its real path lies inside `root` (a real path), else null. */
+function inside(root: string, file: string): string | null {
   if (!existsSync(file)) return null;
-  const root = realpathSync(dir);
   const real = realpathSync(file);
   if (real !== root && !real.startsWith(root + sep)) return null;
   return statSync(real).isFile() ? real : null;
@@ -77,7 +76,8 @@ function runName(dir: string, taken: Set<string>): string {
 }
 
 function listRun(name: string, dir: string): RunListing {
-  const checkpoints = RUN_FILES.filter((f) => f.endsWith('.safetensors') && inside(dir, join(dir, f)) !== null);
+  const root = realpathSync(dir);
+  const checkpoints = RUN_FILES.filter((f) => f.endsWith('.safetensors') && inside(root, join(dir, f)) !== null);
   if (checkpoints.length === 0) throw new RecurError(`${dir}: no checkpoint (best.safetensors or last.safetensors) to serve`);
   const path = join(dir, checkpoints[0]!);
   let task: unknown;
@@ -108,10 +108,11 @@ export async function startWebServer(o: ServeOptions): Promise<WebServer> {
   for (const d of o.runs) {
     if (!existsSync(d) || !statSync(d).isDirectory()) throw new RecurError(`${d}: not a run directory`);
     const name = runName(d, taken);
-    dirs.set(name, resolve(d));
+    dirs.set(name, realpathSync(d));
     runs.push(listRun(name, d));
   }
   const listing = Buffer.from(JSON.stringify(runs));
+  const appRoot = realpathSync(o.appDir);
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, type: string, body: Buffer, cache: string): void => {
     res.writeHead(status, {
@@ -139,7 +140,7 @@ export async function startWebServer(o: ServeOptions): Promise<WebServer> {
       return send(req, res, 200, TYPES[extname(real)] ?? 'application/octet-stream', readFileSync(real), 'no-store');
     }
     const rel = segs.length === 0 ? ['index.html'] : segs;
-    const real = inside(o.appDir, join(o.appDir, ...rel));
+    const real = inside(appRoot, join(appRoot, ...rel));
     if (!real) return notFound(req, res);
     send(req, res, 200, TYPES[extname(real)] ?? 'application/octet-stream', readFileSync(real), 'no-cache');
   });

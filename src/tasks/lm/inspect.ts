@@ -66,9 +66,9 @@ export function traceLstm(model: LanguageModel, ids: Int32Array, k = 5): LstmTra
     for (let t = 0; t < T; t++) {
       K.gemm(false, true, 1, G, H, 1, h, H, wHh, H, 0, rec, G);
       const r = t * G, o = t * H;
+      for (let q = 0; q < G; q++) rec[q] = rec[q]! + pre[r + q]! + (bIh ? bIh[q]! : 0) + (bHh ? bHh[q]! : 0);
       for (let j = 0; j < H; j++) {
-        const a = (q: number): number => pre[r + q * H + j]! + rec[q * H + j]! + (bIh ? bIh[q * H + j]! : 0) + (bHh ? bHh[q * H + j]! : 0);
-        const i = sigmoid(a(0)), f = sigmoid(a(1)), g = Math.tanh(a(2)), og = sigmoid(a(3));
+        const i = sigmoid(rec[j]!), f = sigmoid(rec[H + j]!), g = Math.tanh(rec[2 * H + j]!), og = sigmoid(rec[3 * H + j]!);
         c[j] = f * c[j]! + i * g;
         const tc = Math.tanh(c[j]!);
         h[j] = og * tc;
