@@ -41,11 +41,30 @@ function checkLength(o: ComposeOptions): void {
 }
 
 /**
+ * A composition in steps: each `yield` gives the fraction done after one more event or frame,
+ * so a page can hand the event loop back between steps (src/tasks/music/browser.ts).
+ */
+export type ComposeSteps<R> = Generator<number, R, void>;
+
+/** Runs the steps to the end in one go. */
+export function finishSteps<R>(steps: ComposeSteps<R>): R {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
  * Continues a primer with the performance-event model: events sampled one by one with
  * temperature and top-p until their time shifts add up to `seconds` (at most 600 events per
  * second, so an untrained model that never advances time still stops).
  */
 export function composeEvents(model: LanguageModel, o: ComposeOptions): Composition {
+  return finishSteps(composeEventsSteps(model, o));
+}
+
+/** {@link composeEvents} one event per step. */
+export function* composeEventsSteps(model: LanguageModel, o: ComposeOptions): ComposeSteps<Composition> {
   checkLength(o);
   if (o.seconds === undefined) throw new RecurError('compose: the event model takes --seconds, not --frames');
   const sampling = { temperature: o.temperature, topP: o.topP ?? 1 };
@@ -70,6 +89,7 @@ export function composeEvents(model: LanguageModel, o: ComposeOptions): Composit
     out.push(id);
     if (id >= TIME_SHIFT && id < VELOCITY) steps += id - TIME_SHIFT + 1;
     logits = stepper.next(id);
+    yield Math.min(1, Math.max(steps / target, out.length / maxEvents));
   }
   const all = new Int32Array(primerIds.length + out.length);
   all.set(primerIds);
@@ -83,7 +103,14 @@ export function composeEvents(model: LanguageModel, o: ComposeOptions): Composit
  * Continues a primer with the piano-roll model, frame by frame: keys drawn as independent
  * Bernoulli variables (or key by key for the 'made' output) with logits divided by temperature.
  */
-export function composeRoll(model: PianoRollModel, spec: FrameSpec, o: ComposeOptions): Composition & { roll: PianoRoll; primerFrames: number } {
+export function composeRoll(model: PianoRollModel, spec: FrameSpec, o: ComposeOptions): RollComposition {
+  return finishSteps(composeRollSteps(model, spec, o));
+}
+
+export type RollComposition = Composition & { roll: PianoRoll; primerFrames: number };
+
+/** {@link composeRoll} one frame per step. */
+export function* composeRollSteps(model: PianoRollModel, spec: FrameSpec, o: ComposeOptions): ComposeSteps<RollComposition> {
   checkLength(o);
   if (!(o.temperature > 0 && Number.isFinite(o.temperature))) throw new RecurError(`compose: temperature must be > 0 for the piano roll, got ${o.temperature}`);
   model.eval();
@@ -112,6 +139,7 @@ export function composeRoll(model: PianoRollModel, spec: FrameSpec, o: ComposeOp
     data.set(frame, (primer.frames + f) * KEYS);
     for (let k = 0; k < KEYS; k++) if (frame[k] && (f === 0 || !data[(primer.frames + f - 1) * KEYS + k])) generated++;
     input = new Tensor(Float32Array.from(frame), [1, 1, KEYS]);
+    yield (f + 1) / n;
   }
   const roll = { frames: primer.frames + n, data };
   return { score: scoreFromRoll(roll, spec, map), generatedNotes: generated, roll, primerFrames: primer.frames };

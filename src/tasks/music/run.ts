@@ -1,24 +1,11 @@
-import type { FrameSpec } from '../../music/pianoroll.js';
-import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
-import { LanguageModel, type LanguageModelConfig } from '../lm/model.js';
-import type { MusicSources } from './data.js';
-import { PianoRollModel, type PianoRollModelConfig } from './model.js';
+import { loadRun, type RunKind } from '../../train/run.js';
+import type { LanguageModel } from '../lm/model.js';
+import type { PianoRollModel } from './model.js';
+import { buildMusicModel, type MusicRunConfig } from './run-config.js';
 
 export const MUSIC_RUN: RunKind = { task: 'music', noun: 'music' };
 
-export const REPRS = ['events', 'pianoroll'] as const;
-export type MusicRepr = (typeof REPRS)[number];
-
-/** What a music run directory's checkpoints carry as `config`: enough to rebuild the model. */
-export type MusicRunConfig = RunConfig & MusicSources & { task: 'music' } & (
-  | { repr: 'events'; model: LanguageModelConfig }
-  | { repr: 'pianoroll'; frames: FrameSpec; model: PianoRollModelConfig }
-);
-
-/** The model of a run config (random weights): the LM over events, or the piano-roll model. */
-export function buildMusicModel(c: MusicRunConfig): LanguageModel | PianoRollModel {
-  return c.repr === 'events' ? new LanguageModel(c.model) : new PianoRollModel(c.model);
-}
+export { REPRS, buildMusicModel, type MusicRepr, type MusicRunConfig } from './run-config.js';
 
 /** Rebuilds a trained music model from a run directory. */
 export function loadMusicRun(dir: string, which: 'best' | 'last' = 'best'): { model: LanguageModel | PianoRollModel; config: MusicRunConfig } {

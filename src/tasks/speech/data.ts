@@ -1,13 +1,12 @@
-import { specAugment, type SpecAugmentOptions } from '../../audio/augment.js';
 import { extractFeatures, type FeatureConfig } from '../../audio/features.js';
 import { loadAsteriskDigits } from '../../data/asterisk-digits.js';
 import { loadEspeakDigits, type EspeakSplit } from '../../data/espeak-digits.js';
 import { loadSpeechManifest, summarizeSpeechSet, type SpeechSet } from '../../data/speech-set.js';
 import { RecurError } from '../../errors.js';
-import { allocStorage } from '../../kernels/index.js';
 import { Rng } from '../../tensor/rng.js';
-import { Tensor } from '../../tensor/tensor.js';
-import type { FeatureBatch } from './model.js';
+import type { FeatureUtterance } from './batch.js';
+
+export { makeFeatureBatch, type FeatureUtterance } from './batch.js';
 
 /** Where a run's data comes from (saved in the run, so that eval and report find it again). */
 export interface SpeechDataSpec {
@@ -21,14 +20,6 @@ export interface SpeechDataSpec {
   trainCount?: number;
   /** espeak-digits: validation and test utterances each (default 200 and 300). */
   evalCount?: number;
-}
-
-/** An utterance as the model sees it: features [frames, dim] and the transcript. */
-export interface FeatureUtterance {
-  id: string;
-  transcript: string;
-  features: Float32Array;
-  frames: number;
 }
 
 export interface SpeechSplits {
@@ -111,27 +102,4 @@ export async function loadSpeechSplits(spec: SpeechDataSpec, config: FeatureConf
   }
   const test = spec.test ? await load(spec.test) : valid;
   return { train, valid, test, summary };
-}
-
-/**
- * A padded batch [B, T, F] of the utterances `which` (zeros past each length), optionally with
- * SpecAugment masks drawn from `augment`'s generator.
- */
-export function makeFeatureBatch(utts: readonly FeatureUtterance[], which: ArrayLike<number>, dim: number,
-  augment?: { rng: Rng; opts: SpecAugmentOptions }): FeatureBatch {
-  const B = which.length;
-  let T = 0;
-  for (let i = 0; i < B; i++) T = Math.max(T, utts[which[i]!]!.frames);
-  const data = allocStorage(B * T * dim);
-  const lengths: number[] = [];
-  for (let i = 0; i < B; i++) {
-    const u = utts[which[i]!]!;
-    if (u.features.length !== u.frames * dim) {
-      throw new RecurError(`utterance ${u.id}: ${u.features.length} feature values for ${u.frames} frames of ${dim} (features of another configuration?)`);
-    }
-    const f = augment ? specAugment({ data: u.features, frames: u.frames, dim }, augment.rng, augment.opts).data : u.features;
-    data.set(f, i * T * dim);
-    lengths.push(u.frames);
-  }
-  return { features: new Tensor(data, [B, T, dim]), lengths };
 }

@@ -1,41 +1,14 @@
-import type { FeatureConfig } from '../../audio/features.js';
-import { extractFeatures } from '../../audio/features.js';
 import { readAudioFile } from '../../audio/node.js';
-import { RecurError } from '../../errors.js';
-import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
-import { loadFeatureSet, loadSpeechSplits, type FeatureUtterance, type SpeechDataSpec } from './data.js';
+import { loadRun, type RunKind } from '../../train/run.js';
+import { loadFeatureSet, loadSpeechSplits, type FeatureUtterance } from './data.js';
 import type { DecodeOptions } from './decode.js';
-import { SpeechRecognizer, type SpeechRecognizerConfig } from './model.js';
-import { evaluateSpeech, transcribeUtterances, type SpeechEvaluation, type SpeechTargets } from './task.js';
-import { UnitSet } from './units.js';
+import { SpeechRecognizer } from './model.js';
+import { targetsOf, utteranceFeatures, type SpeechRun, type SpeechRunConfig } from './run-config.js';
+import { evaluateSpeech, transcribeUtterances, type SpeechEvaluation } from './task.js';
 
 export const SPEECH_RUN: RunKind = { task: 'speech', noun: 'speech recognition' };
 
-export interface SpeechRunConfig extends RunConfig {
-  task: 'speech';
-  data: SpeechDataSpec;
-  features: FeatureConfig;
-  /** CTC head: the output units, `<blank>` first. */
-  units: string[] | null;
-  /** Classify head: the class names (normalised transcripts). */
-  classes: string[] | null;
-  model: SpeechRecognizerConfig;
-}
-
-export interface SpeechRun {
-  model: SpeechRecognizer;
-  targets: SpeechTargets;
-  config: SpeechRunConfig;
-}
-
-export function targetsOf(c: Pick<SpeechRunConfig, 'units' | 'classes' | 'model'>): SpeechTargets {
-  if (c.model.head === 'classify') {
-    if (!c.classes) throw new RecurError('speech run: a classify model without its classes');
-    return { kind: 'classify', classes: c.classes };
-  }
-  if (!c.units) throw new RecurError('speech run: a CTC model without its units');
-  return { kind: 'ctc', units: new UnitSet(c.units) };
-}
+export { targetsOf, type SpeechRun, type SpeechRunConfig } from './run-config.js';
 
 export function loadSpeechRun(dir: string, which: 'best' | 'last' = 'best'): SpeechRun {
   return loadRun<SpeechRunConfig, Omit<SpeechRun, 'config'>>(dir, SPEECH_RUN, (c) => ({
@@ -45,11 +18,7 @@ export function loadSpeechRun(dir: string, which: 'best' | 'last' = 'best'): Spe
 
 /** Features of audio files for a run (files that cannot be read are errors naming them). */
 export function featuresOfFiles(run: SpeechRun, files: readonly string[]): FeatureUtterance[] {
-  return files.map((path) => {
-    const f = extractFeatures(readAudioFile(path), run.config.features);
-    if (f.frames < 1) throw new RecurError(`${path}: too short for one feature frame (25 ms)`);
-    return { id: path, transcript: '', features: f.data, frames: f.frames };
-  });
+  return files.map((path) => utteranceFeatures(run, readAudioFile(path), path));
 }
 
 /** Transcripts of audio files, in order. */

@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { bucketedBatches } from '../../train/bucketing.js';
 import { forEachLengthSortedBatch } from '../../train/eval-batches.js';
 import type { EvalResult, TrainTask } from '../../train/task.js';
-import { makeFeatureBatch, type FeatureUtterance } from './data.js';
+import { makeFeatureBatch, type FeatureUtterance } from './batch.js';
 import { decodeCtcBatch, type DecodeOptions } from './decode.js';
 import type { FeatureBatch, SpeechRecognizer } from './model.js';
 import type { UnitSet } from './units.js';
