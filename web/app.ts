@@ -12,6 +12,8 @@ import { traceLstm } from '../src/tasks/lm/inspect.js';
 import { encodeViz } from '../src/tasks/lm/viz-data.js';
 import { noGrad } from '../src/index.js';
 import { $, setStatus } from './dom.js';
+import { setupSpeechPane } from './panes/speech.js';
+import { setupMusicPane } from './panes/music.js';
 
 interface RunListing {
   name: string;
@@ -180,6 +182,8 @@ async function main(): Promise<void> {
   setupGenerate(runs);
   startTrainPane();
   setupVisualize(runs);
+  setupSpeechPane(runs);
+  setupMusicPane(runs);
   document.body.dataset.ready = 'true';
 }
 

@@ -105,14 +105,14 @@ export interface ComposeProgress {
   onProgress?: (fraction: number) => void;
   /** Checked once per slice: true stops composing (the promise rejects with "stopped"). */
   shouldStop?: () => boolean;
-  /** Milliseconds of sampling between returns to the event loop (0: one step each time). Default 25. */
+  /** Milliseconds of sampling between returns to the event loop (0: one step each time). Default 8. */
   sliceMs?: number;
 }
 
 /** {@link composeSteps} run in slices of `sliceMs`, handing the event loop back in between. */
 export async function compose(run: MusicRun, req: ComposeRequest, p: ComposeProgress = {}): Promise<ComposedMusic> {
   const steps = composeSteps(run, req);
-  const slice = p.sliceMs ?? 25;
+  const slice = p.sliceMs ?? 8;
   for (;;) {
     const until = performance.now() + slice;
     let r = steps.next();
