@@ -17,6 +17,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { backendIndependent } from '../helpers/backend-independent.js';
+import { eventLoopDelay } from '../helpers/event-loop-delay.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const have = existsSync(CHROMIUM);
@@ -104,15 +105,7 @@ describe('web app in Chromium', { skip: have ? backendIndependent.skip : `no Chr
     await page.click('#train-start');
     await page.waitForFunction(() => Number(document.getElementById('train-status')?.dataset.step ?? 0) >= 5, null, { timeout: 60_000 });
     // Event-loop delay of the page while the worker trains: a 10-ms timer's worst lateness.
-    const lag = await page.evaluate(() => new Promise<number>((ok) => {
-      let worst = 0, last = performance.now();
-      const id = setInterval(() => {
-        const now = performance.now();
-        worst = Math.max(worst, now - last - 10);
-        last = now;
-      }, 10);
-      setTimeout(() => { clearInterval(id); ok(worst); }, 3000);
-    }));
+    const lag = (await eventLoopDelay(page, 3000)).worst;
     await page.waitForFunction(() => Number(document.getElementById('train-status')?.dataset.step ?? 0) >= 30, null, { timeout: 120_000 });
     const [first, last] = await page.evaluate(() => {
       const d = document.getElementById('train-status')!.dataset;

@@ -18,6 +18,7 @@ import { loadMusicRun } from '../../src/tasks/music/run.js';
 import { loadSpeechRun, transcribeFiles } from '../../src/tasks/speech/run.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { backendIndependent } from '../helpers/backend-independent.js';
+import { eventLoopDelay } from '../helpers/event-loop-delay.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const have = existsSync(CHROMIUM);
@@ -184,17 +185,13 @@ describe('Speech and Music panes in Chromium', { skip: have ? backendIndependent
     await page.fill('#music-seconds', '600');
     await page.click('#music-go');
     await page.waitForFunction(() => /^composing: \d+%$/.test(document.getElementById('music-status')?.textContent ?? ''), null, { timeout: 30_000 });
-    const lag = await page.evaluate(() => new Promise<number>((ok) => {
-      let worst = 0, last = performance.now();
-      const id = setInterval(() => {
-        const now = performance.now();
-        worst = Math.max(worst, now - last - 10);
-        last = now;
-      }, 10);
-      setTimeout(() => { clearInterval(id); ok(worst); }, 1500);
-    }));
-    console.log(`# page event-loop delay while composing: worst ${lag.toFixed(1)} ms`);
-    assert.ok(lag < 100, `event loop delayed ${lag} ms`);
+    // This machine's one shared core deschedules the page now and then whatever it runs (an
+    // idle page's worst lateness is tens of ms there too), so the bound is on the 95th percentile.
+    const lag = await eventLoopDelay(page, 2000);
+    assert.match(await page.textContent('#music-status') ?? '', /^composing: \d+%$/, 'composing ended before the measurement did');
+    console.log(`# page event-loop delay while composing: median ${lag.median.toFixed(1)} ms, 95th percentile ${lag.p95.toFixed(1)} ms, worst ${lag.worst.toFixed(1)} ms`);
+    assert.ok(lag.p95 < 100, `event loop delayed ${lag.p95} ms (95th percentile)`);
+    assert.ok(lag.median < 40, `event loop delayed ${lag.median} ms (median)`);
     await page.click('#music-stop');
     await page.waitForFunction(() => document.getElementById('music-status')?.textContent === 'stopped', null, { timeout: 10_000 });
     assert.equal(await page.isEnabled('#music-go'), true);

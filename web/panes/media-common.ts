@@ -12,12 +12,19 @@ export interface RunListing {
   checkpoints: string[];
 }
 
-/** Fills `select` with the runs of `task`; none: one disabled entry saying how to serve one. */
-export function fillRunSelect(select: HTMLSelectElement, runs: readonly RunListing[], task: string, noun: string): RunListing[] {
+/**
+ * The run <select> of a pane: filled with the served runs of `task` (none: one entry saying how
+ * to serve one); `selected()` is the chosen run, `load` fetches and builds it once.
+ */
+export function runPicker<T>(selectId: string, runs: readonly RunListing[], task: string, noun: string, build: (bytes: Uint8Array, name: string) => T): {
+  selected(): RunListing | undefined;
+  load(run: RunListing, progress: (text: string) => void): Promise<T>;
+} {
+  const select = $(selectId) as HTMLSelectElement;
   const mine = runs.filter((r) => r.task === task && r.checkpoints.some((c) => c.endsWith('.safetensors')));
   for (const r of mine) select.add(new Option(r.name, r.name));
   if (mine.length === 0) select.add(new Option(`no ${noun} run: recur serve RUN_DIR`, ''));
-  return mine;
+  return { selected: () => mine.find((r) => r.name === select.value), load: runLoader(build) };
 }
 
 /** The checkpoint bytes of a served run (best, else last), with "loading NAME: x of y KB" as it arrives. */
@@ -45,7 +52,7 @@ export async function fetchCheckpoint(run: RunListing, progress: (text: string) 
 }
 
 /** A loader that fetches and builds each run once (a failed load is retried next time). */
-export function runLoader<T>(build: (bytes: Uint8Array, name: string) => T): (run: RunListing, progress: (text: string) => void) => Promise<T> {
+function runLoader<T>(build: (bytes: Uint8Array, name: string) => T): (run: RunListing, progress: (text: string) => void) => Promise<T> {
   const cache = new Map<string, Promise<T>>();
   return (run, progress) => {
     let p = cache.get(run.name);

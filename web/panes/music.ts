@@ -5,7 +5,7 @@
  */
 import { composer } from '../../src/index.js';
 import { $, setStatus } from '../dom.js';
-import { download, errorLine, fillRunSelect, numberInput, ramp, runLoader, showStatus, type RunListing } from './media-common.js';
+import { download, errorLine, numberInput, ramp, runPicker, showStatus, type RunListing } from './media-common.js';
 
 type MusicRun = ReturnType<typeof composer.fromCheckpoint>;
 type Composed = Awaited<ReturnType<typeof composer.compose>>;
@@ -82,9 +82,7 @@ async function play(c: Composed): Promise<Playback> {
 }
 
 export function setupMusicPane(runs: readonly RunListing[]): void {
-  const sel = $('music-run') as HTMLSelectElement;
-  const mine = fillRunSelect(sel, runs, 'music', 'music');
-  const load = runLoader<MusicRun>((bytes, name) => composer.fromCheckpoint(bytes, name));
+  const picker = runPicker<MusicRun>('music-run', runs, 'music', 'music', (bytes, name) => composer.fromCheckpoint(bytes, name));
   const go = $('music-go') as HTMLButtonElement, playBtn = $('music-play') as HTMLButtonElement;
   const stop = $('music-stop') as HTMLButtonElement, dl = $('music-download') as HTMLButtonElement;
   const primerInput = $('music-primer') as HTMLInputElement, canvas = $('music-roll') as HTMLCanvasElement;
@@ -108,7 +106,7 @@ export function setupMusicPane(runs: readonly RunListing[]): void {
   };
 
   go.addEventListener('click', () => void (async () => {
-    const r = mine.find((x) => x.name === sel.value);
+    const r = picker.selected();
     if (!r) return status('no music run to compose with: recur serve RUN_DIR');
     await stopPlaying();
     go.disabled = true;
@@ -119,7 +117,7 @@ export function setupMusicPane(runs: readonly RunListing[]): void {
     try {
       const seconds = numberInput('music-seconds', 'seconds', 0.5, 600), seed = numberInput('music-seed', 'seed', 0, 2 ** 31);
       const temperature = numberInput('music-temperature', 'temperature', 0.01, 10), topP = numberInput('music-topp', 'top-p', 0.01, 1);
-      const run = await load(r, status);
+      const run = await picker.load(r, status);
       const f = primerInput.files?.[0];
       const primer = f ? new Uint8Array(await f.arrayBuffer()) : null;
       await showStatus('music-status', `composing ${seconds} s${f ? ` after ${f.name}` : ''}…`);

@@ -5,7 +5,7 @@
  */
 import { audio, speech } from '../../src/index.js';
 import { $, setStatus } from '../dom.js';
-import { download, errorLine, fillRunSelect, numberInput, ramp, runLoader, showStatus, type RunListing } from './media-common.js';
+import { download, errorLine, numberInput, ramp, runPicker, showStatus, type RunListing } from './media-common.js';
 
 type SpeechRun = ReturnType<typeof speech.fromCheckpoint>;
 
@@ -94,9 +94,7 @@ function drawSpectrogram(canvas: HTMLCanvasElement, spec: { data: Float32Array; 
 }
 
 export function setupSpeechPane(runs: readonly RunListing[]): void {
-  const sel = $('speech-run') as HTMLSelectElement;
-  const mine = fillRunSelect(sel, runs, 'speech', 'speech recognition');
-  const load = runLoader<SpeechRun>((bytes, name) => speech.fromCheckpoint(bytes, name));
+  const picker = runPicker<SpeechRun>('speech-run', runs, 'speech', 'speech recognition', (bytes, name) => speech.fromCheckpoint(bytes, name));
   const file = $('speech-file') as HTMLInputElement, again = $('speech-go') as HTMLButtonElement;
   const record = $('speech-record') as HTMLButtonElement, stop = $('speech-stop') as HTMLButtonElement;
   const save = $('speech-save') as HTMLButtonElement;
@@ -116,11 +114,11 @@ export function setupSpeechPane(runs: readonly RunListing[]): void {
 
   const transcribeLast = async (): Promise<void> => {
     if (!last) return;
-    const r = mine.find((x) => x.name === sel.value);
+    const r = picker.selected();
     if (!r) return status('no speech recognition run to transcribe with: recur serve RUN_DIR');
     setBusy(true);
     try {
-      const run = await load(r, status);
+      const run = await picker.load(r, status);
       drawSpectrogram(canvas, speech.spectrogram(last.samples, last.sampleRate));
       const beam = numberInput('speech-beam', 'beam', 1, 64);
       await showStatus('speech-status', `transcribing ${last.what} (${(last.samples.length / last.sampleRate).toFixed(1)} s)…`);
