@@ -41,7 +41,7 @@ export function registerInterop(program: Command): void {
       console.log(`${r.task} run written to ${o.out} from ${r.weights}`);
     });
   imp.command('keras <file>')
-    .description('a Keras 3 .keras Sequential model as a recur model file (OUT/model.safetensors)')
+    .description('a Keras 3 .keras model (Sequential, or Functional as one chain of layers) as a recur model file (OUT/model.safetensors)')
     .requiredOption('--out <dir>', 'new folder to write')
     .action(async (file: string, o: { out: string }) => {
       const { importKeras } = await import('../interop/keras/index.js');
