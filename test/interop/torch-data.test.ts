@@ -19,6 +19,8 @@ import { encodeSplit, makeBatch, prepareClassifyData } from '../../src/tasks/cla
 import { SequenceClassifier } from '../../src/tasks/classify/model.js';
 import { prepareLmData } from '../../src/tasks/lm/data.js';
 import { LanguageModel } from '../../src/tasks/lm/model.js';
+import { buildTagVocabs, loadTagSplits, normalizeChunkTags } from '../../src/tasks/tag/data.js';
+import { SequenceTagger } from '../../src/tasks/tag/model.js';
 import { prepareTranslateData } from '../../src/tasks/translate/data.js';
 import { DEFAULT_DECODE } from '../../src/tasks/translate/run.js';
 import { Seq2Seq } from '../../src/tasks/translate/model.js';
@@ -159,7 +161,19 @@ print(json.dumps({"ids": [e[0] for e in ex], "labels": [e[1] for e in ex], "feat
     assert.ok(Math.abs(logged[0]!.loss - want) <= 2e-5, `PyTorch's first loss ${logged[0]!.loss}, recur's ${want}`);
   });
 
-  test('a translation run with BPE on both sides: --with-data pairs encode to recur\'s training pairs, and train_ddp.py trains on them', () => {
+  test('--with-data for a translation run with BPE on both sides (--reverse) and a tagger (tag column 2, IOB1 tags): train_ddp.py reads recur\'s training examples, and trains', () => {
+    const conll = join(root, 'tags.conll');
+    const sentences = Array.from({ length: 20 }, (_, i) => [`Ünï${i} NN I-PER`, `cat\u0085s VB O`, `x${i % 3} NN I-LOC`, `y NN I-LOC`].join('\r\n'));
+    writeFileSync(conll, `${sentences.join('\r\n\r\n')}\r\n`);
+    const tagData = { source: conll, tagColumn: 2, seed: 6 };
+    const raw = loadTagSplits(tagData);
+    const train = normalizeChunkTags(raw.train, 'bio');
+    const vocabs = buildTagVocabs(train, 1);
+    const tags = ['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER'];
+    const tagger = new SequenceTagger({ wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, tags, wordEmbed: 3, charEncoder: 'cnn', charEmbed: 2, charHidden: 2, hiddenSize: 2, numLayers: 1, dropout: 0, crf: true, scheme: 'bio' });
+    const tagDir = join(root, 'tag-torch');
+    exportTorch(writeRun('tag', tagger, { task: 'tag', data: tagData, words: vocabs.words.toJSON(), chars: vocabs.chars.toJSON(), model: tagger.config }), tagDir, { withData: true });
+
     const file = join(root, 'pairs.tsv');
     writeFileSync(file, Array.from({ length: 30 }, (_, i) => `${ODD.split('\n')[i % 3]!.slice(i, i + 25).trim()} ${i}\tuno\u0085dos ${i} “tres”`).join('\r\n'));
     const d = prepareTranslateData(file, true, { bpeVocab: 300 });
@@ -172,8 +186,12 @@ print(json.dumps({"ids": [e[0] for e in ex], "labels": [e[1] for e in ex], "feat
     const run = writeRun('tr', model, { task: 'translate', data: file, reverse: true, metric: 'bleu', model: config, srcTokenizer: d.src.toJSON(), tgtTokenizer: d.tgt.toJSON(), decode: DEFAULT_DECODE });
     const dir = join(root, 'tr-torch');
     exportTorch(run, dir, { withData: true });
-    const { out, logged } = py<Array<[number[], number[]]>>(dir, `print(json.dumps(t.translate_examples(cfg, t.read_raw(${JSON.stringify(join(dir, 'data', 'train.tsv'))}))))`, ['--steps', '2', '--batch', '4']);
-    assert.deepEqual(out, d.train.map((p) => [Array.from(p.src), Array.from(p.tgt)]));
+    const { out, logged } = py<{ pairs: Array<[number[], number[]]>; tagged: Array<[string[], number[]]> }>(dir, `tag_cfg = json.load(open(${JSON.stringify(join(tagDir, 'config.json'))}))
+tagged = t.tag_examples(tag_cfg, t.read_text(${JSON.stringify(join(tagDir, 'data', 'train.conll'))}))
+print(json.dumps({"pairs": t.translate_examples(cfg, t.read_raw(${JSON.stringify(join(dir, 'data', 'train.tsv'))})), "tagged": tagged}))`, ['--steps', '2', '--batch', '4']);
+    assert.deepEqual(out.pairs, d.train.map((p) => [Array.from(p.src), Array.from(p.tgt)]));
+    assert.deepEqual(out.tagged, train.map((s) => [s.words, s.tags.map((t) => tags.indexOf(t))]));
+    assert.ok(train.some((s) => s.tags.includes('B-PER')), 'IOB1 tags are written in the run\'s BIO form');
     assert.ok(logged.length === 1 && logged[0]!.step === 2 && Number.isFinite(logged[0]!.loss));
   });
 });
