@@ -110,7 +110,6 @@ class Bpe:
         import regex
         m = tok["merges"]
         self.ranks = {(m[2 * r], m[2 * r + 1]): r for r in range(len(m) // 2)}
-        self.specials = {s: 256 + len(m) // 2 + i for i, s in enumerate(tok["specials"])}
         S = JS_SPACE
         self.pattern = regex.compile(
             r"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^" + S + r"\p{L}\p{N}]+|[" + S + "]+(?![^" + S + "])|[" + S + "]+")
