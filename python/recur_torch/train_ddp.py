@@ -12,7 +12,8 @@ recur command that made the run, encoded with the run's own tokenizer or vocabul
 | translate | a source<TAB>target file                 | recur train translate --data FILE    |
 
 Without --data it reads DIR/data/train.*, which `recur export torch RUN --out DIR --with-data`
-writes from the run's own data (recur's named data sets too, split as the run split them).
+writes from the run's own data (recur's named data sets too, split as the run split them), and
+at the end rank 0 prints the loss on DIR/data/valid.* (--valid FILE names another file).
 Files are read as recur reads them: a BOM dropped, \r\n and \r as line breaks (U+0085 and
 U+2028 are not), JavaScript's whitespace for trimming and in the tokenizers' patterns.
 
@@ -365,13 +366,55 @@ def example_batches(examples, make, a, rank, world):
             yield make([examples[j] for j in mine[i:i + per]])
 
 
-def exported_data(directory):
-    """DIR/data/train.* as `recur export torch RUN --out DIR --with-data` writes it."""
+def exported_data(directory, split="train"):
+    """DIR/data/train.* (or valid.*) as `recur export torch RUN --out DIR --with-data` writes it; None for a missing valid.*."""
     d = os.path.join(directory, "data")
-    found = sorted(f for f in os.listdir(d) if f.startswith("train.")) if os.path.isdir(d) else []
-    if not found:
+    found = sorted(f for f in os.listdir(d) if f.startswith(split + ".")) if os.path.isdir(d) else []
+    if not found and split == "train":
         raise SystemExit(f"train_ddp.py: give --data FILE (no {d}/train.*; `recur export torch RUN --out DIR --with-data` writes the run's data there)")
-    return os.path.join(d, found[0])
+    return os.path.join(d, found[0]) if found else None
+
+
+def read_data(task, path):
+    return read_raw(path) if task == "translate" else read_text(path)
+
+
+def task_examples(config, task, text, path, directory):
+    """Examples of a classify, tag or translate data file, and the function that batches them."""
+    if task == "classify":
+        return classify_examples(config, text, path, load_lexicon(config, directory)), classify_batch
+    if task == "tag":
+        return tag_examples(config, text), lambda ex: tag_batch(config, ex)
+    if task == "translate":
+        return translate_examples(config, text), lambda ex: translate_batch(config, ex)
+    raise SystemExit(f"train_ddp.py: unknown task {task!r}")
+
+
+def validation_loss(m, config, task, path, a, device):
+    """The model's mean loss on a held-out file in eval mode: per token (lm, one stream with the
+    state carried; tag; translate) or per example (classify)."""
+    text = read_data(task, path)
+    total, count = 0.0, 0
+    m.eval()
+    with torch.no_grad():
+        if task == "lm":
+            ids = torch.from_numpy(encode(config["tokenizer"], text)).to(device)
+            if len(ids) < 2:
+                raise SystemExit(f"train_ddp.py: --valid {path}: {len(ids)} tokens are too few")
+            state = None
+            for i in range(0, len(ids) - 1, 1024):
+                x, y = ids[i:min(i + 1024, len(ids) - 1)], ids[i + 1:i + 1025]
+                logits, state = m(x.view(-1, 1), state)
+                total += torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y, reduction="sum").item()
+            count = len(ids) - 1
+        else:
+            examples, make = task_examples(config, task, text, path, a.dir)
+            for i in range(0, len(examples), a.batch):
+                b = {k: v.to(device) for k, v in make(examples[i:i + a.batch]).items()}
+                s, n = loss_through(m, m, task, b, reduction="sum")
+                total, count = total + s.item(), count + int(n)
+    m.train()
+    return total / count
 
 
 def main():
@@ -387,6 +430,7 @@ def main():
     p.add_argument("--save-every", type=int, default=200)
     p.add_argument("--dir", default=here, help="the exported folder (config.json, weights.safetensors)")
     p.add_argument("--out", default=None, help="checkpoint path (default DIR/checkpoint.safetensors)")
+    p.add_argument("--valid", default=None, help="held-out file: rank 0 prints its mean loss at the end (default without --data: DIR/data/valid.* when present)")
     a = p.parse_args()
 
     backend = "nccl" if torch.cuda.is_available() else "gloo"
@@ -400,19 +444,17 @@ def main():
     task = config["task"]
     if a.data is None:
         a.data = exported_data(a.dir)
+        a.valid = a.valid or exported_data(a.dir, "valid")
+    if a.valid is not None and not os.path.isfile(a.valid):
+        raise SystemExit(f"train_ddp.py: --valid {a.valid!r} is not a file")
     if not os.path.isfile(a.data):
         raise SystemExit(f"train_ddp.py: --data {a.data!r} is not a file (for a run on one of recur's named data sets, export it with `recur export torch RUN --out DIR --with-data`)")
-    text = read_raw(a.data) if task == "translate" else read_text(a.data)
+    text = read_data(task, a.data)
     if task == "lm":
         batches = lm_data(config, text, a, rank, world)
-    elif task == "classify":
-        batches = example_batches(classify_examples(config, text, a.data, load_lexicon(config, a.dir)), classify_batch, a, rank, world)
-    elif task == "tag":
-        batches = example_batches(tag_examples(config, text), lambda ex: tag_batch(config, ex), a, rank, world)
-    elif task == "translate":
-        batches = example_batches(translate_examples(config, text), lambda ex: translate_batch(config, ex), a, rank, world)
     else:
-        raise SystemExit(f"train_ddp.py: unknown task {task!r}")
+        examples, make = task_examples(config, task, text, a.data, a.dir)
+        batches = example_batches(examples, make, a, rank, world)
 
     m = recur_model.load(a.dir).to(device).train()
     ddp = DistributedDataParallel(m)
@@ -442,19 +484,29 @@ def main():
             print(json.dumps({"step": step, "loss": round(loss.item(), 5), "seconds": round(time.time() - t0, 1)}), flush=True)
         if rank == 0 and (step % a.save_every == 0 or step == a.steps):
             recur_model.save_safetensors(out, m.state_dict(), {"format": "recur-torch-export-1", "task": task, "step": step})
+    if rank == 0 and a.valid is not None:
+        print(json.dumps({"step": step, "valid_loss": round(validation_loss(m, config, task, a.valid, a, device), 5), "valid": a.valid}), flush=True)
     dist.barrier()
     dist.destroy_process_group()
 
 
-def loss_through(ddp, m, task, b):
-    """The task's loss with the forward pass through the DDP wrapper (so gradients are all-reduced)."""
+def loss_through(f, m, task, b, reduction="mean"):
+    """The task's loss with the forward pass through f: the DDP wrapper when training (so gradients
+    are all-reduced), the module itself for validation. reduction "sum" gives (sum, count)."""
     if task == "classify":
-        return torch.nn.functional.cross_entropy(ddp(b["ids"], b["lengths"], b.get("features")), b["labels"])
-    if task == "tag":
-        em = ddp(b["word_ids"], b["lengths"], b["chars"], b["char_lengths"], b["word_slot"])
-        return m.nll(em, b["tags"], b["lengths"]) / b["lengths"].sum()
-    logits = ddp(b["src"], b["src_lengths"], b["tgt_in"])
-    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), b["tgt_out"].reshape(-1), ignore_index=m.c["tgtPadId"])
+        loss = torch.nn.functional.cross_entropy(f(b["ids"], b["lengths"], b.get("features")), b["labels"], reduction=reduction)
+        n = len(b["labels"])
+    elif task == "tag":
+        em = f(b["word_ids"], b["lengths"], b["chars"], b["char_lengths"], b["word_slot"])
+        n = b["lengths"].sum()
+        loss = m.nll(em, b["tags"], b["lengths"])
+        loss = loss / n if reduction == "mean" else loss
+    else:
+        logits = f(b["src"], b["src_lengths"], b["tgt_in"])
+        pad_id = m.c["tgtPadId"]
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), b["tgt_out"].reshape(-1), ignore_index=pad_id, reduction=reduction)
+        n = (b["tgt_out"] != pad_id).sum()
+    return loss if reduction == "mean" else (loss, n)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ import { after, describe, test } from 'node:test';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { readTextFile } from '../../src/data/text-file.js';
 import { batchify, getWindow } from '../../src/data/streams.js';
-import { exportTorch } from '../../src/interop/torch/torch-dir.js';
+import { loadAnyRun } from '../../src/interop/runs.js';
+import { exportTorch, importTorch } from '../../src/interop/torch/torch-dir.js';
 import type { Module } from '../../src/nn/module.js';
 import { encodeSplit, makeBatch, prepareClassifyData } from '../../src/tasks/classify/data.js';
 import { SequenceClassifier } from '../../src/tasks/classify/model.js';
@@ -60,7 +61,9 @@ function writeOdd(name: string, text: string): string {
  * `train` arguments, train_ddp.py's main() runs in one process (env:// rendezvous as torchrun sets
  * it up). Returns the JSON and the logged training steps.
  */
-function py<T>(dir: string, code: string, train?: string[]): { out: T; logged: Array<{ step: number; loss: number }> } {
+interface Logged { step: number; loss?: number; valid_loss?: number }
+
+function py<T>(dir: string, code: string, train?: string[]): { out: T; logged: Logged[] } {
   const prelude = `import sys, json\nsys.path.insert(0, ${JSON.stringify(dir)})\nimport train_ddp as t\ncfg = json.load(open(${JSON.stringify(join(dir, 'config.json'))}))\n`;
   const run = train ? `\nsys.stdout.flush()\nsys.argv = ${JSON.stringify(['train_ddp.py', ...train])}\nt.main()\n` : '';
   const r = spawnSync(PY, ['-c', prelude + code + run], {
@@ -69,7 +72,14 @@ function py<T>(dir: string, code: string, train?: string[]): { out: T; logged: A
   });
   assert.equal(r.status, 0, `python failed (${r.status} ${r.signal}):\n${r.stderr.slice(-2000)}`);
   const [first, ...rest] = r.stdout.trim().split('\n');
-  return { out: JSON.parse(first!) as T, logged: rest.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { step: number; loss: number }) };
+  return { out: JSON.parse(first!) as T, logged: rest.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Logged) };
+}
+
+/** `recur import torch DIR` into a new run folder beside DIR. */
+function importRun(dir: string): string {
+  const back = `${dir}-back`;
+  importTorch(dir, back);
+  return back;
 }
 
 function writeRun(name: string, model: Module, config: Record<string, unknown>): string {
@@ -94,7 +104,7 @@ function crossEntropy(logits: Tensor, targets: ArrayLike<number>): number {
 }
 
 describe('train_ddp.py reads data as recur does', { skip }, () => {
-  test('an LM run with BPE: ids of an odd text (BOM, \\r\\n, \\r) equal recur\'s, --with-data writes train.txt, the first training loss is recur\'s', () => {
+  test('an LM run with BPE: ids of an odd text (BOM, \\r\\n, \\r) equal recur\'s, --with-data writes train.txt, the first training loss and the validation loss are recur\'s', () => {
     const corpus = writeOdd('odd.txt', Array.from({ length: 3 }, (_, i) => `${ODD} ${i}`).join('\n'));
     const text = readTextFile(corpus);
     assert.ok(text.includes('\u0085') && text.includes('\u2028') && !text.includes('\r'), 'recur keeps U+0085 and U+2028 inside lines, turns \\r into \\n');
@@ -121,10 +131,15 @@ print(json.dumps({"bpe": t.encode(cfg["tokenizer"], text).tolist(), "word": t.en
     const w = getWindow(batchify(splits.train, B), 0, T);
     const want = noGrad(() => crossEntropy(model.forward(w.input, w.steps, B, null).logits, w.target));
     assert.equal(logged[0]!.step, 1);
-    assert.ok(Math.abs(logged[0]!.loss - want) <= 2e-5, `PyTorch's first loss ${logged[0]!.loss}, recur's ${want}`);
+    assert.ok(Math.abs(logged[0]!.loss! - want) <= 2e-5, `PyTorch's first loss ${logged[0]!.loss}, recur's ${want}`);
+    // data/valid.txt is the default --valid: its loss after the step, in recur with the imported checkpoint.
+    const trained = loadAnyRun(importRun(dir)).model as LanguageModel;
+    const v = splits.valid;
+    const wantValid = noGrad(() => crossEntropy(trained.forward(v.subarray(0, v.length - 1), v.length - 1, 1, null).logits, v.subarray(1)));
+    assert.ok(Math.abs(logged[1]!.valid_loss! - wantValid) <= 2e-5, `PyTorch's validation loss ${logged[1]!.valid_loss}, recur's ${wantValid}`);
   });
 
-  test('a classifier with the AFINN lexicon on the built-in uci-sentiment: --with-data, same ids and features, same first loss', () => {
+  test('a classifier with the AFINN lexicon on the built-in uci-sentiment: --with-data, same ids and features, same first and validation losses', () => {
     const data = { source: 'uci-sentiment', split: { valid: 0.1, test: 0.1 }, seed: 3 };
     const { examples, labels, y, split } = prepareClassifyData(data);
     const tok = WordTokenizer.fromCorpus(split.train.map((i) => examples[i]!.text).join('\n'), { lowercase: true, lineBreaks: 'ignore', specials: ['<pad>', '<unk>'], minFreq: 2 });
@@ -158,7 +173,12 @@ print(json.dumps({"ids": [e[0] for e in ex], "labels": [e[1] for e in ex], "feat
     assert.ok(enc.features!.some((f) => f.some((v) => v < 0)) && enc.features!.some((f) => f.some((v) => v > 0)), 'the lexicon should score some words');
     const batch = makeBatch(enc.ids, Array.from({ length: n }, (_, i) => i), 0, enc.features);
     const want = noGrad(() => crossEntropy(model.forward(batch), enc.labels));
-    assert.ok(Math.abs(logged[0]!.loss - want) <= 2e-5, `PyTorch's first loss ${logged[0]!.loss}, recur's ${want}`);
+    assert.ok(Math.abs(logged[0]!.loss! - want) <= 2e-5, `PyTorch's first loss ${logged[0]!.loss}, recur's ${want}`);
+    const validEnc = encodeSplit(tok, examples, y, split.valid, 0, 'afinn');
+    const trained = loadAnyRun(importRun(dir)).model as SequenceClassifier;
+    const vb = makeBatch(validEnc.ids, Array.from({ length: validEnc.ids.length }, (_, i) => i), 0, validEnc.features);
+    const wantValid = noGrad(() => crossEntropy(trained.forward(vb), validEnc.labels));
+    assert.ok(Math.abs(logged[1]!.valid_loss! - wantValid) <= 2e-5, `PyTorch's validation loss ${logged[1]!.valid_loss}, recur's ${wantValid}`);
   });
 
   test('--with-data for a translation run with BPE on both sides (--reverse) and a tagger (tag column 2, IOB1 tags): train_ddp.py reads recur\'s training examples, and trains', () => {
@@ -192,6 +212,6 @@ print(json.dumps({"pairs": t.translate_examples(cfg, t.read_raw(${JSON.stringify
     assert.deepEqual(out.pairs, d.train.map((p) => [Array.from(p.src), Array.from(p.tgt)]));
     assert.deepEqual(out.tagged, train.map((s) => [s.words, s.tags.map((t) => tags.indexOf(t))]));
     assert.ok(train.some((s) => s.tags.includes('B-PER')), 'IOB1 tags are written in the run\'s BIO form');
-    assert.ok(logged.length === 1 && logged[0]!.step === 2 && Number.isFinite(logged[0]!.loss));
+    assert.ok(logged[0]!.step === 2 && Number.isFinite(logged[0]!.loss) && Number.isFinite(logged[1]!.valid_loss), JSON.stringify(logged));
   });
 });
