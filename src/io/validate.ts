@@ -20,6 +20,8 @@ export const MAX_WIDTH = 65_536;
 export const MAX_VOCAB = 1 << 24;
 /** Largest accepted model, in parameters (1 GiB of float32). */
 export const MAX_PARAMETERS = 1 << 28;
+/** Gates per hidden unit of each recurrent cell (the rows of weight_hh are gates × hidden), for parameter counts. */
+export const RNN_GATES = { lstm: 4, gru: 3, rnn: 1 } as const;
 /** Largest accepted truncated-BPTT window or chunk, in steps. */
 export const MAX_BPTT = 1 << 20;
 

@@ -11,9 +11,14 @@ import { join } from 'node:path';
 import { extractFeatures } from '../../src/audio/features.js';
 import { readAudioFile } from '../../src/audio/node.js';
 import { parseSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
+import { rollModelParams } from '../../src/tasks/music/check.js';
+import { PianoRollModel } from '../../src/tasks/music/model.js';
+import { speechModelParams } from '../../src/tasks/speech/check.js';
 import { loadFeatureSet } from '../../src/tasks/speech/data.js';
+import { SpeechRecognizer } from '../../src/tasks/speech/model.js';
 import { featuresOfFiles, loadSpeechRun, transcribeFiles } from '../../src/tasks/speech/run.js';
 import { transcribeUtterances } from '../../src/tasks/speech/task.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { musicRun, speechRun, tempDir } from '../helpers/runs.js';
 import { recurHere } from './in-process.js';
@@ -21,6 +26,8 @@ import { recurHere } from './in-process.js';
 type Json = Record<string, unknown>;
 type Edit = (c: { config: Json; tensors: Map<string, { data: Float32Array }> }) => void;
 
+// Checks that run before any kernel does: once per test command.
+const once = backendIndependent;
 const TINY = join(FIXTURES_DIR, 'speech-tiny');
 const WAV = join(TINY, 'train-0.wav');
 
@@ -47,7 +54,7 @@ async function fails(args: string[], message: RegExp): Promise<void> {
   assert.doesNotMatch(r.stderr, /TypeError|RangeError|at .*\.ts:\d+/);
 }
 
-test('CLI: edited speech checkpoints give one line naming the field (transcribe, eval)', async () => {
+test('CLI: edited speech checkpoints give one line naming the field (transcribe, eval)', once, async () => {
   const dir = speechRun();
   const features = (c: { config: Json }): Json => c.config.features as Json;
   await fails(['transcribe', edited(dir, (c) => (model(c).hiddenSize = 'abc')), WAV], /config\.model\.hiddenSize must be a whole number in \[1, 65536\], got "abc"/);
@@ -68,7 +75,7 @@ test('CLI: edited speech checkpoints give one line naming the field (transcribe,
   await fails(['eval', edited(dir, (c) => ((c.config.data as Json).trainCount = 1e9))], /config\.data\.trainCount must be a whole number in \[1, 100000\]/);
 });
 
-test('CLI: edited music checkpoints give one line naming the field (compose, eval)', async () => {
+test('CLI: edited music checkpoints give one line naming the field (compose, eval)', once, async () => {
   const events = musicRun('events'), roll = musicRun('pianoroll');
   const out = join(tempDir(), 'x.mid');
   const compose = (run: string): string[] => ['compose', run, '--seconds', '1', '--out', out];
@@ -87,7 +94,7 @@ test('CLI: edited music checkpoints give one line naming the field (compose, eva
   await fails(compose(edited(roll, (c) => (model(c).cell = 'gru'))), /loadStateDict \(PianoRollModel\): .*shape/);
 });
 
-test('CLI: compose with a corrupt primer names the file', async () => {
+test('CLI: compose with a corrupt primer names the file', once, async () => {
   const primer = join(tempDir(), 'primer.mid');
   writeFileSync(primer, readFileSync(join(FIXTURES_DIR, 'midi', 'tempo-changes.mid')).subarray(0, 40));
   await fails(['compose', musicRun('events'), '--primer', primer, '--out', join(tempDir(), 'x.mid')], new RegExp(`${primer.replace(/[.]/g, '\\.')}: .*truncated`));
@@ -131,7 +138,7 @@ test('transcribe and eval --data read audio at the run\'s sample rate (8 kHz her
   assert.equal(t.stdout.trimEnd(), direct.texts[0]);
 });
 
-test('CLI: train options that would save an unloadable run are refused before any data is read', async () => {
+test('CLI: train options that would save an unloadable run are refused before any data is read', once, async () => {
   const out = (): string => join(tempDir(), 'run');
   const speech = ['train', 'speech', '--data', join(TINY, 'train.tsv'), '--steps', '1'];
   await fails([...speech, '--mel-bins', '300', '--out', out()], /--mel-bins \(at 16000 Hz\) must be a whole number in \[4, 256\], got 300/);
@@ -174,4 +181,21 @@ test('CLI: fresh speech and music runs with options at their bounds load again',
   assert.equal(m.status, 0, m.stderr);
   const composed = await recurHere('compose', music, '--frames', '4', '--out', join(root, 'x.mid'));
   assert.equal(composed.status, 0, composed.stderr);
+});
+
+test('the parameter counts the checks bound are the models\' own (so no valid run is refused)', once, () => {
+  for (const cell of ['lstm', 'gru'] as const) {
+    for (const [convLayers, bidirectional, numLayers] of [[0, true, 1], [2, true, 3], [2, false, 2]] as const) {
+      const c = { inputSize: 7, convLayers, convChannels: 5, cell, hiddenSize: 4, numLayers, bidirectional, dropout: 0, head: 'ctc' as const, numOutputs: 6, pooling: 'max' as const };
+      const held = [...new SpeechRecognizer(c).stateDict().values()].reduce((n, t) => n + t.size, 0);
+      assert.equal(speechModelParams(c), held, JSON.stringify(c));
+    }
+  }
+  for (const cell of ['lstm', 'gru', 'rnn'] as const) {
+    for (const output of ['bernoulli', 'made'] as const) {
+      const c = { hiddenSize: 5, numLayers: 2, cell, dropout: 0, output, madeHidden: 3 };
+      const held = [...new PianoRollModel(c).stateDict().values()].reduce((n, t) => n + t.size, 0);
+      assert.equal(rollModelParams(c), held, JSON.stringify(c));
+    }
+  }
 });

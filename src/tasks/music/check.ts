@@ -5,7 +5,7 @@
  * reads; sizes bounded and the parameter count checked against the weights in the file. The
  * bounds are also those of `recur train music`'s options (checkMusicOptions). Browser-safe.
  */
-import { checkIntOption, checkModelSize, Fields, MAX_BPTT, MAX_LAYERS, MAX_WIDTH, runConfig } from '../../io/validate.js';
+import { checkIntOption, checkModelSize, Fields, MAX_BPTT, MAX_LAYERS, MAX_WIDTH, RNN_GATES, runConfig } from '../../io/validate.js';
 import { RecurError } from '../../errors.js';
 import { EVENT_VOCAB } from '../../music/performance.js';
 import { GRIDS, KEYS, type FrameSpec } from '../../music/pianoroll.js';
@@ -23,11 +23,10 @@ export const MIN_FPS = 0.1;
 export const MAX_FPS = 1000;
 
 const REPR_NAMES: readonly MusicRepr[] = ['events', 'pianoroll'];
-const GATES = { lstm: 4, gru: 3, rnn: 1 } as const;
 
 /** Parameters a piano-roll config implies. */
 export function rollModelParams(c: PianoRollModelConfig): number {
-  const G = GATES[c.cell], H = c.hiddenSize, Hm = c.madeHidden;
+  const G = RNN_GATES[c.cell], H = c.hiddenSize, Hm = c.madeHidden;
   const rnn = G * H * (KEYS + H + 2) + (c.numLayers - 1) * G * H * (2 * H + 2);
   const made = c.output === 'made' ? H * Hm + Hm + 2 * Hm * KEYS + KEYS * KEYS : 0;
   return rnn + KEYS * (H + 1) + made;

@@ -8,7 +8,7 @@
  */
 import { featureDim, type FeatureConfig } from '../../audio/features.js';
 import { RecurError } from '../../errors.js';
-import { checkIntOption, checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../io/validate.js';
+import { checkIntOption, checkModelSize, describe, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, RNN_GATES, runConfig } from '../../io/validate.js';
 import type { StateDict } from '../../nn/module.js';
 import type { SpeechDataSpec } from './data.js';
 import type { SpeechRecognizerConfig } from './model.js';
@@ -40,12 +40,9 @@ export function maxMelBins(sampleRate: number): number {
   return 2 ** Math.ceil(Math.log2(Math.trunc(sampleRate * 0.025))) / 2;
 }
 
-/** Gates per unit of each cell. */
-const GATES = { lstm: 4, gru: 3 } as const;
-
 /** Parameters a model config implies (weights and biases of every layer). */
 export function speechModelParams(c: SpeechRecognizerConfig): number {
-  const D = c.bidirectional ? 2 : 1, G = GATES[c.cell], H = c.hiddenSize, Cc = c.convChannels;
+  const D = c.bidirectional ? 2 : 1, G = RNN_GATES[c.cell], H = c.hiddenSize, Cc = c.convChannels;
   const conv = c.convLayers === 2 ? Cc * c.inputSize * 3 + Cc * Cc * 3 + 2 * Cc : 0;
   const rnnIn = c.convLayers === 2 ? Cc : c.inputSize;
   const rnn = D * G * H * (rnnIn + H + 2) + (c.numLayers - 1) * D * G * H * (D * H + H + 2);
@@ -106,7 +103,7 @@ function checkDataSpec(value: unknown, where: string): SpeechDataSpec {
 
 /** `key` must be null (or absent) for this head. */
 function unused(f: Fields, key: string, head: string): null {
-  if (f.o[key] !== undefined && f.o[key] !== null) throw new RecurError(`${f.where}.${key} must be null for a '${head}' model, got ${typeof f.o[key]}`);
+  if (f.o[key] !== undefined && f.o[key] !== null) throw new RecurError(`${f.where}.${key} must be null for a '${head}' model, got ${describe(f.o[key])}`);
   return null;
 }
 
