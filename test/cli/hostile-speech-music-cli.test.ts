@@ -46,6 +46,12 @@ function edited(dir: string, edit: Edit): string {
 
 const model = (c: { config: Json }): Json => c.config.model as Json;
 
+/** `dir` with the one metrics line `recur report` needs to find a run. */
+function reportable(dir: string): string {
+  writeFileSync(join(dir, 'metrics.jsonl'), `${JSON.stringify({ type: 'train', step: 1, loss: 1, lr: 0.1, elapsedMs: 1 })}\n`);
+  return dir;
+}
+
 async function fails(args: string[], message: RegExp): Promise<void> {
   const r = await recurHere(...args);
   assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
@@ -54,7 +60,7 @@ async function fails(args: string[], message: RegExp): Promise<void> {
   assert.doesNotMatch(r.stderr, /TypeError|RangeError|at .*\.ts:\d+/);
 }
 
-test('CLI: edited speech checkpoints give one line naming the field (transcribe, eval)', once, async () => {
+test('CLI: edited speech checkpoints give one line naming the field (transcribe, eval, report)', once, async () => {
   const dir = speechRun();
   const features = (c: { config: Json }): Json => c.config.features as Json;
   await fails(['transcribe', edited(dir, (c) => (model(c).hiddenSize = 'abc')), WAV], /config\.model\.hiddenSize must be a whole number in \[1, 65536\], got "abc"/);
@@ -73,9 +79,10 @@ test('CLI: edited speech checkpoints give one line naming the field (transcribe,
   await fails(['transcribe', edited(dir, (c) => ((c.config.units as string[])[1] = 'ab')), WAV], /config\.units: each unit is one character, got "ab"/);
   await fails(['transcribe', edited(dir, (c) => (c.config.classes = ['a', 'b'])), WAV], /config\.classes must be null for a 'ctc' model/);
   await fails(['eval', edited(dir, (c) => ((c.config.data as Json).trainCount = 1e9))], /config\.data\.trainCount must be a whole number in \[1, 100000\]/);
+  await fails(['report', reportable(edited(dir, (c) => (features(c).kind = 'plp')))], /config\.features\.kind must be one of fbank, mfcc, got "plp"/);
 });
 
-test('CLI: edited music checkpoints give one line naming the field (compose, eval)', once, async () => {
+test('CLI: edited music checkpoints give one line naming the field (compose, eval, report)', once, async () => {
   const events = musicRun('events'), roll = musicRun('pianoroll');
   const out = join(tempDir(), 'x.mid');
   const compose = (run: string): string[] => ['compose', run, '--seconds', '1', '--out', out];
@@ -92,6 +99,7 @@ test('CLI: edited music checkpoints give one line naming the field (compose, eva
   await fails(['eval', edited(roll, (c) => (model(c).madeHidden = 'x'))], /config\.model\.madeHidden must be a whole number in \[1, 65536\], got "x"/);
   await fails(compose(edited(roll, (c) => (model(c).madeHidden = 60_000))), /config describes a model of at least [\d,]+ parameters but the checkpoint holds [\d,]+/);
   await fails(compose(edited(roll, (c) => (model(c).cell = 'gru'))), /loadStateDict \(PianoRollModel\): .*shape/);
+  await fails(['report', reportable(edited(roll, (c) => (model(c).numLayers = 0)))], /config\.model\.numLayers must be a whole number in \[1, 64\], got 0/);
 });
 
 test('CLI: compose with a corrupt primer names the file', once, async () => {
