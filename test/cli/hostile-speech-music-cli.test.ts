@@ -60,7 +60,7 @@ async function fails(args: string[], message: RegExp): Promise<void> {
   assert.doesNotMatch(r.stderr, /TypeError|RangeError|at .*\.ts:\d+/);
 }
 
-test('CLI: edited speech checkpoints give one line naming the field (transcribe, eval, report)', once, async () => {
+test('CLI: edited speech checkpoints give one line naming the field (transcribe, eval, report, --resume)', once, async () => {
   const dir = speechRun();
   const features = (c: { config: Json }): Json => c.config.features as Json;
   await fails(['transcribe', edited(dir, (c) => (model(c).hiddenSize = 'abc')), WAV], /config\.model\.hiddenSize must be a whole number in \[1, 65536\], got "abc"/);
@@ -80,9 +80,11 @@ test('CLI: edited speech checkpoints give one line naming the field (transcribe,
   await fails(['transcribe', edited(dir, (c) => (c.config.classes = ['a', 'b'])), WAV], /config\.classes must be null for a 'ctc' model/);
   await fails(['eval', edited(dir, (c) => ((c.config.data as Json).trainCount = 1e9))], /config\.data\.trainCount must be a whole number in \[1, 100000\]/);
   await fails(['report', reportable(edited(dir, (c) => (features(c).kind = 'plp')))], /config\.features\.kind must be one of fbank, mfcc, got "plp"/);
+  await fails(['train', 'speech', '--data', 'espeak-digits', '--resume', '--out', reportable(edited(dir, (c) => (model(c).head = 'rnnt')))],
+    /config\.model\.head must be one of ctc, classify, got "rnnt"/);
 });
 
-test('CLI: edited music checkpoints give one line naming the field (compose, eval, report)', once, async () => {
+test('CLI: edited music checkpoints give one line naming the field (compose, eval, report, --resume)', once, async () => {
   const events = musicRun('events'), roll = musicRun('pianoroll');
   const out = join(tempDir(), 'x.mid');
   const compose = (run: string): string[] => ['compose', run, '--seconds', '1', '--out', out];
@@ -100,6 +102,8 @@ test('CLI: edited music checkpoints give one line naming the field (compose, eva
   await fails(compose(edited(roll, (c) => (model(c).madeHidden = 60_000))), /config describes a model of at least [\d,]+ parameters but the checkpoint holds [\d,]+/);
   await fails(compose(edited(roll, (c) => (model(c).cell = 'gru'))), /loadStateDict \(PianoRollModel\): .*shape/);
   await fails(['report', reportable(edited(roll, (c) => (model(c).numLayers = 0)))], /config\.model\.numLayers must be a whole number in \[1, 64\], got 0/);
+  await fails(['train', 'music', '--data', 'debian', '--repr', 'pianoroll', '--resume', '--out', reportable(edited(roll, (c) => (c.config.frames = { fps: 1e9 })))],
+    /config\.frames\.fps must be a number in \[0\.1, 1000\], got 1000000000/);
 });
 
 test('CLI: compose with a corrupt primer names the file', once, async () => {
