@@ -124,7 +124,7 @@ test('CLI: transcribe warns once per unreadable WAV, transcribes the others and 
   assert.match(lines[0]!, new RegExp(`^recur: warning: ${broken}: not a WAV file.* \\(skipped\\)$`));
   assert.match(lines[1]!, new RegExp(`^recur: warning: .*${missing}.* \\(skipped\\)$`));
   assert.equal(lines[2], 'recur: 2 of 4 files could not be transcribed');
-  // The good files, with the texts they get transcribed alone.
+  // The good files, with the texts they get without the bad ones.
   const texts = await transcribeFiles(loadSpeechRun(dir, 'last'), [WAV, other], { beam: 1 });
   assert.equal(r.stdout, `${WAV}\t${texts[0]}\n${other}\t${texts[1]}\n`);
   // Every file good: exit 0; one bad file alone: its own error.
@@ -133,7 +133,8 @@ test('CLI: transcribe warns once per unreadable WAV, transcribes the others and 
 });
 
 test('transcribe and eval --data read audio at the run\'s sample rate (8 kHz here), not 16 kHz', async () => {
-  const run = loadSpeechRun(speechRun(), 'last');
+  const dir = speechRun();
+  const run = loadSpeechRun(dir, 'last');
   assert.equal(run.config.features.sampleRate, 8000);
   const expected = extractFeatures(readAudioFile(WAV, 8000), run.config.features);
   const at16k = extractFeatures(readAudioFile(WAV, 16000), run.config.features);
@@ -145,7 +146,7 @@ test('transcribe and eval --data read audio at the run\'s sample rate (8 kHz her
   assert.equal(set.utterances[0]!.frames, expected.frames);
   assert.deepEqual(set.utterances[0]!.features, expected.data);
   const direct = await transcribeUtterances(run.model, run.targets, [{ id: WAV, transcript: '', features: expected.data, frames: expected.frames }], { beam: 1 });
-  const t = await recurHere('transcribe', speechRun(), WAV);
+  const t = await recurHere('transcribe', dir, WAV);
   assert.equal(t.status, 0, t.stderr);
   assert.equal(t.stdout.trimEnd(), direct.texts[0]);
 });
