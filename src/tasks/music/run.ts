@@ -1,10 +1,11 @@
 import type { FrameSpec } from '../../music/pianoroll.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
 import { LanguageModel, type LanguageModelConfig } from '../lm/model.js';
+import { checkMusicRun, MUSIC_KIND } from './check.js';
 import type { MusicSources } from './data.js';
 import { PianoRollModel, type PianoRollModelConfig } from './model.js';
 
-export const MUSIC_RUN: RunKind = { task: 'music', noun: 'music' };
+export const MUSIC_RUN: RunKind = { ...MUSIC_KIND, check: checkMusicRun };
 
 export const REPRS = ['events', 'pianoroll'] as const;
 export type MusicRepr = (typeof REPRS)[number];

@@ -3,13 +3,14 @@ import { extractFeatures } from '../../audio/features.js';
 import { readAudioFile } from '../../audio/node.js';
 import { RecurError } from '../../errors.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
+import { checkSpeechRun, DEFAULT_SAMPLE_RATE, SPEECH_KIND } from './check.js';
 import { loadFeatureSet, loadSpeechSplits, type FeatureUtterance, type SpeechDataSpec } from './data.js';
 import type { DecodeOptions } from './decode.js';
 import { SpeechRecognizer, type SpeechRecognizerConfig } from './model.js';
 import { evaluateSpeech, transcribeUtterances, type SpeechEvaluation, type SpeechTargets } from './task.js';
 import { UnitSet } from './units.js';
 
-export const SPEECH_RUN: RunKind = { task: 'speech', noun: 'speech recognition' };
+export const SPEECH_RUN: RunKind = { ...SPEECH_KIND, check: checkSpeechRun };
 
 export interface SpeechRunConfig extends RunConfig {
   task: 'speech';
@@ -43,10 +44,10 @@ export function loadSpeechRun(dir: string, which: 'best' | 'last' = 'best'): Spe
   }), which);
 }
 
-/** Features of audio files for a run (files that cannot be read are errors naming them). */
+/** Features of audio files for a run, read at its front end's rate (files that cannot be read are errors naming them). */
 export function featuresOfFiles(run: SpeechRun, files: readonly string[]): FeatureUtterance[] {
   return files.map((path) => {
-    const f = extractFeatures(readAudioFile(path), run.config.features);
+    const f = extractFeatures(readAudioFile(path, run.config.features.sampleRate ?? DEFAULT_SAMPLE_RATE), run.config.features);
     if (f.frames < 1) throw new RecurError(`${path}: too short for one feature frame (25 ms)`);
     return { id: path, transcript: '', features: f.data, frames: f.frames };
   });
