@@ -1,0 +1,55 @@
+/**
+ * The Classify pane: a text in; the label, a bar per class probability, and the words shaded by
+ * the weight attention pooling gave them (runs with other poolings have no per-word weights).
+ */
+import { classify } from '../../src/index.js';
+import { $, setStatus } from '../dom.js';
+import { el, nextFrame, onRun, runPicker, type RunListing } from './common.js';
+
+function renderResult(r: ReturnType<typeof classify.classifyText>, pooling: string): void {
+  const out = $('cls-out');
+  out.replaceChildren();
+  out.append(el('p', 'cls-label', r.label));
+  const bars = el('div', 'cls-bars');
+  for (const [label, p] of Object.entries(r.probs).sort((a, b) => b[1] - a[1])) {
+    const row = el('div', 'cls-bar');
+    row.dataset.label = label;
+    const fill = el('span', 'cls-fill');
+    fill.style.width = `${(100 * p).toFixed(1)}%`;
+    const track = el('span', 'cls-track');
+    track.append(fill);
+    row.append(el('span', 'cls-name', label), track, el('span', 'cls-prob', `${(100 * p).toFixed(1)}%`));
+    bars.append(row);
+  }
+  out.append(bars);
+  const words = el('p', 'cls-words');
+  if (r.weights) {
+    const top = Math.max(...r.weights);
+    r.tokens.forEach((t, i) => {
+      const w = r.weights![i]!;
+      const s = el('span', r.known[i] ? 'cls-word' : 'cls-word cls-unk', t);
+      s.style.backgroundColor = `rgba(230, 120, 20, ${(w / top).toFixed(3)})`;
+      s.dataset.weight = w.toFixed(4);
+      s.title = `attention ${(100 * w).toFixed(1)}%${r.known[i] ? '' : ' (not in the vocabulary: read as <unk>)'}`;
+      words.append(s, ' ');
+    });
+    out.append(el('p', 'hint', 'Words shaded by their attention weight (darkest = the most weight); dotted: not in the vocabulary.'), words);
+  } else {
+    out.append(el('p', 'hint', `This run pools with '${pooling}', which gives no per-word weights (attention pooling does).`));
+  }
+}
+
+export function setupClassifyPane(runs: readonly RunListing[]): void {
+  const load = runPicker('cls-run', 'cls-status', runs, 'classify', classify.fromCheckpoint);
+  onRun('cls-go', 'cls-text', 'cls-status', async () => {
+    const run = await load();
+    if (!run) return;
+    const text = ($('cls-text') as HTMLTextAreaElement).value;
+    if (text.trim() === '') return setStatus('cls-status', 'type a text to classify');
+    setStatus('cls-status', 'classifying…');
+    await nextFrame();
+    const r = classify.classifyText(run, text);
+    renderResult(r, run.config.model.pooling);
+    setStatus('cls-status', `done: ${r.label} (${(100 * r.probs[r.label]!).toFixed(1)}%), ${r.tokens.length} words`);
+  });
+}
