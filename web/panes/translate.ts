@@ -26,13 +26,17 @@ function heatMap(t: Translation, caption: string): SVGSVGElement | HTMLElement {
   if (rows.length === 0) return el('p', 'hint', 'This model has no attention (the plain encoder-decoder), so there is no map.');
   const xs = t.sourceTokens.map(shown), ys = [...t.targetTokens.map(shown), '</s>'].slice(0, rows.length);
   const cell = 22, chars = (a: string[]): number => Math.max(2, ...a.map((s) => [...s].length));
-  const left = 14 + 7.5 * chars(ys), top = 14 + 7.5 * chars(xs);
-  const W = left + cell * xs.length + 8, H = top + cell * ys.length + 24;
+  // Short source tokens (characters) stand upright; longer ones (words) slant up at 60°.
+  const slant = chars(xs) > 2;
+  const left = Math.max(60, 14 + 7.5 * chars(ys)), top = slant ? 20 + 6.5 * chars(xs) : 34;
+  const W = left + cell * xs.length + (slant ? 60 : 8), H = top + cell * ys.length + 24;
   const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'tr-heat' });
   root.append(svg('title', {}, caption));
   xs.forEach((x, j) => {
     const cx = left + cell * j + cell / 2;
-    root.append(svg('text', { x: cx, y: top - 6, transform: `rotate(-60 ${cx} ${top - 6})`, class: 'tr-axis tr-x' }, x));
+    root.append(slant
+      ? svg('text', { x: cx, y: top - 6, transform: `rotate(-60 ${cx} ${top - 6})`, class: 'tr-axis tr-x' }, x)
+      : svg('text', { x: cx, y: top - 6, 'text-anchor': 'middle', class: 'tr-axis tr-x' }, x));
   });
   ys.forEach((y, i) => {
     root.append(svg('text', { x: left - 6, y: top + cell * i + cell / 2 + 4, 'text-anchor': 'end', class: 'tr-axis tr-y' }, y));

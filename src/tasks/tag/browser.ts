@@ -42,11 +42,14 @@ export interface TaggedWord {
 }
 
 /**
- * Words as the corpora the taggers learn from write them (CoNLL, Brown): punctuation apart,
- * inner apostrophes, hyphens and dots kept ("don't", "well-known", "U.S"), numbers whole ("1,000.5").
+ * Words as the corpora the taggers learn from write them (CoNLL, Brown): punctuation apart;
+ * initials and common titles keep their dot ("F.", "U.S.", "Mr."); inner apostrophes, hyphens
+ * and dots stay ("don't", "well-known"); numbers whole ("1,000.5").
  */
+const WORDS = /(?:\p{Lu}\.)+(?![\p{L}\p{N}])|(?:Mrs|Mr|Ms|Dr|St|Jr|Sr|Mt)\.|[\p{L}\p{M}\p{N}]+(?:['’.,-][\p{L}\p{M}\p{N}]+)*|\S/gu;
+
 export function splitWords(text: string): { word: string; start: number; end: number }[] {
-  return Array.from(text.matchAll(/[\p{L}\p{M}\p{N}]+(?:['’.,-][\p{L}\p{M}\p{N}]+)*|\S/gu), (m) => ({ word: m[0], start: m.index!, end: m.index! + m[0].length }));
+  return Array.from(text.matchAll(WORDS), (m) => ({ word: m[0], start: m.index!, end: m.index! + m[0].length }));
 }
 
 /** Tags of already split words (the CLI's `recur tag` input), with no offsets. */
