@@ -7,10 +7,10 @@
 import { noGrad } from '../../autograd/grad-mode.js';
 import { softmax } from '../../autograd/ops/index.js';
 import { RecurError } from '../../errors.js';
-import { parseCheckpoint } from '../../io/checkpoint.js';
 import { WordTokenizer } from '../../text/word-tokenizer.js';
 import { encodeTexts, makeBatch } from './encode.js';
-import { checkClassifyRun, SequenceClassifier } from './model.js';
+import { modelFromCheckpoint } from '../from-checkpoint.js';
+import { checkClassifyRun, CLASSIFY_KIND, SequenceClassifier } from './model.js';
 import type { ClassifyRunConfig } from './run.js';
 
 export { SequenceClassifier, type SequenceClassifierConfig } from './model.js';
@@ -27,17 +27,14 @@ export interface ClassifierModel {
  * on the machine that trained it (lexicon.ts) and is not in the checkpoint.
  */
 export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint'): ClassifierModel {
-  const ck = parseCheckpoint(bytes, name);
-  if (ck.config.task !== 'classify') throw new RecurError(`${name} is a '${ck.config.task}' run, not a classification run`);
-  const config = checkClassifyRun(ck, name);
-  const lexicon = config.model.lexicon ?? 'none';
-  if (lexicon !== 'none') {
-    throw new RecurError(`${name} uses the '${lexicon}' lexicon feature, whose word list (npm package sentiment) is not in the checkpoint: ` +
-      'run it in Node with `recur classify`');
-  }
-  const model = new SequenceClassifier(config.model);
-  model.loadStateDict(ck.weights);
-  model.eval();
+  const { model, config } = modelFromCheckpoint(bytes, name, CLASSIFY_KIND, checkClassifyRun, (c) => {
+    const lexicon = c.model.lexicon ?? 'none';
+    if (lexicon !== 'none') {
+      throw new RecurError(`${name} uses the '${lexicon}' lexicon feature, whose word list (npm package sentiment) is not in the checkpoint: ` +
+        'run it in Node with `recur classify`');
+    }
+    return new SequenceClassifier(c.model);
+  });
   return { model, tokenizer: WordTokenizer.fromJSON(config.tokenizer), config };
 }
 

@@ -5,12 +5,11 @@
  * grouping chunk tags (B-/I-/E-/S-) into typed spans.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
-import { RecurError } from '../../errors.js';
-import { parseCheckpoint } from '../../io/checkpoint.js';
 import { extractChunks, type Chunk } from '../../metrics/conlleval.js';
 import { Vocabulary } from '../../text/vocab.js';
 import { encodeSentences, makeTagBatch, type TagVocabs } from './encode.js';
-import { checkTagRun, SequenceTagger } from './model.js';
+import { modelFromCheckpoint } from '../from-checkpoint.js';
+import { checkTagRun, SequenceTagger, TAG_KIND } from './model.js';
 import type { TagRunConfig } from './run.js';
 
 export { SequenceTagger, type SequenceTaggerConfig } from './model.js';
@@ -24,12 +23,7 @@ export interface TaggerModel {
 
 /** Rebuilds a tagger and its vocabularies from a run's checkpoint bytes (best/last.safetensors). */
 export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint'): TaggerModel {
-  const ck = parseCheckpoint(bytes, name);
-  if (ck.config.task !== 'tag') throw new RecurError(`${name} is a '${ck.config.task}' run, not a tagging run`);
-  const config = checkTagRun(ck, name);
-  const model = new SequenceTagger(config.model);
-  model.loadStateDict(ck.weights);
-  model.eval();
+  const { model, config } = modelFromCheckpoint(bytes, name, TAG_KIND, checkTagRun, (c) => new SequenceTagger(c.model));
   return { model, vocabs: { words: Vocabulary.fromJSON(config.words), chars: Vocabulary.fromJSON(config.chars), tags: config.model.tags }, config };
 }
 

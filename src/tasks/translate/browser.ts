@@ -4,11 +4,10 @@
  * translate.fromCheckpoint(bytes)`, then `await translate.translateText(run, text, { beam: 5 })`
  * gives the output and, per output token, the attention over the source tokens.
  */
-import { RecurError } from '../../errors.js';
-import { parseCheckpoint } from '../../io/checkpoint.js';
 import { tokenizerFromJSON } from '../../text/from-json.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
-import { checkTranslateRun } from './config.js';
+import { modelFromCheckpoint } from '../from-checkpoint.js';
+import { checkTranslateRun, TRANSLATE_KIND } from './config.js';
 import { Seq2Seq } from './model.js';
 import type { TranslateRunConfig } from './run.js';
 import { translateTexts, type TextTranslation } from './translate.js';
@@ -26,12 +25,7 @@ export interface TranslatorModel {
 
 /** Rebuilds a seq2seq model and its two tokenizers from a run's checkpoint bytes (best/last.safetensors). */
 export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint'): TranslatorModel {
-  const ck = parseCheckpoint(bytes, name);
-  if (ck.config.task !== 'translate') throw new RecurError(`${name} is a '${ck.config.task}' run, not a translation run`);
-  const config = checkTranslateRun(ck, name);
-  const model = new Seq2Seq(config.model);
-  model.loadStateDict(ck.weights);
-  model.eval();
+  const { model, config } = modelFromCheckpoint(bytes, name, TRANSLATE_KIND, checkTranslateRun, (c) => new Seq2Seq(c.model));
   return { model, src: tokenizerFromJSON(config.srcTokenizer), tgt: tokenizerFromJSON(config.tgtTokenizer), config };
 }
 
