@@ -7,7 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { classify, io, tag, tensor, translate } from '../../src/index.js';
+import { classify, io, noGrad, tag, tensor, translate } from '../../src/index.js';
+import { maxPool } from '../../src/nn/pooling.js';
 import { parseCheckpoint } from '../../src/io/checkpoint.js';
 import { classifyTexts, loadClassifierRun } from '../../src/tasks/classify/run.js';
 import { loadTaggerRun, tagSentences } from '../../src/tasks/tag/run.js';
@@ -50,12 +51,31 @@ describe('classify.fromCheckpoint', () => {
       close(Object.values(r.probs), Object.values(node[i]!.probs), 1e-5, `probs of '${text}'`);
       assert.deepEqual(r.tokens, run.tokenizer.tokenize(text));
       assert.equal(r.weights!.length, r.tokens.length);
+      assert.equal(r.weightKind, 'attention');
       assert.ok(Math.abs(r.weights!.reduce((s, w) => s + w, 0) - 1) < 1e-5, 'attention weights sum to 1');
     });
     assert.deepEqual(classify.classifyText(run, TEXTS[3]!).known, [false, false]);
     // The fixture learned the sentiment: a clearly positive and a clearly negative text.
     assert.equal(classify.classifyText(run, TEXTS[0]!).label, 'positive');
     assert.equal(classify.classifyText(run, TEXTS[1]!).label, 'negative');
+  });
+
+  it('with max pooling, weights each word by the share of pooled features whose maximum it holds', () => {
+    const edit = edited('classify', (c) => { (c.model as { pooling: string }).pooling = 'max'; });
+    // The attention weights stay in the file; a max-pooling model does not use them.
+    const ck = parseCheckpoint(edit);
+    for (const k of [...ck.weights.keys()]) if (k.startsWith('attention.')) ck.weights.delete(k);
+    const bytes = io.saveSafetensors(new Map([...ck.weights].map(([k, t]) => [`model.${k}`, t])), { format: io.CHECKPOINT_FORMAT, config: JSON.stringify(ck.config) });
+    const maxRun = classify.fromCheckpoint(bytes, 'max');
+    const r = classify.classifyText(maxRun, TEXTS[0]!);
+    assert.equal(r.weightKind, 'max-share');
+    const T = r.tokens.length, ids = maxRun.tokenizer.encode(TEXTS[0]!);
+    const { output } = noGrad(() => maxRun.model.scores({ ids, lengths: [T], B: 1, T }));
+    const pooled = maxPool(output, [T]).data, F = pooled.length;
+    const counts = new Array<number>(T).fill(0);
+    for (let f = 0; f < F; f++) counts[[...Array(T).keys()].find((t) => output.data[t * F + f] === pooled[f])!]!++;
+    close(r.weights!, counts.map((n) => n / F), 1e-6, 'max shares');
+    assert.ok(counts.filter((n) => n > 0).length > 1, 'the features peak at different words');
   });
 
   it('refuses a run with the AFINN lexicon, other tasks\' runs and inconsistent configs', () => {

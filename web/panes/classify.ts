@@ -1,6 +1,6 @@
 /**
  * The Classify pane: a text in; the label, a bar per class probability, and the words shaded by
- * the weight attention pooling gave them (runs with other poolings have no per-word weights).
+ * what they gave the pooled vector (attention weights, or shares of the max-pooled features).
  */
 import { classify } from '../../src/index.js';
 import { $, setStatus } from '../dom.js';
@@ -30,12 +30,13 @@ function renderResult(r: ReturnType<typeof classify.classifyText>, pooling: stri
       const s = el('span', r.known[i] ? 'cls-word' : 'cls-word cls-unk', t);
       s.style.backgroundColor = `rgba(230, 120, 20, ${(w / top).toFixed(3)})`;
       s.dataset.weight = w.toFixed(4);
-      s.title = `attention ${(100 * w).toFixed(1)}%${r.known[i] ? '' : ' (not in the vocabulary: read as <unk>)'}`;
+      s.title = `${r.weightKind === 'attention' ? 'attention' : 'share of the max-pooled features'} ${(100 * w).toFixed(1)}%${r.known[i] ? '' : ' (not in the vocabulary: read as <unk>)'}`;
       words.append(s, ' ');
     });
-    out.append(el('p', 'hint', 'Words shaded by their attention weight (darkest = the most weight); dotted: not in the vocabulary.'), words);
+    const what = r.weightKind === 'attention' ? 'their attention weight' : 'the share of the max-pooled features they supply';
+    out.append(el('p', 'hint', `Words shaded by ${what} (darkest = the most); dotted: not in the vocabulary.`), words);
   } else {
-    out.append(el('p', 'hint', `This run pools with '${pooling}', which gives no per-word weights (attention pooling does).`));
+    out.append(el('p', 'hint', `This run pools with '${pooling}', which gives no per-word weights (attention and max pooling do).`));
   }
 }
 

@@ -46,8 +46,14 @@ export interface TextClassification {
   tokens: string[];
   /** Per token: false where the word is not in the vocabulary (the model saw `<unk>`). */
   known: boolean[];
-  /** Attention pooling's weight of each token (they sum to 1), or null for other poolings. */
+  /**
+   * Per token, what it gave the pooled vector (the values sum to 1): its attention weight with
+   * attention pooling; with max pooling, the share of the features whose maximum is at that
+   * token; null for 'last' and 'mean' pooling, which give no per-word weights.
+   */
   weights: number[] | null;
+  /** What `weights` are. */
+  weightKind: 'attention' | 'max-share' | null;
 }
 
 /** Label, class probabilities and per-word weights of one text. */
@@ -58,7 +64,9 @@ export function classifyText(run: ClassifierModel, text: string): TextClassifica
   if (tokens.length === 0) tokens = ['<unk>'];
   const { probs, weights } = noGrad(() => {
     const r = model.scores(makeBatch([ids], [0], tokenizer.padId!));
-    return { probs: softmax(r.logits, -1).data, weights: r.weights ? Array.from(r.weights.data.subarray(0, ids.length)) : null };
+    const w = r.weights ? Array.from(r.weights.data.subarray(0, ids.length))
+      : config.model.pooling === 'max' ? maxShares(r.output.data, ids.length) : null;
+    return { probs: softmax(r.logits, -1).data, weights: w };
   });
   let best = 0;
   for (let c = 1; c < probs.length; c++) if (probs[c]! > probs[best]!) best = c;
@@ -68,5 +76,18 @@ export function classifyText(run: ClassifierModel, text: string): TextClassifica
     tokens,
     known: Array.from(ids, (id) => id !== tokenizer.unkId),
     weights,
+    weightKind: weights === null ? null : config.model.pooling === 'attention' ? 'attention' : 'max-share',
   };
+}
+
+/** Of the F features of a [T, F] output, the fraction whose maximum over time is at each step (ties go to the first). */
+function maxShares(out: Float32Array, T: number): number[] {
+  const F = out.length / T;
+  const share = new Array<number>(T).fill(0);
+  for (let f = 0; f < F; f++) {
+    let best = 0;
+    for (let t = 1; t < T; t++) if (out[t * F + f]! > out[best * F + f]!) best = t;
+    share[best]! += 1 / F;
+  }
+  return share;
 }

@@ -90,8 +90,11 @@ export class SequenceClassifier extends Module {
     return this.scores(batch).logits;
   }
 
-  /** Class scores [B, C] and, with attention pooling, each step's weight [B, T] (0 past each length). */
-  scores(batch: TokenBatch): { logits: Tensor; weights: Tensor | null } {
+  /**
+   * Class scores [B, C], the recurrent output the pooling read [B, T, D·H], and with attention
+   * pooling each step's weight [B, T] (0 past each length).
+   */
+  scores(batch: TokenBatch): { logits: Tensor; output: Tensor; weights: Tensor | null } {
     const { B, T, lengths } = batch;
     if (batch.ids.length !== B * T) throw new RecurError(`SequenceClassifier: ${batch.ids.length} ids for a [${B}, ${T}] batch`);
     let emb = this.drop.forward(this.embedding.forward(new Tensor(Float32Array.from(batch.ids), [B, T])));
@@ -108,7 +111,7 @@ export class SequenceClassifier extends Module {
       case 'attention': ({ pooled, weights } = this.attention!.forward(output, lengths)); break;
       default: throw new RecurError(`SequenceClassifier: unknown pooling '${String(this.config.pooling)}'`);
     }
-    return { logits: this.classifier.forward(this.drop.forward(pooled)), weights };
+    return { logits: this.classifier.forward(this.drop.forward(pooled)), output, weights };
   }
 }
 
