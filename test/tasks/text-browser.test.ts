@@ -113,6 +113,17 @@ describe('tag.fromCheckpoint', () => {
     assert.deepEqual(tag.tagText(run, '   '), { words: [], chunks: [] });
   });
 
+  it('tags parts of speech (plain tags, no chunks) as the Node loader does', async () => {
+    const pos = tag.fromCheckpoint(bytesOf('tag-pos'), 'tag-pos');
+    const r = tag.tagText(pos, TEXT);
+    assert.equal(r.chunks, null);
+    const node = await tagSentences(loadTaggerRun(`${RUNS}/tag-pos`), [r.words.map((w) => w.word)]);
+    assert.deepEqual(r.words.map((w) => w.tag), node[0]);
+    // Brown's tags for words the fixture cannot miss: 'of' and 'in' prepositions, 'the' article.
+    const tagOf = (w: string): string | undefined => r.words.find((x) => x.word === w)?.tag;
+    assert.deepEqual([tagOf('of'), tagOf('in'), tagOf('the')], ['in', 'in', 'at']);
+  });
+
   it('refuses other tasks\' runs and vocabularies that do not fit the model', () => {
     assert.throws(() => tag.fromCheckpoint(bytesOf('classify'), 'c'), /c is a 'classify' run, not a tagging run/);
     const bad = edited('tag', (c) => {

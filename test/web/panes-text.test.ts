@@ -42,7 +42,7 @@ describe('text panes in Chromium', { skip: have ? backendIndependent.skip : `no 
     const b = spawnSync(process.execPath, ['scripts/build-web.mjs', '--out', join(out, 'app')], { encoding: 'utf8' });
     assert.equal(b.status, 0, b.stderr);
     mkdirSync(SHOTS, { recursive: true });
-    web = await startWebServer({ appDir: join(out, 'app'), runs: ['classify', 'classify-afinn', 'tag', 'translate'].map((r) => join(RUNS, r)), port: 0 });
+    web = await startWebServer({ appDir: join(out, 'app'), runs: ['classify', 'classify-afinn', 'tag', 'tag-pos', 'translate'].map((r) => join(RUNS, r)), port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     jitless = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, '--js-flags=--jitless'] });
   });
@@ -113,6 +113,17 @@ describe('text panes in Chromium', { skip: have ? backendIndependent.skip : `no 
     const legend = await page.$$eval('#tag-legend li', (ls) => ls.map((l) => (l as HTMLElement).dataset.tag));
     assert.deepEqual(legend.sort(), [...new Set(chunks.map((c) => c[0]))].sort());
     await page.screenshot({ path: join(SHOTS, 'tag.png'), fullPage: true });
+    // Parts of speech: every word marked with its tag above it.
+    await page.selectOption('#tag-run', 'tag-pos');
+    await page.click('#tag-go');
+    await statusIs(page, 'tag-status', /^done: \d+ words$/);
+    const pos = tag.tagText(tag.fromCheckpoint(bytesOf('tag-pos')), TAG_TEXT);
+    assert.equal(pos.chunks, null);
+    const words = await page.$$eval('#tag-out mark', (ms) => ms.map((m) => [m.querySelector('ruby')?.firstChild?.textContent, m.querySelector('rt')?.textContent]));
+    assert.deepEqual(words, pos.words.map((w) => [w.word, w.tag]));
+    const tags = await page.$$eval('#tag-legend li', (ls) => ls.map((l) => (l as HTMLElement).dataset.tag));
+    assert.deepEqual(tags.sort(), [...new Set(pos.words.map((w) => w.tag))].sort());
+    await page.screenshot({ path: join(SHOTS, 'tag-pos.png'), fullPage: true });
     await page.close();
   });
 
