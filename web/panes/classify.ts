@@ -3,8 +3,8 @@
  * what they gave the pooled vector (attention weights, or shares of the max-pooled features).
  */
 import { classify } from '../../src/index.js';
-import { $, setStatus } from '../dom.js';
-import { el, nextFrame, onRun, runPicker, type RunListing } from './common.js';
+import { $ } from '../dom.js';
+import { el, textPane, type RunListing } from './common.js';
 
 function renderResult(r: ReturnType<typeof classify.classifyText>, pooling: string): void {
   const out = $('cls-out');
@@ -41,16 +41,12 @@ function renderResult(r: ReturnType<typeof classify.classifyText>, pooling: stri
 }
 
 export function setupClassifyPane(runs: readonly RunListing[]): void {
-  const load = runPicker('cls-run', 'cls-status', runs, 'classify', classify.fromCheckpoint);
-  onRun('cls-go', 'cls-text', 'cls-status', async () => {
-    const run = await load();
-    if (!run) return;
-    const text = ($('cls-text') as HTMLTextAreaElement).value;
-    if (text.trim() === '') return setStatus('cls-status', 'type a text to classify');
-    setStatus('cls-status', 'classifying…');
-    await nextFrame();
-    const r = classify.classifyText(run, text);
-    renderResult(r, run.config.model.pooling);
-    setStatus('cls-status', `done: ${r.label} (${(100 * r.probs[r.label]!).toFixed(1)}%), ${r.tokens.length} words`);
+  textPane(runs, {
+    prefix: 'cls', task: 'classify', verb: 'classify', busy: 'classifying…', build: classify.fromCheckpoint, isEmpty: (text) => text.trim() === '',
+    action: (run, text) => {
+      const r = classify.classifyText(run, text);
+      renderResult(r, run.config.model.pooling);
+      return `done: ${r.label} (${(100 * r.probs[r.label]!).toFixed(1)}%), ${r.tokens.length} words`;
+    },
   });
 }

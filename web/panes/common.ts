@@ -97,6 +97,35 @@ export function onRun(buttonId: string, inputId: string, statusId: string, actio
   });
 }
 
+export interface TextPane<T> {
+  /** Ids PREFIX-run (select), PREFIX-text, PREFIX-go and PREFIX-status. */
+  prefix: string;
+  task: string;
+  /** "type a text to VERB" when the text has nothing in it (`isEmpty`). */
+  verb: string;
+  /** The status line while `action` runs ("classifying…"). */
+  busy: string;
+  build: (bytes: Uint8Array, name: string) => T;
+  isEmpty: (text: string, run: T) => boolean;
+  /** Runs the model and renders; returns the closing status line. May set progress lines itself. */
+  action: (run: T, text: string) => Promise<string> | string;
+}
+
+/** A pane that runs a loaded run on a text from its button or Ctrl+Enter, with progress and errors on its status line. */
+export function textPane<T>(runs: readonly RunListing[], p: TextPane<T>): void {
+  const status = `${p.prefix}-status`;
+  const load = runPicker(`${p.prefix}-run`, status, runs, p.task, p.build);
+  onRun(`${p.prefix}-go`, `${p.prefix}-text`, status, async () => {
+    const run = await load();
+    if (!run) return;
+    const text = ($(`${p.prefix}-text`) as HTMLTextAreaElement).value;
+    if (p.isEmpty(text, run)) return setStatus(status, `type a text to ${p.verb}`);
+    setStatus(status, p.busy);
+    await nextFrame();
+    setStatus(status, await p.action(run, text));
+  });
+}
+
 /** An element with a class and text. */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ''): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

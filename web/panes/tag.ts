@@ -4,8 +4,8 @@
  * tags that occur.
  */
 import { tag } from '../../src/index.js';
-import { $, setStatus } from '../dom.js';
-import { el, nextFrame, onRun, runPicker, type RunListing } from './common.js';
+import { $ } from '../dom.js';
+import { el, textPane, type RunListing } from './common.js';
 
 /** A distinct hue per tag index (golden-angle steps), light enough to read text on. */
 function colour(index: number): string {
@@ -57,18 +57,14 @@ function render(text: string, r: ReturnType<typeof tag.tagText>, tagIndex: (t: s
 }
 
 export function setupTagPane(runs: readonly RunListing[]): void {
-  const load = runPicker('tag-run', 'tag-status', runs, 'tag', tag.fromCheckpoint);
-  onRun('tag-go', 'tag-text', 'tag-status', async () => {
-    const run = await load();
-    if (!run) return;
-    const text = ($('tag-text') as HTMLTextAreaElement).value;
-    if (tag.splitWords(text).length === 0) return setStatus('tag-status', 'type a text to tag');
-    setStatus('tag-status', 'tagging…');
-    await nextFrame();
-    const r = tag.tagText(run, text);
-    // Chunk types keep the order of their first B- tag in the run's tag list, plain tags their own.
-    const types = run.config.model.tags.map((t) => (r.chunks ? t.replace(/^[BIES]-/, '') : t));
-    render(text, r, (t) => Math.max(0, types.indexOf(t)));
-    setStatus('tag-status', `done: ${r.words.length} words${r.chunks ? `, ${r.chunks.length} chunks` : ''}`);
+  textPane(runs, {
+    prefix: 'tag', task: 'tag', verb: 'tag', busy: 'tagging…', build: tag.fromCheckpoint, isEmpty: (text) => tag.splitWords(text).length === 0,
+    action: (run, text) => {
+      const r = tag.tagText(run, text);
+      // Chunk types keep the order of their first B- tag in the run's tag list, plain tags their own.
+      const types = run.config.model.tags.map((t) => (r.chunks ? t.replace(/^[BIES]-/, '') : t));
+      render(text, r, (t) => Math.max(0, types.indexOf(t)));
+      return `done: ${r.words.length} words${r.chunks ? `, ${r.chunks.length} chunks` : ''}`;
+    },
   });
 }

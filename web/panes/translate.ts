@@ -4,7 +4,7 @@
  */
 import { translate } from '../../src/index.js';
 import { $, setStatus } from '../dom.js';
-import { el, nextFrame, onRun, runPicker, type RunListing } from './common.js';
+import { el, nextFrame, textPane, type RunListing } from './common.js';
 
 type Translation = Awaited<ReturnType<typeof translate.translateText>>;
 const SVG = 'http://www.w3.org/2000/svg';
@@ -54,7 +54,6 @@ function heatMap(t: Translation, caption: string): SVGSVGElement | HTMLElement {
 }
 
 export function setupTranslatePane(runs: readonly RunListing[]): void {
-  const load = runPicker('tr-run', 'tr-status', runs, 'translate', translate.fromCheckpoint);
   let last: { greedy: Translation; beam: Translation; k: number } | null = null;
   const showMap = (): void => {
     if (!last) return;
@@ -63,22 +62,21 @@ export function setupTranslatePane(runs: readonly RunListing[]): void {
     $('tr-heat').replaceChildren(el('p', 'hint', caption), heatMap(last[which], caption));
   };
   $('tr-map').addEventListener('change', showMap);
-  onRun('tr-go', 'tr-text', 'tr-status', async () => {
-    const run = await load();
-    if (!run) return;
-    const text = ($('tr-text') as HTMLTextAreaElement).value.trim();
-    if (run.src.encode(text).length === 0) return setStatus('tr-status', 'type a text to translate');
-    const k = Number(($('tr-beam') as HTMLInputElement).value) || run.config.decode.beam;
-    setStatus('tr-status', 'greedy decoding…');
-    await nextFrame();
-    const greedy = await translate.translateText(run, text, { beam: 1 });
-    $('tr-greedy').textContent = greedy.text;
-    setStatus('tr-status', `beam search, ${k} beams…`);
-    await nextFrame();
-    const beam = await translate.translateText(run, text, { beam: k });
-    $('tr-beam-out').textContent = beam.text;
-    last = { greedy, beam, k };
-    showMap();
-    setStatus('tr-status', `done: ${greedy.targetTokens.length} tokens greedy, ${beam.targetTokens.length} with ${k} beams`);
+  textPane(runs, {
+    prefix: 'tr', task: 'translate', verb: 'translate', busy: 'greedy decoding…', build: translate.fromCheckpoint,
+    isEmpty: (text, run) => run.src.encode(text.trim()).length === 0,
+    action: async (run, raw) => {
+      const text = raw.trim();
+      const k = Number(($('tr-beam') as HTMLInputElement).value) || run.config.decode.beam;
+      const greedy = await translate.translateText(run, text, { beam: 1 });
+      $('tr-greedy').textContent = greedy.text;
+      setStatus('tr-status', `beam search, ${k} beams…`);
+      await nextFrame();
+      const beam = await translate.translateText(run, text, { beam: k });
+      $('tr-beam-out').textContent = beam.text;
+      last = { greedy, beam, k };
+      showMap();
+      return `done: ${greedy.targetTokens.length} tokens greedy, ${beam.targetTokens.length} with ${k} beams`;
+    },
   });
 }
