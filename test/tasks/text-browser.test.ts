@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { classify, io, noGrad, tag, tensor, translate } from '../../src/index.js';
 import { maxPool } from '../../src/nn/pooling.js';
 import { parseCheckpoint } from '../../src/io/checkpoint.js';
+import { loadAfinn } from '../../src/tasks/classify/lexicon.js';
 import { classifyTexts, loadClassifierRun } from '../../src/tasks/classify/run.js';
 import { loadTaggerRun, tagSentences } from '../../src/tasks/tag/run.js';
 import { loadTranslateRun } from '../../src/tasks/translate/run.js';
@@ -78,7 +79,16 @@ describe('classify.fromCheckpoint', () => {
     assert.ok(counts.filter((n) => n > 0).length > 1, 'the features peak at different words');
   });
 
-  it('refuses a run with the AFINN lexicon, other tasks\' runs and inconsistent configs', () => {
+  it('runs a lexicon run when given the word list, as the Node loader does', async () => {
+    const run = classify.fromCheckpoint(bytesOf('classify-afinn'), 'afinn', { lexicon: loadAfinn() });
+    const node = await classifyTexts(loadClassifierRun(`${RUNS}/classify-afinn`), TEXTS);
+    TEXTS.forEach((text, i) => close(Object.values(classify.classifyText(run, text).probs), Object.values(node[i]!.probs), 1e-5, text));
+    // Without its features the model gives other probabilities: the list really is used.
+    const blind = { ...run, lexicon: { valence: new Map<string, number>(), negators: new Set<string>() } };
+    assert.notEqual(classify.classifyText(blind, TEXTS[0]!).probs.positive, classify.classifyText(run, TEXTS[0]!).probs.positive);
+  });
+
+  it('refuses a run with the AFINN lexicon without its word list, other tasks\' runs and inconsistent configs', () => {
     assert.throws(() => classify.fromCheckpoint(bytesOf('classify-afinn'), 'afinn/best.safetensors'),
       /^RecurError: afinn\/best\.safetensors uses the 'afinn' lexicon feature, whose word list \(npm package sentiment\) is not in the checkpoint/);
     assert.throws(() => classify.fromCheckpoint(bytesOf('tag'), 't.safetensors'), /t\.safetensors is a 'tag' run, not a classification run/);

