@@ -24,5 +24,8 @@ export * as decode from './decode/index.js';
 export * as music from './music/index.js';
 export * as audio from './audio/index.js';
 export * as lm from './tasks/lm/browser.js';
+export * as classify from './tasks/classify/browser.js';
+export * as tag from './tasks/tag/browser.js';
+export * as translate from './tasks/translate/browser.js';
 export * as speech from './tasks/speech/browser.js';
 export * as composer from './tasks/music/browser.js';

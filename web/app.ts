@@ -12,6 +12,9 @@ import { traceLstm } from '../src/tasks/lm/inspect.js';
 import { encodeViz } from '../src/tasks/lm/viz-data.js';
 import { noGrad } from '../src/index.js';
 import { $, setStatus } from './dom.js';
+import { setupClassifyPane } from './panes/classify.js';
+import { setupTagPane } from './panes/tag.js';
+import { setupTranslatePane } from './panes/translate.js';
 import { setupSpeechPane } from './panes/speech.js';
 import { setupMusicPane } from './panes/music.js';
 
@@ -182,6 +185,9 @@ async function main(): Promise<void> {
   setupGenerate(runs);
   startTrainPane();
   setupVisualize(runs);
+  setupClassifyPane(runs);
+  setupTagPane(runs);
+  setupTranslatePane(runs);
   setupSpeechPane(runs);
   setupMusicPane(runs);
   document.body.dataset.ready = 'true';

@@ -9,7 +9,8 @@
  *     NLL per event.
  *  5. A 30-second sample of (4) and a (1)-sample against the training set: pitch-class histogram
  *     distance, note density, polyphony, pitch range, repeated-note ratio.
- * Usage: npx tsx scripts/eval/music.ts [--minutes M (10 per model)] [--data DIR|debian] [--skip-torch] [--results FILE]
+ * Usage: npx tsx scripts/eval/music.ts [--minutes M (10 per model)] [--data DIR|debian] [--skip-torch] [--results FILE] [--seed N (0)]
+ *        [--torch-threads N (default RECUR_THREADS, else 2)]
  * Results go to eval-results-music.json (or --results FILE). The backend is recur's default unless RECUR_BACKEND is set.
  */
 import { spawnSync } from 'node:child_process';
@@ -36,11 +37,14 @@ const argOf = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const minutes = Number(argOf('minutes') ?? 10);
+const seed = Number(argOf('seed') ?? 0);
 const data = argOf('data') ?? 'debian';
 const skipTorch = process.argv.includes('--skip-torch');
+// The twin gets as many threads as recur uses (RECUR_THREADS, else both cores) unless told.
+const torchThreads = Number(argOf('torch-threads') ?? process.env.RECUR_THREADS ?? 2);
 const resultsFile = argOf('results') ?? 'eval-results-music.json';
 const root = mkdtempSync(join(tmpdir(), 'recur-eval-music-'));
-const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString(), data, minutesPerModel: minutes };
+const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString(), data, minutesPerModel: minutes, seed };
 const log = (s: string): void => console.log(s);
 
 const splits = loadMusicSplits({ data }, (p, why) => log(`    skipped ${p}: ${why}`));
@@ -49,7 +53,7 @@ const trainStats = musicStats(piecesOf(splits.train));
 
 const rollOpts = (output: 'bernoulli' | 'made', out: string): MusicTrainOptions => ({
   data, repr: 'pianoroll', grid: 'sixteenth', output, madeHidden: 100, cell: 'lstm', layers: 1, hidden: 256, embed: 64,
-  dropout: 0, augment: false, batch: 16, bptt: 64, lr: 0.002, optimizer: 'adam', clip: 5, minutes, seed: 0, out, resume: false,
+  dropout: 0, augment: false, batch: 16, bptt: 64, lr: 0.002, optimizer: 'adam', clip: 5, minutes, seed, out, resume: false,
 });
 const frames = frameSpecOf({ grid: 'sixteenth' });
 const rolls = { train: rollsOf(splits.train, frames), valid: rollsOf(splits.valid, frames), test: rollsOf(splits.test, frames) };
@@ -73,7 +77,7 @@ writeRolls('train', rolls.train);
 writeRolls('valid', rolls.valid);
 const bern = rollOpts('bernoulli', join(root, 'roll-bernoulli'));
 const twinConfig = (extra: Record<string, unknown>): string => JSON.stringify({
-  model: rollModelConfig(bern), lr: bern.lr, batch: bern.batch, bptt: bern.bptt, clip: bern.clip, minutes, seed: 0, threads: 2, ...extra,
+  model: rollModelConfig(bern), lr: bern.lr, batch: bern.batch, bptt: bern.bptt, clip: bern.clip, minutes, seed, threads: torchThreads, ...extra,
 });
 // OMP_NUM_THREADS only: OPENBLAS_NUM_THREADS next to it slows PyTorch here (shared/DESIGN.md).
 const env = (threads: number): NodeJS.ProcessEnv => {
@@ -105,7 +109,7 @@ log(`    ${r1.step} steps; NLL/frame valid ${v1.loss.toFixed(3)}, test ${t1.loss
 if (!skipTorch) {
   writeFileSync(join(torchDir, 'config.json'), twinConfig({}));
   log(`[2] PyTorch twin, same model, rolls, initial weights and ${minutes} min`);
-  const p = spawnSync(PYTHON, ['scripts/eval/torch_music.py', join(torchDir, 'config.json'), torchDir], { encoding: 'utf8', env: env(2) });
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_music.py', join(torchDir, 'config.json'), torchDir], { encoding: 'utf8', env: env(torchThreads) });
   if (p.status === 0) {
     const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { steps: number; valid_nll_per_frame: number };
     results.torch = t;

@@ -22,11 +22,12 @@ export function registerInterop(program: Command): void {
   exp.command('torch <run>')
     .description('the run as a PyTorch folder: model.py, weights.safetensors, config.json, train_ddp.py')
     .requiredOption('--out <dir>', 'new folder to write')
-    .action(async (run: string, o: { out: string }) => {
+    .option('--with-data', 'also write the run\'s training and validation data (built-in data sets too) to OUT/data, which train_ddp.py reads by default')
+    .action(async (run: string, o: { out: string; withData?: boolean }) => {
       const { exportTorch } = await import('../interop/torch/torch-dir.js');
-      const r = exportTorch(run, o.out);
+      const r = exportTorch(run, o.out, { withData: o.withData === true });
       console.log(`${r.task} run exported to ${o.out}: ${r.files.join(', ')}`);
-      console.log(`train on 2 processes: torchrun --nproc_per_node 2 ${join(o.out, 'train_ddp.py')} --data FILE --steps N`);
+      console.log(`train on 2 processes: torchrun --nproc_per_node 2 ${join(o.out, 'train_ddp.py')}${o.withData ? '' : ' --data FILE'} --steps N`);
     });
 
   const imp = program.command('import').description('import a model: recur import torch|keras|tfjs SRC --out ...');
@@ -40,7 +41,7 @@ export function registerInterop(program: Command): void {
       console.log(`${r.task} run written to ${o.out} from ${r.weights}`);
     });
   imp.command('keras <file>')
-    .description('a Keras 3 .keras Sequential model as a recur model file (OUT/model.safetensors)')
+    .description('a Keras 3 .keras model (Sequential, or Functional as one chain of layers) as a recur model file (OUT/model.safetensors)')
     .requiredOption('--out <dir>', 'new folder to write')
     .action(async (file: string, o: { out: string }) => {
       const { importKeras } = await import('../interop/keras/index.js');

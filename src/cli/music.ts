@@ -11,6 +11,7 @@ import { RENDER_APT, renderWav } from '../music/render.js';
 import { musicStats } from '../music/stats.js';
 import { timedNotes } from '../music/timed.js';
 import { CELL_KINDS } from '../nn/index.js';
+import { MAX_FPS, MIN_FPS } from '../tasks/music/check.js';
 import { composeEvents, composeRoll, type Composition } from '../tasks/music/compose.js';
 import { loadMusicRun, REPRS, type MusicRunConfig } from '../tasks/music/run.js';
 import { loadMusicSplits, piecesOf } from '../tasks/music/data.js';
@@ -39,7 +40,7 @@ function registerTrain(train: Command): void {
     .option('--test <dir>', 'test MIDI folder')
     .option('--repr <repr>', 'events or pianoroll', choiceArg('repr', REPRS), 'events')
     .option('--grid <grid>', 'piano roll: one frame per quarter, eighth or sixteenth note', choiceArg('grid', GRIDS), 'sixteenth')
-    .option('--fps <n>', 'piano roll: fixed frame rate instead of a beat grid', numArg('fps', 0.1, 1000))
+    .option('--fps <n>', 'piano roll: fixed frame rate instead of a beat grid', numArg('fps', MIN_FPS, MAX_FPS))
     .option('--output <kind>', 'piano roll: bernoulli (independent keys) or made (autoregressive over keys)', choiceArg('output', ROLL_OUTPUTS), 'bernoulli')
     .option('--made-hidden <n>', 'piano roll: hidden units of the made output', intArg('made-hidden', 1), 100)
     .option('--cell <cell>', CELL_KINDS.join(', '), choiceArg('cell', CELL_KINDS), 'lstm')

@@ -5,8 +5,11 @@ import { RecurError } from '../errors.js';
 import { classificationReport, formatClassificationReport } from '../metrics/classification.js';
 import type { DecodeOptions } from '../tasks/speech/decode.js';
 import { fusionLmFrom } from '../tasks/speech/lm-fusion.js';
-import { evaluateSpeechRun, loadSpeechRun, transcribeFiles, type SpeechRun } from '../tasks/speech/run.js';
+import { DEFAULT_SAMPLE_RATE, maxMelBins, MIN_MEL_BINS, SAMPLE_RATES } from '../tasks/speech/check.js';
+import type { FeatureUtterance } from '../tasks/speech/data.js';
+import { evaluateSpeechRun, featuresOfFiles, loadSpeechRun, transcribeFiles, type SpeechRun } from '../tasks/speech/run.js';
 import { speechReportSection } from '../tasks/speech/report.js';
+import { transcribeUtterances } from '../tasks/speech/task.js';
 import { trainSpeech, type SpeechTrainOptions } from '../tasks/speech/train.js';
 import { DEFAULT_UNITS } from '../tasks/speech/units.js';
 import { readVocab, wordConstraint } from '../tasks/speech/vocab.js';
@@ -52,7 +55,9 @@ function registerTrain(train: Command): void {
     .option('--test <tsv>', 'test manifest (default: the validation set; espeak-digits has its own voices)')
     .option('--train-count <n>', 'espeak-digits: training utterances to synthesise', intArg('train-count', 1))
     .option('--features <kind>', 'fbank or mfcc (Kaldi / torchaudio compatible)', choiceArg('features', ['fbank', 'mfcc'] as const), 'fbank')
-    .option('--mel-bins <n>', 'mel filterbank bins', intArg('mel-bins', 1), 40)
+    .option('--sample-rate <hz>', `rate the audio is read at: ${SAMPLE_RATES.join(', ')} (default ${DEFAULT_SAMPLE_RATE}; saved in the run, transcribe uses it)`,
+      (v: string) => Number(choiceArg('sample-rate', SAMPLE_RATES.map(String))(v)))
+    .option('--mel-bins <n>', `mel filterbank bins (${MIN_MEL_BINS} to ${maxMelBins(DEFAULT_SAMPLE_RATE)} at ${DEFAULT_SAMPLE_RATE} Hz)`, intArg('mel-bins', MIN_MEL_BINS), 40)
     .option('--deltas <n>', '0, 1 (deltas) or 2 (and delta-deltas)', (v: string) => choiceArg('deltas', ['0', '1', '2'] as const)(v), '0')
     .option('--cell <kind>', 'lstm or gru', choiceArg('cell', ['lstm', 'gru'] as const), 'lstm')
     .option('--layers <n>', 'recurrent layers', intArg('layers', 1), 3)
@@ -124,8 +129,24 @@ export function registerSpeech(program: Command, train: Command): void {
     .action(async (dir: string, wavs: string[], o: DecodeFlags & { file?: string }) => {
       const run = loadSpeechRun(dir);
       const files = inputFiles(wavs, o.file);
-      const texts = await transcribeFiles(run, files, decodeOptions(run, o));
-      if (files.length === 1) console.log(texts[0]);
-      else files.forEach((f, i) => console.log(`${f}\t${texts[i]}`));
+      const decode = decodeOptions(run, o);
+      if (files.length === 1) {
+        console.log((await transcribeFiles(run, files, decode))[0]);
+        return;
+      }
+      // A file that cannot be read is a warning naming it; the others are still transcribed.
+      const utts: FeatureUtterance[] = [];
+      for (const f of files) {
+        try {
+          utts.push(...featuresOfFiles(run, [f]));
+        } catch (e) {
+          if (!(e instanceof RecurError)) throw e;
+          process.stderr.write(`recur: warning: ${e.message} (skipped)\n`);
+        }
+      }
+      const texts = utts.length > 0 ? (await transcribeUtterances(run.model, run.targets, utts, decode)).texts : [];
+      utts.forEach((u, i) => console.log(`${u.id}\t${texts[i]}`));
+      const failed = files.length - utts.length;
+      if (failed > 0) throw new RecurError(`${failed} of ${files.length} files could not be transcribed`);
     });
 }

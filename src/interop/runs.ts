@@ -8,14 +8,17 @@ import type { LanguageModel } from '../tasks/lm/model.js';
 import type { SequenceClassifier } from '../tasks/classify/model.js';
 import type { SequenceTagger } from '../tasks/tag/model.js';
 import type { Seq2Seq } from '../tasks/translate/model.js';
-import type { RunConfig } from '../train/run.js';
+import type { ClassifyRunConfig } from '../tasks/classify/run.js';
+import type { LmRunConfig } from '../tasks/lm/run.js';
+import type { TagRunConfig } from '../tasks/tag/run.js';
+import type { TranslateRunConfig } from '../tasks/translate/run.js';
 
 /** A finished run of any task, loaded through its task's own `loadXRun` (train/run.ts's loadRun). */
 export type AnyRun =
-  | { task: 'lm'; model: LanguageModel; config: RunConfig }
-  | { task: 'classify'; model: SequenceClassifier; config: RunConfig }
-  | { task: 'tag'; model: SequenceTagger; config: RunConfig }
-  | { task: 'translate'; model: Seq2Seq; config: RunConfig };
+  | { task: 'lm'; model: LanguageModel; config: LmRunConfig }
+  | { task: 'classify'; model: SequenceClassifier; config: ClassifyRunConfig }
+  | { task: 'tag'; model: SequenceTagger; config: TagRunConfig }
+  | { task: 'translate'; model: Seq2Seq; config: TranslateRunConfig };
 
 export const INTEROP_TASKS = ['lm', 'classify', 'tag', 'translate'] as const;
 

@@ -20,6 +20,19 @@ export const MAX_WIDTH = 65_536;
 export const MAX_VOCAB = 1 << 24;
 /** Largest accepted model, in parameters (1 GiB of float32). */
 export const MAX_PARAMETERS = 1 << 28;
+/** Gates per hidden unit of each recurrent cell (the rows of weight_hh are gates × hidden), for parameter counts. */
+export const RNN_GATES = { lstm: 4, gru: 3, rnn: 1 } as const;
+/** Largest accepted truncated-BPTT window or chunk, in steps. */
+export const MAX_BPTT = 1 << 20;
+
+/**
+ * A training option checked against the bounds its saved config field is loaded with, so that
+ * every run that trains can be loaded again. `label` names the option (e.g. `--hidden`).
+ */
+export function checkIntOption(label: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new RecurError(`${label} must be a whole number in [${min}, ${max}], got ${describe(v)}`);
+  return v;
+}
 
 /** A JSON object read from a checkpoint, with the path of its fields for messages. */
 export class Fields {

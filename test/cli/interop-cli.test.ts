@@ -38,6 +38,15 @@ test('a trained LM run: export onnx runs in ORT, export torch + import torch giv
   assert.equal(g2.status, 0, g2.stderr);
   assert.equal(g2.stdout, g1.stdout);
 
+  // --with-data: the run's training text (its 90% cut of the corpus) and validation text, for train_ddp.py.
+  const withData = join(dir, 'torch-data');
+  const d = recur('export', 'torch', run, '--out', withData, '--with-data');
+  assert.equal(d.status, 0, d.stderr);
+  assert.match(d.stdout, /data\/train\.txt, data\/valid\.txt/);
+  assert.doesNotMatch(d.stdout, /--data FILE/);
+  const train = readFileSync(join(withData, 'data', 'train.txt'), 'utf8'), valid = readFileSync(join(withData, 'data', 'valid.txt'), 'utf8');
+  assert.ok(train.startsWith('a rose is a rose') && valid.length > 0 && train.length + valid.length < readFileSync(corpus, 'utf8').length);
+
   const again = recur('export', 'onnx', run, '--out', join(dir, 'x.bin'));
   assert.equal(again.status, 1);
   assert.match(again.stderr, /--out must name a \.onnx file/);
@@ -52,4 +61,12 @@ test('import tfjs: an unsupported layer fails with one line naming it', () => {
   const r = recur('import', 'tfjs', json, '--out', join(dir, 'k'));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^recur: .*layer 0 'conv' \(Conv2D\) is not supported/);
+  // A functional graph that merges two layers is not a chain.
+  const layer = (name: string, cls: string, inbound: string[]): object => ({ name, class_name: cls, config: { name }, inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [] });
+  const graph = { class_name: 'Model', config: { layers: [layer('in', 'InputLayer', []), layer('a', 'Dense', ['in']), layer('b', 'Dense', ['in']), layer('sum', 'Add', ['a', 'b'])], input_layers: [['in', 0, 0]], output_layers: [['sum', 0, 0]] } };
+  writeFileSync(json, JSON.stringify({ modelTopology: graph, weightsManifest: [] }));
+  const m = recur('import', 'tfjs', json, '--out', join(dir, 'k2'));
+  assert.equal(m.status, 1);
+  assert.equal(m.stderr.trim().split('\n').length, 1, m.stderr);
+  assert.match(m.stderr, /^recur: .*layer 3 'sum' \(Add\) merges 2 inputs \(a, b\); recur imports a single chain of layers/);
 });

@@ -14,6 +14,11 @@ import { Seq2Seq } from '../../src/tasks/translate/model.js';
 import type { Seq2SeqConfig } from '../../src/tasks/translate/config.js';
 import { buildTokenizer, specialIds } from '../../src/tasks/translate/data.js';
 import { DEFAULT_DECODE, type TranslateRunConfig } from '../../src/tasks/translate/run.js';
+import { SpeechRecognizer, type SpeechRecognizerConfig } from '../../src/tasks/speech/model.js';
+import type { SpeechRunConfig } from '../../src/tasks/speech/run.js';
+import { BLANK } from '../../src/tasks/speech/units.js';
+import { buildMusicModel, type MusicRunConfig } from '../../src/tasks/music/run.js';
+import { EVENT_VOCAB } from '../../src/music/performance.js';
 
 /** Tiny valid run directories of every task, for loading tests (a real LM run; the others saved directly). */
 
@@ -90,5 +95,33 @@ export function translateRun(): string {
   };
   const dir = tempDir();
   saveCheckpoint(dir, 'last', { config, weights: new Seq2Seq(model).stateDict(), state: emptyState });
+  return dir;
+}
+
+/** A tiny CTC speech run: 8 fbank bins with deltas (16 values per frame), a conv front end, a BiGRU. */
+export function speechRun(): string {
+  manualSeed(5);
+  const units = [BLANK, ...'abc '];
+  const model: SpeechRecognizerConfig = {
+    inputSize: 16, convLayers: 2, convChannels: 3, cell: 'gru', hiddenSize: 3, numLayers: 2, bidirectional: true, dropout: 0, head: 'ctc',
+    numOutputs: units.length, pooling: 'mean',
+  };
+  const config: SpeechRunConfig = {
+    task: 'speech', data: { source: 'espeak-digits', seed: 0, trainCount: 4 }, features: { kind: 'fbank', sampleRate: 8000, numMelBins: 8, deltas: 1, cmvn: true },
+    units, classes: null, model, train: {},
+  };
+  const dir = tempDir();
+  saveCheckpoint(dir, 'last', { config, weights: new SpeechRecognizer(model).stateDict(), state: emptyState });
+  return dir;
+}
+
+/** A tiny music run: the performance-event LM, or the piano-roll model with a MADE output on fixed-rate frames. */
+export function musicRun(repr: 'events' | 'pianoroll'): string {
+  manualSeed(6);
+  const config: MusicRunConfig = repr === 'events'
+    ? { task: 'music', data: 'debian', repr, model: { vocabSize: EVENT_VOCAB, embedSize: 3, hiddenSize: 4, numLayers: 1, cell: 'gru', dropout: 0, tieWeights: false }, train: { bptt: 8 } }
+    : { task: 'music', data: 'debian', valid: null, repr, frames: { fps: 8 }, model: { hiddenSize: 4, numLayers: 2, cell: 'lstm', dropout: 0, output: 'made', madeHidden: 5 }, train: {} };
+  const dir = tempDir();
+  saveCheckpoint(dir, 'last', { config, weights: buildMusicModel(config).stateDict(), state: emptyState });
   return dir;
 }

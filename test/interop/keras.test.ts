@@ -14,6 +14,7 @@ import { zipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { importKeras, importTfjs, KerasSequential } from '../../src/interop/keras/index.js';
+import { modelLayers } from '../../src/interop/keras/functional.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { relError } from '../helpers/rel-error.js';
@@ -51,7 +52,7 @@ function writeTfjs(s: Saved, name: string): string {
 }
 
 /** The same model as a Keras 3 .keras zip, with Keras 3's weight paths in model.weights.h5. */
-function writeKeras(model: tf.LayersModel, s: Saved, name: string): string {
+function writeKeras(model: tf.LayersModel, s: Saved, name: string, keras3Config?: object): string {
   const h5path = join(dir, `${name}.weights.h5`);
   const f = new h5wasm.File(h5path, 'w');
   const layersGroup = f.create_group('layers');
@@ -76,7 +77,7 @@ function writeKeras(model: tf.LayersModel, s: Saved, name: string): string {
     else put(g, n);
   }
   f.close();
-  const config = (s.topology.model_config ?? s.topology) as Record<string, unknown>;
+  const config = keras3Config ?? (s.topology.model_config ?? s.topology) as Record<string, unknown>;
   const zip = zipSync({ 'config.json': new TextEncoder().encode(JSON.stringify(config)), 'model.weights.h5': readFileSync(h5path), 'metadata.json': new TextEncoder().encode('{}') });
   const path = join(dir, `${name}.keras`);
   writeFileSync(path, zip);
@@ -210,6 +211,94 @@ describe('TensorFlow.js model.json and Keras 3 .keras import match tfjs-layers',
     const { model } = await importKeras(join(FIXTURES_DIR, 'keras', 'gru_reset_after.keras'));
     const e = relError(recurPredict(model, Float32Array.from(fx.input), fx.shape), fx.output);
     assert.ok(e <= TOL, `rel err ${e}`);
+  });
+});
+
+interface TfjsGraphLayer { name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: Array<Array<[string, number, number, object]>> }
+interface TfjsGraph { class_name: string; config: { name: string; layers: TfjsGraphLayer[]; input_layers: unknown[][]; output_layers: unknown[][] } }
+
+/**
+ * A tfjs functional topology ("Model", Keras 2's form) rewritten as Keras 3 writes a
+ * Functional config.json: `batch_shape`, inbound nodes as {args, kwargs} of __keras_tensor__
+ * objects (a merge layer's args hold their list), a single input as a flat [name, 0, 0].
+ */
+function keras3Functional(topology: Record<string, unknown>): object {
+  const c = (topology as unknown as TfjsGraph).config;
+  const tensor = ([n, ni, ti]: [string, number, number, object]): object => ({ class_name: '__keras_tensor__', config: { shape: null, dtype: 'float32', keras_history: [n, ni, ti] } });
+  return {
+    module: 'keras.src.models.functional', class_name: 'Functional', config: {
+      name: c.name, trainable: true,
+      layers: c.layers.map((l) => ({
+        module: 'keras.layers', class_name: l.class_name, name: l.name,
+        config: l.class_name === 'InputLayer' ? { batch_shape: l.config.batch_input_shape, dtype: 'float32', name: l.name } : l.config,
+        inbound_nodes: l.inbound_nodes.map((node) => ({ args: node.length === 1 ? [tensor(node[0]!)] : [node.map(tensor)], kwargs: { training: false } })),
+      })),
+      input_layers: c.input_layers.length === 1 ? c.input_layers[0] : c.input_layers, output_layers: c.output_layers,
+    },
+  };
+}
+
+const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor => layer.apply(x) as tf.SymbolicTensor;
+
+describe('Functional models (Keras 3 "Functional", tfjs "Model") whose layers form one chain', () => {
+  const chains: Array<{ name: string; build: () => tf.LayersModel; F?: number }> = [
+    {
+      name: 'Input > Embedding(mask_zero) > Bidirectional(LSTM, return_sequences) > Dropout > GRU > Dense(softmax)',
+      build: () => {
+        const inp = tf.input({ shape: [T] });
+        let x = apply(tf.layers.embedding({ inputDim: 10, outputDim: 4, maskZero: true }), inp);
+        x = apply(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, returnSequences: true, ...sig }) as tf.RNN }), x);
+        x = apply(tf.layers.dropout({ rate: 0.3 }), x);
+        x = apply(tf.layers.gru({ units: 4, ...sig }), x);
+        return tf.model({ inputs: inp, outputs: apply(tf.layers.dense({ units: 3, activation: 'softmax' }), x) });
+      },
+    },
+    {
+      name: 'Input[T, 3] > SimpleRNN(return_sequences) > Dense(tanh) per step > LSTM(no bias)',
+      build: () => {
+        const inp = tf.input({ shape: [T, 3] });
+        let x = apply(tf.layers.simpleRNN({ units: 4, returnSequences: true }), inp);
+        x = apply(tf.layers.dense({ units: 5, activation: 'tanh' }), x);
+        return tf.model({ inputs: inp, outputs: apply(tf.layers.lstm({ units: 2, useBias: false, ...sig }), x) });
+      },
+      F: 3,
+    },
+  ];
+  chains.forEach((c, n) => {
+    test(c.name, async () => {
+      const model = c.build();
+      model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.6, 0.6, 'float32', 500 + 10 * n + i)));
+      const x = c.F ? Float32Array.from({ length: B * T * c.F }, (_, i) => Math.cos(i * 1.3 + n)) : Int32Array.from(ids.flat());
+      const shape = c.F ? [B, T, c.F] : [B, T];
+      const want = (model.predict(c.F ? tf.tensor3d(x as Float32Array, [B, T, c.F]) : tf.tensor2d(ids, [B, T], 'float32')) as tf.Tensor).dataSync() as Float32Array;
+      const saved = await saveTfjs(model);
+      assert.equal(saved.topology.class_name, 'Model');
+      const fromTfjs = importTfjs(writeTfjs(saved, `chain${n}`)).model;
+      const e1 = relError(recurPredict(fromTfjs, x, shape), want);
+      assert.ok(e1 <= TOL, `model.json import: rel err ${e1}`);
+      const fromKeras = (await importKeras(writeKeras(model, saved, `chain${n}`, keras3Functional(saved.topology)))).model;
+      const e2 = relError(recurPredict(fromKeras, x, shape), want);
+      assert.ok(e2 <= TOL, `.keras import: rel err ${e2}`);
+    });
+  });
+
+  test('a merge, a branch, two outputs and a shared layer are errors naming the layer', async () => {
+    const inp = tf.input({ shape: [T, 2] });
+    const a = apply(tf.layers.lstm({ units: 2, returnSequences: true, ...sig, name: 'left' }), inp);
+    const b = apply(tf.layers.gru({ units: 2, returnSequences: true, ...sig, name: 'right' }), inp);
+    const merged = tf.model({ inputs: inp, outputs: apply(tf.layers.dense({ units: 1, name: 'out' }), apply(tf.layers.concatenate({ name: 'joined' }), [a, b])) });
+    const topo = (await saveTfjs(merged)).topology;
+    for (const [what, json] of [['tfjs', topo], ['Keras 3', keras3Functional(topo)]] as const) {
+      assert.throws(() => modelLayers(json, what), new RegExp(`^RecurError: ${what}: layer \\d+ 'joined' \\(Concatenate\\) merges 2 inputs \\(left, right\\); recur imports a single chain`), what);
+    }
+    const two = (await saveTfjs(tf.model({ inputs: inp, outputs: [a, b] }))).topology as unknown as TfjsGraph;
+    assert.throws(() => modelLayers(two, 'm.json'), /m\.json: the model has 2 outputs \(left, right\); recur imports models with one input and one output/);
+    // The same graph with only one declared output: the input branches into both layers.
+    two.config.output_layers = [two.config.output_layers[0]!];
+    assert.throws(() => modelLayers(two, 'm.json'), /layer 0 '[^']+' \(InputLayer\) feeds 2 layers \(left, right\): the graph branches/);
+    const shared = tf.layers.dense({ units: 2, name: 'twice' });
+    const twice = (await saveTfjs(tf.model({ inputs: inp, outputs: apply(shared, apply(shared, inp)) }))).topology;
+    assert.throws(() => modelLayers(twice, 'm.json'), /layer 1 'twice' \(Dense\) is called 2 times \(a shared layer\)/);
   });
 });
 

@@ -183,7 +183,8 @@ describe('PyTorch export and import', { skip }, () => {
       const { run, inputs, recur } = c.make();
       const dir = join(root, `${run.split('/').pop()}-torch`);
       exportTorch(run, dir);
-      assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'model.py', 'train_ddp.py', 'weights.safetensors']);
+      const lexicon = run.endsWith('/classify') ? ['lexicon.json'] : [];
+      assert.deepEqual(readdirSync(dir).sort(), ['config.json', ...lexicon, 'model.py', 'train_ddp.py', 'weights.safetensors']);
       const original = loadAnyRun(run).model;
       const { before, after: changed } = torchOutputs(dir, inputs);
       compare(noGrad(() => recur(original)), before, 'exported model.py');
@@ -226,7 +227,7 @@ describe('PyTorch export and import', { skip }, () => {
       tag: ['the O', 'cat B-X', 'sat O', '', '-DOCSTART- O', '', 'dog B-Y', 'sat I-Y', ''].join('\n'),
       translate: ['the cat sat\tthe dog sat', 'a dog\ta cat', 'on the mat\ton the log'].join('\n') + '\n',
     };
-    // The lexicon feature (AFINN scores) is not ported to Python: a classifier without it.
+    // A classifier without the lexicon feature (torch-data.test.ts trains one with it).
     manualSeed(9);
     const tok = WordTokenizer.fromCorpus(TEXT, { lineBreaks: 'ignore', lowercase: true });
     const plain = new SequenceClassifier({ vocabSize: tok.vocabSize, embedSize: 4, hiddenSize: 3, numLayers: 1, cell: 'lstm', bidirectional: true, pooling: 'max', dropout: 0, numClasses: 3, paddingIdx: 0 });

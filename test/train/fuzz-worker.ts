@@ -4,8 +4,9 @@
  * bytes, huge or negative header lengths, tensor entries with wrong dtypes, shapes and
  * offsets, NaN/Inf weights, config and state JSON with wrong types, huge sizes, missing
  * fields and broken tensor references) and then loaded the way `eval`, `generate`, `classify`,
- * `tag`, `translate` and `train --resume` load them. Every load must end in success or a
- * RecurError, within a time and memory bound. Fixed seed, a few seconds of budget.
+ * `tag`, `translate`, `transcribe`, `compose` and `train --resume` load them. Every load must
+ * end in success or a RecurError, within a time and memory bound. Fixed seed, a few seconds of
+ * budget.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,18 @@ import { loadTaggerRun, tagSentences } from '../../src/tasks/tag/run.js';
 import { loadTranslateRun } from '../../src/tasks/translate/run.js';
 import { translateTexts } from '../../src/tasks/translate/translate.js';
 import { tokenizerFromJSON } from '../../src/text/from-json.js';
-import { classifyRun, lmRun, tagRun, tempDir, tinyLmOptions, translateRun } from '../helpers/runs.js';
+import { extractFeatures } from '../../src/audio/features.js';
+import type { MidiEntry } from '../../src/music/corpus.js';
+import { readMidi } from '../../src/music/midi.js';
+import type { LanguageModel } from '../../src/tasks/lm/model.js';
+import { composeEvents, composeRoll } from '../../src/tasks/music/compose.js';
+import { evaluateMusic } from '../../src/tasks/music/evaluate.js';
+import type { PianoRollModel } from '../../src/tasks/music/model.js';
+import { loadMusicRun } from '../../src/tasks/music/run.js';
+import { loadSpeechRun } from '../../src/tasks/speech/run.js';
+import { transcribeUtterances } from '../../src/tasks/speech/task.js';
+import { FIXTURES_DIR } from '../helpers/fixtures.js';
+import { classifyRun, lmRun, musicRun, speechRun, tagRun, tempDir, tinyLmOptions, translateRun } from '../helpers/runs.js';
 
 /** A checkpoint taken apart: header JSON (tensor entries and metadata) and the data buffer. */
 interface Parts {
@@ -111,7 +123,8 @@ type Mutation =
   | { kind: 'raw'; which: 'config' | 'state' | 'format'; text: string }
   | { kind: 'nonfinite'; tensor: number; index: number; value: number };
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+/** Mutations whose 'key' edits pick among `configKeys`, with relative weight `keyWeight`. */
+const mutationOf = (configKeys: readonly string[], keyWeight = 2): fc.Arbitrary<Mutation> => fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('length' as const), value: fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 5000n })) }),
@@ -120,11 +133,23 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     value: fc.oneof(hostile, fc.constantFrom('F16', 'I64', 'BOOL', 'F8', 'C64'), fc.array(fc.oneof(fc.integer(), fc.constantFrom(-1, 2 ** 53, 1e9, 0)), { maxLength: 3 })),
   }),
   fc.record({ kind: fc.constant('json' as const), which: fc.constantFrom('config' as const, 'state' as const), path: fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), value: hostile }),
-  { arbitrary: fc.record({ kind: fc.constant('key' as const), which: fc.constant('config' as const), key: fc.constantFrom(...KEYS.config), value: hostile }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('key' as const), which: fc.constant('config' as const), key: fc.constantFrom(...configKeys), value: hostile }), weight: keyWeight },
   { arbitrary: fc.record({ kind: fc.constant('key' as const), which: fc.constant('state' as const), key: fc.constantFrom(...KEYS.state), value: hostile }), weight: 2 },
   fc.record({ kind: fc.constant('raw' as const), which: fc.constantFrom('config' as const, 'state' as const, 'format' as const), text: fc.constantFrom('', '{', 'null', '[]', '"x"', '1e999', '{"task":"tag"}') }),
   fc.record({ kind: fc.constant('nonfinite' as const), tensor: fc.nat(), index: fc.nat(), value: fc.constantFrom(NaN, Infinity, -Infinity) }),
 );
+
+/** Every key of a checkpoint's config JSON (so that edits hit the fields the task really has). */
+function configKeysOf(file: string): string[] {
+  const keys = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) return;
+    if (!Array.isArray(v)) Object.keys(v).forEach((k) => keys.add(k));
+    Object.values(v).forEach(walk);
+  };
+  walk(JSON.parse((split(new Uint8Array(readFileSync(file))).header.__metadata__ as { config: string }).config));
+  return [...keys];
+}
 
 /** Applies the mutations: structured ones on the parsed file first, byte-level ones after. */
 function mutate(original: Uint8Array, muts: readonly Mutation[]): Uint8Array {
@@ -179,10 +204,29 @@ async function useRun(dir: string): Promise<void> {
   } else if (task === 'translate') {
     const { model, config } = loadTranslateRun(dir, 'last');
     await translateTexts(model, tokenizerFromJSON(config.srcTokenizer), tokenizerFromJSON(config.tgtTokenizer), ['the dog'], { maxLenB: 3 });
+  } else if (task === 'speech') {
+    const run = loadSpeechRun(dir, 'last');
+    const rate = run.config.features.sampleRate ?? 16000;
+    const samples = Float32Array.from({ length: Math.round(0.3 * rate) }, (_, i) => 0.3 * Math.sin(i * 0.37) + 0.1 * Math.sin(i * 1.9));
+    const f = extractFeatures(samples, run.config.features);
+    const { texts, lossSum } = await transcribeUtterances(run.model, run.targets, [{ id: 'sine', transcript: '', features: f.data, frames: f.frames }], { beam: 2 });
+    assert.equal(texts.length, 1);
+    if (!Number.isFinite(lossSum)) throw new Error('a loaded speech model gives a non-finite loss');
+  } else if (task === 'music') {
+    const { model, config } = loadMusicRun(dir, 'last');
+    const c = config.repr === 'events'
+      ? composeEvents(model as LanguageModel, { seconds: 0.2, temperature: 1, seed: 1 })
+      : composeRoll(model as PianoRollModel, config.frames, { frames: 3, temperature: 1, seed: 1 });
+    assert.ok(c.generatedNotes >= 0);
+    // Evaluation reads the saved BPTT window (piano rolls: the frames, which compose used).
+    if (config.repr === 'events' && !Number.isFinite((await evaluateMusic(model, config, [MIDI])).loss)) throw new Error('a loaded music model gives a non-finite loss');
   } else {
     throw new RecurError(`no evaluator for task '${task}'`);
   }
 }
+
+const MIDI_FILE = join(FIXTURES_DIR, 'midi', 'tempo-changes.mid');
+const MIDI: MidiEntry = { path: MIDI_FILE, name: 'tempo-changes.mid', score: readMidi(readFileSync(MIDI_FILE), MIDI_FILE, { drums: 'drop' }) };
 
 /** Lines on stdout tell the parent what runs: `{"case": ...}` before each load, `{"done": ...}` at the end. */
 function report(msg: Record<string, unknown>): void {
@@ -193,7 +237,8 @@ const TIME_LIMIT_MS = 10_000;
 const MEMORY_LIMIT = 512 * 2 ** 20;
 
 /** Runs `load` on each mutated copy of `file`: success or RecurError, within the time and memory bound. */
-async function fuzz(name: string, file: string, seed: number, budgetMs: number, load: (dir: string) => Promise<void>): Promise<number> {
+async function fuzz(name: string, file: string, seed: number, budgetMs: number, load: (dir: string) => Promise<void>,
+  mutation = mutationOf(KEYS.config)): Promise<number> {
   const original = new Uint8Array(readFileSync(file));
   const work = tempDir(`recur-fuzz-${name}-`);
   let runs = 0;
@@ -232,8 +277,14 @@ const runs: Record<string, number> = {
   tag: await fuzz('tag', join(tagRun(), 'last.safetensors'), 3, 800 * budget, useRun),
   translate: await fuzz('translate', join(translateRun(), 'last.safetensors'), 4, 800 * budget, useRun),
 };
+// Edits of the later tasks pick among the keys their configs really have, and are drawn more often.
+const later: Array<[string, string]> = [
+  ['speech', join(speechRun(), 'last.safetensors')], ['music-events', join(musicRun('events'), 'last.safetensors')],
+  ['music-roll', join(musicRun('pianoroll'), 'last.safetensors')],
+];
+for (const [i, [name, file]] of later.entries()) runs[name] = await fuzz(name, file, 6 + i, 900 * budget, useRun, mutationOf(configKeysOf(file), 8));
 // The unmutated fixtures load: the fuzzer starts from valid files.
-for (const dir of [lm.dir, classifyRun(), tagRun(), translateRun()]) {
+for (const dir of [lm.dir, classifyRun(), tagRun(), translateRun(), speechRun(), musicRun('events'), musicRun('pianoroll')]) {
   const copy = tempDir();
   copyFileSync(join(dir, 'last.safetensors'), join(copy, 'last.safetensors'));
   await useRun(copy);

@@ -83,6 +83,13 @@ describe('web app in Chromium', { skip: have ? backendIndependent.skip : `no Chr
     await page.close();
   });
 
+  it('the static build (--demo) ships a run for every pane, and not the run the app refuses', () => {
+    const runs = JSON.parse(readFileSync(join(out, 'app', 'runs.json'), 'utf8')) as Array<{ name: string; task: string; checkpoints: string[] }>;
+    assert.deepEqual([...new Set(runs.map((r) => r.task))].sort(), ['classify', 'lm', 'music', 'speech', 'tag', 'translate']);
+    assert.ok(!runs.some((r) => r.name === 'classify-afinn'));
+    for (const r of runs) for (const c of r.checkpoints) assert.ok(existsSync(join(out, 'app', 'runs', r.name, c)), `${r.name}/${c}`);
+  });
+
   it('runs without cross-origin isolation, on one thread, and says how to get threads', async () => {
     const page = await open(plain.url);
     assert.match(await page.textContent('#backend') ?? '', /backend: wasm \(\w+ SIMD, 1 thread\)/);

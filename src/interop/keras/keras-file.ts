@@ -5,7 +5,8 @@ import { unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
 import { RecurError } from '../../errors.js';
 import { inputFeatures } from './input-shape.js';
-import { parseLayers, sequentialLayers, weightCount } from './layers.js';
+import { modelLayers } from './functional.js';
+import { parseLayers, weightCount } from './layers.js';
 import { KerasSequential, type KerasWeight } from './model.js';
 
 type H5Group = InstanceType<typeof h5wasm.Group>;
@@ -31,7 +32,7 @@ export async function importKeras(file: string): Promise<{ model: KerasSequentia
   } catch {
     throw new RecurError(`${file}: config.json is not valid JSON`);
   }
-  const layersJson = sequentialLayers(config, file);
+  const layersJson = modelLayers(config, file);
   const specs = parseLayers(layersJson, file);
   const F = inputFeatures(layersJson);
   const model = new KerasSequential(specs, F);

@@ -42,7 +42,7 @@ export function sequentialLayers(model: unknown, where: string): KerasLayerJson[
   const m = model as { class_name?: unknown; config?: { layers?: unknown } } | null;
   if (!m || typeof m !== 'object') throw new RecurError(`${where}: no model config found`);
   if (m.class_name !== 'Sequential') {
-    throw new RecurError(`${where}: the model is a ${String(m.class_name)}; recur imports Sequential models (a chain of supported layers)`);
+    throw new RecurError(`${where}: the model is a ${String(m.class_name)}; recur imports Sequential models and Functional models whose layers form one chain`);
   }
   const layers = m.config?.layers;
   if (!Array.isArray(layers)) throw new RecurError(`${where}: the Sequential config has no layer list`);

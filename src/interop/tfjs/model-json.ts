@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RecurError } from '../../errors.js';
 import { inputFeatures } from '../keras/input-shape.js';
-import { parseLayers, sequentialLayers } from '../keras/layers.js';
+import { modelLayers } from '../keras/functional.js';
+import { parseLayers } from '../keras/layers.js';
 import { KerasSequential, type KerasWeight } from '../keras/model.js';
 
 interface WeightsGroup {
@@ -24,7 +25,7 @@ export function importTfjs(modelJson: string): { model: KerasSequential; inputFe
   }
   if (json.format === 'graph-model') throw new RecurError(`${modelJson}: a TensorFlow.js graph model; recur imports layers models (tf.LayersModel.save)`);
   const topo = json.modelTopology;
-  const layersJson = sequentialLayers((topo?.model_config as unknown) ?? topo, modelJson);
+  const layersJson = modelLayers((topo?.model_config as unknown) ?? topo, modelJson);
   const specs = parseLayers(layersJson, modelJson);
   const F = inputFeatures(layersJson);
   const model = new KerasSequential(specs, F);

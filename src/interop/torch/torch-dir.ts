@@ -6,7 +6,9 @@ import { readSafetensorsFile } from '../../io/files.js';
 import { saveSafetensors } from '../../io/safetensors.js';
 import type { StateDict } from '../../nn/module.js';
 import { saveCheckpoint } from '../../train/checkpoint.js';
+import { loadAfinn } from '../../tasks/classify/lexicon.js';
 import { INTEROP_TASKS, loadAnyRun, type AnyRun } from '../runs.js';
+import { writeRunData } from './run-data.js';
 
 /** The Python sources written beside the weights (python/recur_torch in the package). */
 const PYTHON_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'python', 'recur_torch');
@@ -14,6 +16,8 @@ export const TORCH_EXPORT_FORMAT = 'recur-torch-export-1';
 
 /** What an exported folder holds. */
 export const TORCH_FILES = { config: 'config.json', weights: 'weights.safetensors', model: 'model.py', train: 'train_ddp.py' } as const;
+/** A classifier's lexicon (word -> valence, negators), beside the weights when the model uses one. */
+export const LEXICON_FILE = 'lexicon.json';
 
 /** The run's config as the Python side reads it: a tagger's CRF constraints are added (Python does not rebuild them). */
 function pythonConfig(run: AnyRun): Record<string, unknown> {
@@ -26,15 +30,23 @@ function pythonConfig(run: AnyRun): Record<string, unknown> {
  * `recur export torch RUN --out DIR`: the run's model as a plain PyTorch module (model.py, with
  * recur's module and parameter names), its weights (weights.safetensors), its config
  * (config.json) and a torchrun/DDP training script (train_ddp.py) that saves checkpoints in the
- * same names.
+ * same names. A classifier with a lexicon feature also gets lexicon.json; `withData` adds the
+ * run's training and validation data under DIR/data (run-data.ts).
  */
-export function exportTorch(runDir: string, out: string): { task: string; files: string[] } {
+export function exportTorch(runDir: string, out: string, options: { withData?: boolean } = {}): { task: string; files: string[] } {
   const run = loadAnyRun(runDir);
   ensureEmptyDir(out);
+  const files: string[] = Object.values(TORCH_FILES);
   writeFileSync(join(out, TORCH_FILES.config), `${JSON.stringify(pythonConfig(run), null, 1)}\n`);
   writeFileSync(join(out, TORCH_FILES.weights), saveSafetensors(run.model.stateDict(), { format: TORCH_EXPORT_FORMAT, task: run.task }));
   for (const f of [TORCH_FILES.model, TORCH_FILES.train]) copyFileSync(join(PYTHON_DIR, f), join(out, f));
-  return { task: run.task, files: Object.values(TORCH_FILES) };
+  if (run.task === 'classify' && (run.config.model.lexicon ?? 'none') !== 'none') {
+    const lex = loadAfinn();
+    writeFileSync(join(out, LEXICON_FILE), `${JSON.stringify({ name: run.config.model.lexicon, valence: Object.fromEntries(lex.valence), negators: [...lex.negators] })}\n`);
+    files.push(LEXICON_FILE);
+  }
+  if (options.withData) files.push(...writeRunData(run, out));
+  return { task: run.task, files };
 }
 
 /**

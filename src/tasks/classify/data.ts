@@ -3,11 +3,13 @@ import { readLabeledTexts, type TabularOptions } from '../../data/tabular.js';
 import { RecurError } from '../../errors.js';
 import { PAD, UNK } from '../../text/vocab.js';
 import { WordTokenizer } from '../../text/word-tokenizer.js';
-import { lexiconFeatures, loadAfinn, type Lexicon, type LexiconName } from './lexicon.js';
-import type { TokenBatch } from './model.js';
+import { encodeFeatures, encodeTexts } from './encode.js';
+import { loadAfinn, type LexiconName } from './lexicon.js';
 import { crossValidationSplit, stratifiedSplit, type SplitIndices } from './splits.js';
 import type { ClassifySplit } from './task.js';
 import { loadUciSentiment } from './uci-sentiment.js';
+
+export { encodeFeatures, encodeTexts, makeBatch } from './encode.js';
 
 /** One labelled text and where it came from (for messages). */
 export interface Example {
@@ -47,42 +49,6 @@ export function buildClassifyTokenizer(texts: readonly string[], minFreq: number
   return WordTokenizer.fromCorpus(texts.join('\n'), {
     lowercase: true, lineBreaks: 'ignore', specials: [PAD, UNK], minFreq, ...(maxVocab ? { maxSize: maxVocab } : {}),
   });
-}
-
-/** Token ids of each text; a text with no tokens at all becomes a single `<unk>`. */
-export function encodeTexts(tok: WordTokenizer, texts: readonly string[], maxLength = 0): Int32Array[] {
-  return texts.map((t) => {
-    let ids = tok.encode(t);
-    if (ids.length === 0) ids = Int32Array.of(tok.unkId!);
-    return maxLength > 0 && ids.length > maxLength ? ids.subarray(0, maxLength) : ids;
-  });
-}
-
-/** Per-token lexicon features aligned with `encodeTexts` (same empty-text and length rules). */
-export function encodeFeatures(tok: WordTokenizer, texts: readonly string[], lex: Lexicon, maxLength = 0): Float32Array[] {
-  return texts.map((t) => {
-    let f = lexiconFeatures(tok.tokenize(t), lex);
-    if (f.length === 0) f = new Float32Array(1);
-    return maxLength > 0 && f.length > maxLength ? f.subarray(0, maxLength) : f;
-  });
-}
-
-/**
- * Pads the given sequences (by index) into a [B, T] batch with padId; per-token features, when
- * given, are padded with 0 into [B, T] alongside.
- */
-export function makeBatch(seqs: readonly Int32Array[], which: ArrayLike<number>, padId: number, features?: readonly Float32Array[]): TokenBatch {
-  const B = which.length;
-  if (B === 0) throw new RecurError('makeBatch: empty batch');
-  const lengths: number[] = [];
-  for (let i = 0; i < B; i++) lengths.push(seqs[which[i]!]!.length);
-  const T = Math.max(...lengths);
-  const ids = new Int32Array(B * T).fill(padId);
-  for (let i = 0; i < B; i++) ids.set(seqs[which[i]!]!, i * T);
-  if (!features) return { ids, lengths, B, T };
-  const feats = new Float32Array(B * T);
-  for (let i = 0; i < B; i++) feats.set(features[which[i]!]!, i * T);
-  return { ids, lengths, B, T, features: feats };
 }
 
 /** How the data was read and split: enough to rebuild the exact same splits later. */

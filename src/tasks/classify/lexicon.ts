@@ -14,14 +14,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CorpusError } from '../../data/corpus-error.js';
+import type { Lexicon } from './lexicon-features.js';
 
-export type LexiconName = 'none' | 'afinn';
-export const LEXICONS: readonly LexiconName[] = ['none', 'afinn'];
-
-export interface Lexicon {
-  valence: Map<string, number>;
-  negators: Set<string>;
-}
+export { LEXICONS, lexiconFeatures, type Lexicon, type LexiconName } from './lexicon-features.js';
 
 const require = createRequire(import.meta.url);
 let afinn: Lexicon | null = null;
@@ -41,14 +36,4 @@ export function loadAfinn(): Lexicon {
     negators: new Set(Object.keys(negators)),
   };
   return afinn;
-}
-
-/** valence/5 per (lower-cased) token, sign-flipped after a negator. */
-export function lexiconFeatures(tokens: readonly string[], lex: Lexicon): Float32Array {
-  const out = new Float32Array(tokens.length);
-  tokens.forEach((t, i) => {
-    const v = lex.valence.get(t) ?? 0;
-    out[i] = (i > 0 && lex.negators.has(tokens[i - 1]!) ? -v : v) / 5;
-  });
-  return out;
 }

@@ -5,8 +5,11 @@ import { AttentionPooling, lastStatePool, maxPool, meanPool, type PoolingKind } 
 import { concat } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../io/validate.js';
-import { LEXICONS, type LexiconName } from './lexicon.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../io/validate.js';
+import { WordTokenizer } from '../../text/word-tokenizer.js';
+import type { ClassifyDataSpec } from './data.js';
+import type { ClassifyRunConfig } from './run.js';
+import { LEXICONS, type LexiconName } from './lexicon-features.js';
 
 export interface SequenceClassifierConfig {
   vocabSize: number;
@@ -84,6 +87,14 @@ export class SequenceClassifier extends Module {
 
   /** Class scores (logits) [B, C] for a padded batch. */
   forward(batch: TokenBatch): Tensor {
+    return this.scores(batch).logits;
+  }
+
+  /**
+   * Class scores [B, C], the recurrent output the pooling read [B, T, D·H], and with attention
+   * pooling each step's weight [B, T] (0 past each length).
+   */
+  scores(batch: TokenBatch): { logits: Tensor; output: Tensor; weights: Tensor | null } {
     const { B, T, lengths } = batch;
     if (batch.ids.length !== B * T) throw new RecurError(`SequenceClassifier: ${batch.ids.length} ids for a [${B}, ${T}] batch`);
     let emb = this.drop.forward(this.embedding.forward(new Tensor(Float32Array.from(batch.ids), [B, T])));
@@ -92,15 +103,15 @@ export class SequenceClassifier extends Module {
       emb = concat([emb, new Tensor(batch.features, [B, T, 1])], 2);
     }
     const { output, h } = this.rnn.forward(emb, { lengths });
-    let pooled: Tensor;
+    let pooled: Tensor, weights: Tensor | null = null;
     switch (this.config.pooling) {
       case 'last': pooled = lastStatePool(h, this.rnn.numDirections); break;
       case 'mean': pooled = meanPool(output, lengths); break;
       case 'max': pooled = maxPool(output, lengths); break;
-      case 'attention': pooled = this.attention!.forward(output, lengths).pooled; break;
+      case 'attention': ({ pooled, weights } = this.attention!.forward(output, lengths)); break;
       default: throw new RecurError(`SequenceClassifier: unknown pooling '${String(this.config.pooling)}'`);
     }
-    return this.classifier.forward(this.drop.forward(pooled));
+    return { logits: this.classifier.forward(this.drop.forward(pooled)), output, weights };
   }
 }
 
@@ -125,4 +136,34 @@ export function checkClassifierConfig(value: unknown, where = 'SequenceClassifie
   const D = c.bidirectional ? 2 : 1;
   checkModelSize(where, V * E + D * GATES[c.cell] * H * (E + H + (L - 1) * (D * H + H)) + C * D * H, weights);
   return c;
+}
+
+/** The task and noun of classification runs (src/tasks/classify/run.ts adds the loader's check). */
+export const CLASSIFY_KIND = { task: 'classify', noun: 'classification' } as const;
+
+/** The config of a classification checkpoint, checked against its weights (see src/io/validate.ts); browser-safe. */
+export function checkClassifyRun(ck: { config: unknown; weights: StateDict }, dir: string): ClassifyRunConfig {
+  const f = runConfig(ck.config, CLASSIFY_KIND, dir);
+  const model = checkClassifierConfig(f.present('model'), `${f.where}.model`, ck.weights);
+  const labels = f.strings('labels');
+  if (labels.length !== model.numClasses) throw new RecurError(`${f.where}: ${labels.length} labels for a model of ${model.numClasses} classes`);
+  const tokenizer = WordTokenizer.fromJSON(f.present('tokenizer'));
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new RecurError(`${f.where}: the tokenizer has ${tokenizer.vocabSize} words but the model's vocabSize is ${model.vocabSize}`);
+  }
+  const d = f.obj('data');
+  const column = (k: string): string | number => (typeof d.o[k] === 'number' ? d.int(k, -1e6, 1e6) : d.str(k));
+  const sp = d.obj('split');
+  const split: ClassifyDataSpec['split'] = 'folds' in sp.o
+    ? { folds: sp.int('folds', 2, 1e6), fold: sp.int('fold', 0, 1e6) }
+    : { valid: sp.num('valid', 0, 1), test: sp.num('test', 0, 1) };
+  if ('folds' in split && split.fold >= split.folds) throw new RecurError(`${sp.where}: fold ${split.fold} of ${split.folds} folds`);
+  const textColumn = d.optional('textColumn', column), labelColumn = d.optional('labelColumn', column);
+  const data: ClassifyDataSpec = {
+    source: d.str('source'), ...(textColumn !== undefined ? { textColumn } : {}), ...(labelColumn !== undefined ? { labelColumn } : {}),
+    split, seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), size: d.int('size', 0, Number.MAX_SAFE_INTEGER),
+  };
+  return {
+    task: 'classify', data, labels, tokenizer: tokenizer.toJSON(), maxLength: f.int('maxLength', 0, 1 << 24), model, train: f.obj('train').o,
+  };
 }

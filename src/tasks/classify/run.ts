@@ -1,15 +1,12 @@
 import type { ClassificationReport } from '../../metrics/classification.js';
 import type { WordTokenizerJSON } from '../../text/tokenizer.js';
 import { WordTokenizer } from '../../text/word-tokenizer.js';
-import { RecurError } from '../../errors.js';
-import type { CheckpointContent } from '../../train/checkpoint.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
-import { runConfig } from '../../io/validate.js';
 import { encodeForModel, encodeLabels, loadExamples, prepareClassifyData, type ClassifyDataSpec } from './data.js';
-import { checkClassifierConfig, SequenceClassifier, type SequenceClassifierConfig } from './model.js';
+import { checkClassifyRun, CLASSIFY_KIND, SequenceClassifier, type SequenceClassifierConfig } from './model.js';
 import { argmaxRows, evaluateClassifier, predictProbabilities } from './task.js';
 
-export const CLASSIFY_RUN: RunKind = { task: 'classify', noun: 'classification', check: checkClassifyRun };
+export const CLASSIFY_RUN: RunKind = { ...CLASSIFY_KIND, check: checkClassifyRun };
 
 /** What a classification run's checkpoints carry as `config`. */
 export interface ClassifyRunConfig extends RunConfig {
@@ -70,31 +67,4 @@ export async function evaluateClassifierRun(run: ClassifierRun, o: { split: 'val
   const split = encodeForModel(tokenizer, texts, ids, config.maxLength, config.model.lexicon);
   const r = await evaluateClassifier(run.model, split, config.labels, tokenizer.padId!);
   return { where: o.data ?? `${config.data.source} ${o.split} split`, report: r.report, loss: r.loss };
-}
-
-/** The config of a classification checkpoint, checked against its weights (see src/io/validate.ts). */
-export function checkClassifyRun(ck: CheckpointContent, dir: string): ClassifyRunConfig {
-  const f = runConfig(ck.config, CLASSIFY_RUN, dir);
-  const model = checkClassifierConfig(f.present('model'), `${f.where}.model`, ck.weights);
-  const labels = f.strings('labels');
-  if (labels.length !== model.numClasses) throw new RecurError(`${f.where}: ${labels.length} labels for a model of ${model.numClasses} classes`);
-  const tokenizer = WordTokenizer.fromJSON(f.present('tokenizer'));
-  if (tokenizer.vocabSize !== model.vocabSize) {
-    throw new RecurError(`${f.where}: the tokenizer has ${tokenizer.vocabSize} words but the model's vocabSize is ${model.vocabSize}`);
-  }
-  const d = f.obj('data');
-  const column = (k: string): string | number => (typeof d.o[k] === 'number' ? d.int(k, -1e6, 1e6) : d.str(k));
-  const sp = d.obj('split');
-  const split: ClassifyDataSpec['split'] = 'folds' in sp.o
-    ? { folds: sp.int('folds', 2, 1e6), fold: sp.int('fold', 0, 1e6) }
-    : { valid: sp.num('valid', 0, 1), test: sp.num('test', 0, 1) };
-  if ('folds' in split && split.fold >= split.folds) throw new RecurError(`${sp.where}: fold ${split.fold} of ${split.folds} folds`);
-  const textColumn = d.optional('textColumn', column), labelColumn = d.optional('labelColumn', column);
-  const data: ClassifyDataSpec = {
-    source: d.str('source'), ...(textColumn !== undefined ? { textColumn } : {}), ...(labelColumn !== undefined ? { labelColumn } : {}),
-    split, seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), size: d.int('size', 0, Number.MAX_SAFE_INTEGER),
-  };
-  return {
-    task: 'classify', data, labels, tokenizer: tokenizer.toJSON(), maxLength: f.int('maxLength', 0, 1 << 24), model, train: f.obj('train').o,
-  };
 }

@@ -5,7 +5,7 @@ import { globalRng, Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { forEachLengthSortedBatch } from '../../train/eval-batches.js';
 import type { EvalResult, TrainTask } from '../../train/task.js';
-import { makeBatch } from './data.js';
+import { makeBatch } from './encode.js';
 import type { SequenceClassifier } from './model.js';
 
 /** Encoded texts and their label ids. */

@@ -7,12 +7,13 @@
  * every few milliseconds, so a page stays responsive while it samples.
  */
 import { RecurError } from '../../errors.js';
-import { parseCheckpoint, type CheckpointBytes } from '../../io/checkpoint.js';
 import { readMidi, tempoMap, writeMidi, type Score } from '../../music/midi.js';
 import type { LanguageModel } from '../lm/model.js';
+import { modelFromCheckpoint } from '../from-checkpoint.js';
+import { checkMusicRun, MUSIC_KIND } from './check.js';
 import { composeEventsSteps, composeRollSteps, type ComposeOptions, type ComposeSteps } from './compose.js';
 import type { PianoRollModel } from './model.js';
-import { buildMusicModel, REPRS, type MusicRunConfig } from './run-config.js';
+import { buildMusicModel, type MusicRunConfig } from './run-config.js';
 
 export type { MusicRunConfig, MusicRepr } from './run-config.js';
 
@@ -21,27 +22,9 @@ export interface MusicRun {
   config: MusicRunConfig;
 }
 
-/**
- * The config of a music checkpoint. The one place the browser checks a music run before
- * building it; the model's constructor and loadStateDict then refuse bad sizes and shapes.
- */
-function checkMusicCheckpoint(ck: CheckpointBytes, name: string): MusicRunConfig {
-  const c = ck.config as Partial<MusicRunConfig>;
-  if (c.task !== 'music') throw new RecurError(`${name} is a '${ck.config.task}' run, not a music run`);
-  if (!(REPRS as readonly unknown[]).includes(c.repr)) throw new RecurError(`${name}: its config's repr must be ${REPRS.join(' or ')}, got ${JSON.stringify(c.repr)}`);
-  if (typeof c.model !== 'object' || c.model === null) throw new RecurError(`${name}: its config has no 'model' object`);
-  if (c.repr === 'pianoroll' && (typeof c.frames !== 'object' || c.frames === null)) throw new RecurError(`${name}: a piano-roll run's config has no 'frames' object`);
-  return c as MusicRunConfig;
-}
-
 /** Rebuilds a music model from a run's checkpoint bytes (best/last.safetensors); `name` labels errors. */
 export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint'): MusicRun {
-  const ck = parseCheckpoint(bytes, name);
-  const config = checkMusicCheckpoint(ck, name);
-  const model = buildMusicModel(config);
-  model.loadStateDict(ck.weights);
-  model.eval();
-  return { model, config };
+  return modelFromCheckpoint(bytes, name, MUSIC_KIND, checkMusicRun, buildMusicModel);
 }
 
 export interface ComposeRequest {

@@ -1,9 +1,10 @@
 import { loadRun, type RunKind } from '../../train/run.js';
 import type { LanguageModel } from '../lm/model.js';
+import { checkMusicRun, MUSIC_KIND } from './check.js';
 import type { PianoRollModel } from './model.js';
 import { buildMusicModel, type MusicRunConfig } from './run-config.js';
 
-export const MUSIC_RUN: RunKind = { task: 'music', noun: 'music' };
+export const MUSIC_RUN: RunKind = { ...MUSIC_KIND, check: checkMusicRun };
 
 export { REPRS, buildMusicModel, type MusicRepr, type MusicRunConfig } from './run-config.js';
 

@@ -11,6 +11,7 @@ import type { TrainEvent, TrainResult } from '../../train/trainer.js';
 import { LanguageModel, type LanguageModelConfig } from '../lm/model.js';
 import { concatIds, eventsOf, loadMusicSplits, piecesOf, rollsOf, type MusicSources } from './data.js';
 import { PianoRollModel, type PianoRollModelConfig, type RollOutput } from './model.js';
+import { checkMusicOptions, checkMusicRun } from './check.js';
 import { MUSIC_RUN, type MusicRepr, type MusicRunConfig } from './run.js';
 import { EventTask, PianoRollTask } from './task.js';
 
@@ -68,6 +69,7 @@ export async function trainMusic(options: MusicTrainOptions, onEvent?: (e: Train
   const saved = resumeConfig<MusicRunConfig>(o, MUSIC_RUN, (s) => {
     if (s.repr !== o.repr) throw new RecurError(`representation mismatch on resume: ${o.out} was trained on ${s.repr}, not ${o.repr}`);
   });
+  if (!saved) checkMusicOptions(o);
   const spec = (from: MusicSources): MusicSources => ({ data: from.data, ...(from.valid ? { valid: from.valid } : {}), ...(from.test ? { test: from.test } : {}) });
   // Read as given (messages name the files as the user wrote them), stored absolute.
   const splits = loadMusicSplits(spec(saved ?? options), o.onSkip);
@@ -91,5 +93,7 @@ export async function trainMusic(options: MusicTrainOptions, onEvent?: (e: Train
     task = new PianoRollTask(model, rolls, { batchSize: o.batch, bptt: o.bptt, augment: o.augment, seed });
   }
   if (o.initWeights && !o.resume) task.model.loadStateDict(loadSafetensorsFile(o.initWeights));
+  // What is saved must load: the loader's check.
+  checkMusicRun({ config: JSON.parse(JSON.stringify(config)), weights: task.model.stateDict() }, o.out);
   return runTraining(task, o, config, { onEvent, signal });
 }

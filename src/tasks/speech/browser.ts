@@ -9,10 +9,11 @@ import { fbank, type Features } from '../../audio/fbank.js';
 import { resample } from '../../audio/resample.js';
 import { decodeWav } from '../../audio/wav.js';
 import { RecurError } from '../../errors.js';
-import { parseCheckpoint, type CheckpointBytes } from '../../io/checkpoint.js';
+import { modelFromCheckpoint } from '../from-checkpoint.js';
 import type { FeatureUtterance } from './batch.js';
+import { checkSpeechRun, DEFAULT_SAMPLE_RATE, SPEECH_KIND } from './check.js';
 import { SpeechRecognizer } from './model.js';
-import { targetsOf, utteranceFeatures, type SpeechRun, type SpeechRunConfig } from './run-config.js';
+import { targetsOf, utteranceFeatures, type SpeechRun } from './run-config.js';
 import { transcribeUtterances } from './task.js';
 
 export { SpeechRecognizer, type SpeechRecognizerConfig } from './model.js';
@@ -21,33 +22,15 @@ export type { SpeechRun, SpeechRunConfig } from './run-config.js';
 export type { SpeechTargets } from './task.js';
 export type { FeatureUtterance } from './batch.js';
 
-/**
- * The config of a speech checkpoint. The one place the browser checks a speech run before
- * building it; the model's constructor and loadStateDict then refuse bad sizes and shapes.
- */
-function checkSpeechCheckpoint(ck: CheckpointBytes, name: string): SpeechRunConfig {
-  const c = ck.config as Partial<SpeechRunConfig>;
-  if (c.task !== 'speech') throw new RecurError(`${name} is a '${ck.config.task}' run, not a speech recognition run`);
-  for (const field of ['model', 'features'] as const) {
-    if (typeof c[field] !== 'object' || c[field] === null) throw new RecurError(`${name}: its config has no '${field}' object`);
-  }
-  return c as SpeechRunConfig;
-}
-
 /** Rebuilds a speech recogniser from a run's checkpoint bytes (best/last.safetensors); `name` labels errors. */
 export function fromCheckpoint(bytes: Uint8Array | ArrayBuffer, name = 'checkpoint'): SpeechRun {
-  const ck = parseCheckpoint(bytes, name);
-  const config = checkSpeechCheckpoint(ck, name);
-  const model = new SpeechRecognizer(config.model);
-  const targets = targetsOf(config);
-  model.loadStateDict(ck.weights);
-  model.eval();
-  return { model, targets, config };
+  const { model, config } = modelFromCheckpoint(bytes, name, SPEECH_KIND, checkSpeechRun, (c) => new SpeechRecognizer(c.model));
+  return { model, targets: targetsOf(config), config };
 }
 
 /** The sample rate the run's features were trained at (Hz). */
 export function sampleRateOf(run: Pick<SpeechRun, 'config'>): number {
-  return run.config.features.sampleRate ?? 16000;
+  return run.config.features.sampleRate ?? DEFAULT_SAMPLE_RATE;
 }
 
 /** Mono samples at `sampleRate` Hz resampled to the run's rate (a copy when no resampling is needed). */

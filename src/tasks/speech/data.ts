@@ -49,14 +49,15 @@ function featureTransform(config: FeatureConfig): (samples: Float32Array) => { d
  */
 export async function loadFeatureSet(source: string, config: FeatureConfig, o: { split?: EspeakSplit; seed?: number; count?: number } = {}):
   Promise<{ utterances: FeatureUtterance[]; summary: string }> {
-  const transform = featureTransform(config);
+  // The audio is read at the rate the features are computed for.
+  const read = { transform: featureTransform(config), ...(config.sampleRate !== undefined ? { sampleRate: config.sampleRate } : {}) };
   let set: SpeechSet<{ data: Float32Array; frames: number }>;
   if (source === 'espeak-digits') {
-    set = await loadEspeakDigits({ split: o.split ?? 'train', seed: o.seed ?? 0, transform, ...(o.count ? { count: o.count } : {}) });
+    set = await loadEspeakDigits({ split: o.split ?? 'train', seed: o.seed ?? 0, ...read, ...(o.count ? { count: o.count } : {}) });
   } else if (source === 'asterisk-digits') {
-    set = loadAsteriskDigits({ transform });
+    set = loadAsteriskDigits(read);
   } else {
-    set = loadSpeechManifest(source, { transform });
+    set = loadSpeechManifest(source, read);
   }
   const utterances = toUtterances(set).filter((u) => u.frames > 0);
   if (utterances.length === 0) throw new RecurError(`${set.source}: no usable utterances (${set.skipped.length} files skipped)`);

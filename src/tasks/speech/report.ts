@@ -6,6 +6,7 @@ import { loadEntries, readManifest, type ManifestEntry } from '../../data/speech
 import { RecurError } from '../../errors.js';
 import { checkpointPath, hasCheckpoint } from '../../train/checkpoint.js';
 import { readSafetensorsFile } from '../../io/files.js';
+import { DEFAULT_SAMPLE_RATE, maxMelBins } from './check.js';
 import { makeFeatureBatch } from './data.js';
 import { bestPath } from './decode.js';
 import { loadSpeechRun, type SpeechRun } from './run.js';
@@ -39,10 +40,11 @@ export async function speechReportSection(dir: string): Promise<string> {
   if (run.targets.kind !== 'ctc') return '';
   const units = run.targets.units;
   const entry = await firstEntry(run);
-  const set = loadEntries([entry], 'report', { onWarning: () => {} });
+  const sampleRate = run.config.features.sampleRate ?? DEFAULT_SAMPLE_RATE;
+  const set = loadEntries([entry], 'report', { sampleRate, onWarning: () => {} });
   if (set.utterances.length === 0) return `<h2>CTC alignment</h2><p>${esc(entry.path)} could not be read: ${esc(set.skipped[0]?.reason ?? '')}</p>`;
-  // The spectrogram shown is an 80-bin log-mel filterbank without normalisation, whatever the model's features.
-  const shown = extractFeatures(set.utterances[0]!.audio, { kind: 'fbank', numMelBins: 80, cmvn: false });
+  // The spectrogram shown is a log-mel filterbank (80 bins, or fewer at low rates) without normalisation, whatever the model's features.
+  const shown = extractFeatures(set.utterances[0]!.audio, { kind: 'fbank', sampleRate, numMelBins: Math.min(80, maxMelBins(sampleRate)), cmvn: false });
   const f = extractFeatures(set.utterances[0]!.audio, run.config.features);
   const utt = { id: entry.path, transcript: entry.transcript, features: f.data, frames: f.frames };
   const { path, L } = noGrad(() => {

@@ -1,12 +1,13 @@
 import { readAudioFile } from '../../audio/node.js';
 import { loadRun, type RunKind } from '../../train/run.js';
+import { checkSpeechRun, DEFAULT_SAMPLE_RATE, SPEECH_KIND } from './check.js';
 import { loadFeatureSet, loadSpeechSplits, type FeatureUtterance } from './data.js';
 import type { DecodeOptions } from './decode.js';
 import { SpeechRecognizer } from './model.js';
 import { targetsOf, utteranceFeatures, type SpeechRun, type SpeechRunConfig } from './run-config.js';
 import { evaluateSpeech, transcribeUtterances, type SpeechEvaluation } from './task.js';
 
-export const SPEECH_RUN: RunKind = { task: 'speech', noun: 'speech recognition' };
+export const SPEECH_RUN: RunKind = { ...SPEECH_KIND, check: checkSpeechRun };
 
 export { targetsOf, type SpeechRun, type SpeechRunConfig } from './run-config.js';
 
@@ -16,9 +17,9 @@ export function loadSpeechRun(dir: string, which: 'best' | 'last' = 'best'): Spe
   }), which);
 }
 
-/** Features of audio files for a run (files that cannot be read are errors naming them). */
+/** Features of audio files for a run, read at its front end's rate (files that cannot be read are errors naming them). */
 export function featuresOfFiles(run: SpeechRun, files: readonly string[]): FeatureUtterance[] {
-  return files.map((path) => utteranceFeatures(run, readAudioFile(path), path));
+  return files.map((path) => utteranceFeatures(run, readAudioFile(path, run.config.features.sampleRate ?? DEFAULT_SAMPLE_RATE), path));
 }
 
 /** Transcripts of audio files, in order. */

@@ -4,6 +4,7 @@ import { RecurError } from '../../errors.js';
 import { manualSeed } from '../../tensor/rng.js';
 import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
+import { checkSpeechOptions, checkSpeechRun } from './check.js';
 import { loadSpeechSplits, NAMED_SETS, type SpeechDataSpec } from './data.js';
 import { SpeechRecognizer, type SpeechCell, type SpeechHead, type SpeechRecognizerConfig } from './model.js';
 import { loadSpeechRun, SPEECH_RUN, targetsOf, type SpeechRunConfig } from './run.js';
@@ -18,6 +19,8 @@ export interface SpeechTrainOptions extends RunOptions {
   /** espeak-digits: training utterances (default 2000). */
   trainCount?: number;
   features: 'fbank' | 'mfcc';
+  /** Hz the audio is read at (default 16000; check.ts lists the rates). */
+  sampleRate?: number;
   melBins: number;
   deltas: 0 | 1 | 2;
   cell: SpeechCell;
@@ -53,12 +56,15 @@ export async function trainSpeech(o: SpeechTrainOptions, onEvent?: (e: TrainEven
   // Paths are stored absolute, so that eval and report work from any directory.
   const source = dataPath(o.data, NAMED_SETS);
   const saved = resumeConfig<SpeechRunConfig>(o, SPEECH_RUN);
+  if (!saved) checkSpeechOptions(o);
   if (saved && saved.data.source !== source) throw new RecurError(`data mismatch on resume: ${o.out} was trained on '${saved.data.source}', not '${o.data}'`);
   const spec: SpeechDataSpec = saved?.data ?? {
     source, seed: o.seed, ...(o.valid ? { valid: dataPath(o.valid) } : {}), ...(o.test ? { test: dataPath(o.test) } : {}),
     ...(o.trainCount ? { trainCount: o.trainCount } : {}),
   };
-  const features: FeatureConfig = saved?.features ?? { kind: o.features, numMelBins: o.melBins, deltas: o.deltas, cmvn: true };
+  const features: FeatureConfig = saved?.features ?? {
+    kind: o.features, ...(o.sampleRate !== undefined ? { sampleRate: o.sampleRate } : {}), numMelBins: o.melBins, deltas: o.deltas, cmvn: true,
+  };
   const splits = await loadSpeechSplits(spec, features);
   let units: string[] | null = saved ? saved.units : null, classes: string[] | null = saved ? saved.classes : null;
   if (!saved) {
@@ -72,6 +78,8 @@ export async function trainSpeech(o: SpeechTrainOptions, onEvent?: (e: TrainEven
   };
   if (modelConfig.head === 'classify' && modelConfig.numOutputs < 2) throw new RecurError(`--head classify: the training set has ${modelConfig.numOutputs} distinct transcript; at least 2 classes are needed`);
   const config: SpeechRunConfig = { task: 'speech', data: spec, features, units, classes, model: modelConfig, train: { ...o } };
+  // What is saved must load: the loader's check, before anything is allocated.
+  checkSpeechRun({ config: JSON.parse(JSON.stringify(config)) }, o.out);
   const targets = targetsOf(config);
   const model = new SpeechRecognizer(modelConfig);
   const task = new SpeechTask(model, targets, splits, { batchSize: o.batch, seed: o.seed, specAugment: o.specAugment ? SPEC_AUGMENT : null });

@@ -9,9 +9,12 @@ import { globalRng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CharCNN, CharLSTM, gatherWordFeatures, type CharEncoderKind } from './char-encoder.js';
 import type { StateDict } from '../../nn/module.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../io/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../io/validate.js';
+import { Vocabulary } from '../../text/vocab.js';
 import { CHAR_ENCODERS } from './char-encoder.js';
-import type { SchemeChoice, TagBatch } from './data.js';
+import type { SchemeChoice, TagDataSpec } from './data.js';
+import type { TagBatch } from './encode.js';
+import type { TagRunConfig } from './run.js';
 
 export interface SequenceTaggerConfig {
   wordVocabSize: number;
@@ -145,4 +148,26 @@ export function checkTaggerConfig(value: unknown, where = 'SequenceTagger config
   const chars = c.charEncoder === 'none' ? 0 : c.charVocabSize * c.charEmbed;
   checkModelSize(where, V * E + chars + 2 * 4 * H * (E + H + (L - 1) * 3 * H) + K * 2 * H + (c.crf ? K * K : 0), weights);
   return c;
+}
+
+/** The task and noun of tagging runs (src/tasks/tag/run.ts adds the loader's check). */
+export const TAG_KIND = { task: 'tag', noun: 'tagging' } as const;
+
+/** The config of a tagging checkpoint, checked against its weights (see src/io/validate.ts); browser-safe. */
+export function checkTagRun(ck: { config: unknown; weights: StateDict }, dir: string): TagRunConfig {
+  const f = runConfig(ck.config, TAG_KIND, dir);
+  const model = checkTaggerConfig(f.present('model'), `${f.where}.model`, ck.weights);
+  const words = Vocabulary.fromJSON(f.present('words')), chars = Vocabulary.fromJSON(f.present('chars'));
+  if (words.size !== model.wordVocabSize || chars.size !== model.charVocabSize) {
+    throw new RecurError(`${f.where}: vocabularies of ${words.size} words and ${chars.size} characters for a model of ` +
+      `${model.wordVocabSize} and ${model.charVocabSize}`);
+  }
+  const d = f.obj('data');
+  const tagColumn = d.optional('tagColumn', (k) => d.int(k, -1e6, 1e6));
+  const validData = d.optional('validData', (k) => d.str(k)), testData = d.optional('testData', (k) => d.str(k));
+  const data: TagDataSpec = {
+    source: d.str('source'), seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), ...(tagColumn !== undefined ? { tagColumn } : {}),
+    ...(validData !== undefined ? { validData } : {}), ...(testData !== undefined ? { testData } : {}),
+  };
+  return { task: 'tag', data, words: words.toJSON(), chars: chars.toJSON(), model, train: f.obj('train').o };
 }

@@ -1,14 +1,11 @@
 import type { ConllReport } from '../../metrics/conlleval.js';
 import { Vocabulary, type VocabularyJSON } from '../../text/vocab.js';
-import { RecurError } from '../../errors.js';
-import type { CheckpointContent } from '../../train/checkpoint.js';
 import { loadRun, type RunConfig, type RunKind } from '../../train/run.js';
-import { runConfig } from '../../io/validate.js';
 import { encodeSentences, loadTagSplits, normalizeChunkTags, readConll, type TagDataSpec, type TagVocabs } from './data.js';
-import { checkTaggerConfig, SequenceTagger, type SequenceTaggerConfig } from './model.js';
+import { checkTagRun, SequenceTagger, TAG_KIND, type SequenceTaggerConfig } from './model.js';
 import { evaluateTagger, predictTags } from './task.js';
 
-export const TAG_RUN: RunKind = { task: 'tag', noun: 'tagging', changeable: ['validLimit'], check: checkTagRun };
+export const TAG_RUN: RunKind = { ...TAG_KIND, changeable: ['validLimit'], check: checkTagRun };
 
 export interface TagRunConfig extends RunConfig {
   task: 'tag';
@@ -46,23 +43,4 @@ export async function evaluateTaggerRun(run: TaggerRun, o: { split: 'valid' | 't
   if (config.model.scheme !== 'none') sents = normalizeChunkTags(sents, config.model.scheme);
   const r = await evaluateTagger(run.model, run.vocabs, encodeSentences(run.vocabs, sents, true));
   return { where: o.data ?? `${config.data.source} ${o.split} split`, loss: r.loss, accuracy: r.accuracy, tokens: r.tokens, chunks: r.chunks };
-}
-
-/** The config of a tagging checkpoint, checked against its weights (see src/io/validate.ts). */
-export function checkTagRun(ck: CheckpointContent, dir: string): TagRunConfig {
-  const f = runConfig(ck.config, TAG_RUN, dir);
-  const model = checkTaggerConfig(f.present('model'), `${f.where}.model`, ck.weights);
-  const words = Vocabulary.fromJSON(f.present('words')), chars = Vocabulary.fromJSON(f.present('chars'));
-  if (words.size !== model.wordVocabSize || chars.size !== model.charVocabSize) {
-    throw new RecurError(`${f.where}: vocabularies of ${words.size} words and ${chars.size} characters for a model of ` +
-      `${model.wordVocabSize} and ${model.charVocabSize}`);
-  }
-  const d = f.obj('data');
-  const tagColumn = d.optional('tagColumn', (k) => d.int(k, -1e6, 1e6));
-  const validData = d.optional('validData', (k) => d.str(k)), testData = d.optional('testData', (k) => d.str(k));
-  const data: TagDataSpec = {
-    source: d.str('source'), seed: d.int('seed', 0, Number.MAX_SAFE_INTEGER), ...(tagColumn !== undefined ? { tagColumn } : {}),
-    ...(validData !== undefined ? { validData } : {}), ...(testData !== undefined ? { testData } : {}),
-  };
-  return { task: 'tag', data, words: words.toJSON(), chars: chars.toJSON(), model, train: f.obj('train').o };
 }

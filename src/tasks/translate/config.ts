@@ -1,7 +1,9 @@
 import { RecurError } from '../../errors.js';
 import type { AttentionScore } from '../../nn/attention.js';
 import type { StateDict } from '../../nn/module.js';
-import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH } from '../../io/validate.js';
+import { checkModelSize, Fields, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, runConfig } from '../../io/validate.js';
+import { tokenizerFromJSON } from '../../text/from-json.js';
+import type { TranslateRunConfig } from './run.js';
 import type { CellKind } from '../../nn/index.js';
 
 /**
@@ -86,4 +88,35 @@ export function checkSeq2SeqConfig(value: unknown, where = 'Seq2Seq config', wei
   const G = c.cell === 'lstm' ? 4 : 3, D = c.bidirectional ? 2 : 1, He = H / D;
   checkModelSize(where, (S + V) * E + c.encoderLayers * D * G * He * He + c.decoderLayers * G * H * H + V * H, weights);
   return c;
+}
+
+/** The task and noun of translation runs (src/tasks/translate/run.ts adds the loader's check). */
+export const TRANSLATE_KIND = { task: 'translate', noun: 'translation' } as const;
+
+export interface DecodeDefaults {
+  beam: number;
+  lengthPenalty: number;
+  /** Maximum output length = maxLenA · source length + maxLenB (fairseq's rule). */
+  maxLenA: number;
+  maxLenB: number;
+}
+
+export const DEFAULT_DECODE: DecodeDefaults = { beam: 5, lengthPenalty: 1, maxLenA: 2, maxLenB: 10 };
+
+/** The config of a translation checkpoint, checked against its weights (see src/io/validate.ts); browser-safe. */
+export function checkTranslateRun(ck: { config: unknown; weights: StateDict }, dir: string): TranslateRunConfig {
+  const f = runConfig(ck.config, TRANSLATE_KIND, dir);
+  const model = checkSeq2SeqConfig(f.present('model'), `${f.where}.model`, ck.weights);
+  const src = tokenizerFromJSON(f.present('srcTokenizer')), tgt = tokenizerFromJSON(f.present('tgtTokenizer'));
+  if (src.vocabSize !== model.srcVocabSize || tgt.vocabSize !== model.tgtVocabSize) {
+    throw new RecurError(`${f.where}: tokenizers of ${src.vocabSize} and ${tgt.vocabSize} tokens for a model of ${model.srcVocabSize} and ${model.tgtVocabSize}`);
+  }
+  const d = f.obj('decode');
+  const decode: DecodeDefaults = {
+    beam: d.int('beam', 1, 1000), lengthPenalty: d.num('lengthPenalty', -100, 100), maxLenA: d.num('maxLenA', 0, 1000), maxLenB: d.int('maxLenB', 0, 1 << 20),
+  };
+  return {
+    task: 'translate', data: f.str('data'), reverse: f.bool('reverse'), metric: f.oneOf('metric', ['bleu', 'g2p'] as const), model,
+    srcTokenizer: src.toJSON(), tgtTokenizer: tgt.toJSON(), decode, train: f.obj('train').o,
+  };
 }
