@@ -5,7 +5,7 @@ import { Adam } from '../../src/optim/index.js';
 import { buildTagVocabs, encodeSentences, makeTagBatch, type EncodedSentence } from '../../src/tasks/tag/data.js';
 import { SequenceTagger, type SequenceTaggerConfig } from '../../src/tasks/tag/model.js';
 import { TagTask, evaluateTagger } from '../../src/tasks/tag/task.js';
-import { bucketedBatches } from '../../src/train/bucketing.js';
+import { bucketedBatches } from '../../src/data/bucketing.js';
 import { manualSeed, Rng } from '../../src/tensor/rng.js';
 import { train } from '../../src/train/trainer.js';
 import { assertClose } from '../helpers/assert.js';

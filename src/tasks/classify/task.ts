@@ -3,7 +3,7 @@ import { classificationReport, type ClassificationReport } from '../../metrics/c
 import { crossEntropy } from '../../nn/losses/index.js';
 import { globalRng, Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { forEachLengthSortedBatch } from '../../train/eval-batches.js';
+import { forEachLengthSortedBatch } from '../../data/eval-batches.js';
 import type { EvalResult, TrainTask } from '../../train/task.js';
 import { makeBatch } from './encode.js';
 import type { SequenceClassifier } from './model.js';

@@ -1,7 +1,7 @@
 import { conllEval, type ConllReport } from '../../metrics/conlleval.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { bucketedBatches } from '../../train/bucketing.js';
-import { forEachLengthSortedBatch } from '../../train/eval-batches.js';
+import { bucketedBatches } from '../../data/bucketing.js';
+import { forEachLengthSortedBatch } from '../../data/eval-batches.js';
 import type { EvalResult, TrainTask } from '../../train/task.js';
 import { makeTagBatch, type EncodedSentence, type SchemeChoice, type TagVocabs } from './data.js';
 import type { SequenceTagger } from './model.js';
