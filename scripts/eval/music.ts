@@ -3,7 +3,9 @@
  *  1. Piano roll (sixteenth-note grid, 88 keys), LSTM with independent Bernoulli keys, fixed
  *     wall time: held-out NLL per frame (nats, summed over keys) and frame accuracy.
  *  2. Its PyTorch twin (scripts/eval/torch_music.py): same model, rolls, initial weights,
- *     chunking and wall time, OpenMP OpenBLAS: validation NLL per frame.
+ *     chunking and wall time, OpenMP OpenBLAS: validation and test NLL per frame.
+ * Every model is taken as a user would ship it: of its epoch-end evaluations and its final
+ * weights, the one with the lowest validation loss (both sides alike); test figures are of that one.
  *  3. The MADE output (autoregressive over keys) on the same data and wall time vs (1).
  *  4. Performance-event LSTM vs an interpolated Kneser-Ney trigram over the same events: test
  *     NLL per event.
@@ -30,6 +32,7 @@ import { frameSpecOf, rollModelConfig, trainMusic, type MusicTrainOptions } from
 import { EVENT_VOCAB } from '../../src/music/performance.js';
 import type { LanguageModel } from '../../src/tasks/lm/model.js';
 import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
+import { hasCheckpoint } from '../../src/train/checkpoint.js';
 import { PYTHON, torchEnv } from '../torch-env.js';
 
 const argOf = (name: string): string | undefined => {
@@ -75,6 +78,17 @@ const writeRolls = (name: string, rs: PianoRoll[]): void => {
 };
 writeRolls('train', rolls.train);
 writeRolls('valid', rolls.valid);
+writeRolls('test', rolls.test);
+
+/** Of a run's `best` (lowest epoch-end validation loss) and `last` weights, the lower on validation. */
+async function selected<M>(out: string, load: (which: 'best' | 'last') => M, valid: (m: M) => Promise<number>): Promise<{ model: M; which: 'best' | 'last'; valid: number }> {
+  const last = load('last'), vLast = await valid(last);
+  if (!hasCheckpoint(out, 'best')) return { model: last, which: 'last', valid: vLast };
+  const best = load('best'), vBest = await valid(best);
+  return vBest <= vLast ? { model: best, which: 'best', valid: vBest } : { model: last, which: 'last', valid: vLast };
+}
+const rollRun = (out: string) => (which: 'best' | 'last'): PianoRollModel => loadMusicRun(out, which).model as PianoRollModel;
+const rollValid = async (m: PianoRollModel): Promise<number> => (await evaluateRolls(m, rolls.valid)).loss;
 const bern = rollOpts('bernoulli', join(root, 'roll-bernoulli'));
 const twinConfig = (extra: Record<string, unknown>): string => JSON.stringify({
   model: rollModelConfig(bern), lr: bern.lr, batch: bern.batch, bptt: bern.bptt, clip: bern.clip, minutes, seed, threads: torchThreads, ...extra,
@@ -96,14 +110,14 @@ if (!skipTorch) {
 // 1. Piano roll, independent Bernoulli keys.
 log(`[1] piano roll (sixteenths), LSTM 1x256, Bernoulli output, ${minutes} min (backend ${backendName()})`);
 const r1 = await trainMusic(bern);
-const m1 = loadMusicRun(bern.out, 'last').model as PianoRollModel;
-const v1 = await evaluateRolls(m1, rolls.valid), t1 = await evaluateRolls(m1, rolls.test);
+const c1 = await selected(bern.out, rollRun(bern.out), rollValid);
+const m1 = c1.model, v1 = { loss: c1.valid }, t1 = await evaluateRolls(m1, rolls.test);
 const s1 = composeRoll(m1, frames, { frames: 256, temperature: 1, seed: 0 });
 results.pianoroll = {
-  steps: r1.step, validNllPerFrame: v1.loss, testNllPerFrame: t1.loss, testFrameAccuracy: t1.metrics.frame_accuracy,
+  steps: r1.step, checkpoint: c1.which, validNllPerFrame: v1.loss, testNllPerFrame: t1.loss, testFrameAccuracy: t1.metrics.frame_accuracy,
   sample: sampleStats(musicStats([timedNotes(s1.score)])),
 };
-log(`    ${r1.step} steps; NLL/frame valid ${v1.loss.toFixed(3)}, test ${t1.loss.toFixed(3)}; frame accuracy ${t1.metrics.frame_accuracy!.toFixed(3)}`);
+log(`    ${r1.step} steps (${c1.which}); NLL/frame valid ${v1.loss.toFixed(3)}, test ${t1.loss.toFixed(3)}; frame accuracy ${t1.metrics.frame_accuracy!.toFixed(3)}`);
 
 // 2. PyTorch twin.
 if (!skipTorch) {
@@ -111,9 +125,10 @@ if (!skipTorch) {
   log(`[2] PyTorch twin, same model, rolls, initial weights and ${minutes} min`);
   const p = spawnSync(PYTHON, ['scripts/eval/torch_music.py', join(torchDir, 'config.json'), torchDir], { encoding: 'utf8', env: env(torchThreads) });
   if (p.status === 0) {
-    const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { steps: number; valid_nll_per_frame: number };
+    const t = JSON.parse(p.stdout.trim().split('\n').pop()!) as { steps: number; valid_nll_per_frame: number; test_nll_per_frame: number; checkpoint: string };
     results.torch = t;
-    log(`    PyTorch: ${t.steps} steps, NLL/frame valid ${t.valid_nll_per_frame.toFixed(3)}; recur ${v1.loss.toFixed(3)} (target: recur <= PyTorch)`);
+    log(`    PyTorch: ${t.steps} steps (${t.checkpoint}), NLL/frame valid ${t.valid_nll_per_frame.toFixed(3)}, test ${t.test_nll_per_frame.toFixed(3)}; ` +
+      `recur valid ${v1.loss.toFixed(3)}, test ${t1.loss.toFixed(3)} (target: recur <= PyTorch)`);
   } else {
     results.torch = { error: p.stderr.slice(-500) };
     log(`    PyTorch run failed:\n${p.stderr.slice(-500)}`);
@@ -124,22 +139,24 @@ if (!skipTorch) {
 log(`[3] the same with the MADE output (autoregressive over keys), ${minutes} min`);
 const made = rollOpts('made', join(root, 'roll-made'));
 const r3 = await trainMusic(made);
-const m3 = loadMusicRun(made.out, 'last').model as PianoRollModel;
-const v3 = await evaluateRolls(m3, rolls.valid), t3 = await evaluateRolls(m3, rolls.test);
-results.made = { steps: r3.step, validNllPerFrame: v3.loss, testNllPerFrame: t3.loss, testFrameAccuracy: t3.metrics.frame_accuracy };
-log(`    ${r3.step} steps; NLL/frame valid ${v3.loss.toFixed(3)}, test ${t3.loss.toFixed(3)} vs Bernoulli ${t1.loss.toFixed(3)} (target: lower)`);
+const c3 = await selected(made.out, rollRun(made.out), rollValid);
+const v3 = { loss: c3.valid }, t3 = await evaluateRolls(c3.model, rolls.test);
+results.made = { steps: r3.step, checkpoint: c3.which, validNllPerFrame: v3.loss, testNllPerFrame: t3.loss, testFrameAccuracy: t3.metrics.frame_accuracy };
+log(`    ${r3.step} steps (${c3.which}); NLL/frame valid ${v3.loss.toFixed(3)}, test ${t3.loss.toFixed(3)} vs Bernoulli ${t1.loss.toFixed(3)} (target: lower)`);
 
 // 4. Performance events vs a Kneser-Ney trigram over the same events.
 log(`[4] performance-event LSTM 2x256, ${minutes} min, vs Kneser-Ney event trigram`);
 const evOpts: MusicTrainOptions = { ...rollOpts('bernoulli', join(root, 'events')), repr: 'events', layers: 2, dropout: 0.1, augment: true, batch: 32, bptt: 128 };
 const r4 = await trainMusic(evOpts);
-const m4 = loadMusicRun(evOpts.out, 'last').model as LanguageModel;
-const testIds = concatIds(eventsOf(splits.test));
+const validIds = concatIds(eventsOf(splits.valid)), testIds = concatIds(eventsOf(splits.test));
+const c4 = await selected(evOpts.out, (which) => loadMusicRun(evOpts.out, which).model as LanguageModel,
+  async (m) => (await evaluateEvents(m, validIds, evOpts.bptt)).loss);
+const m4 = c4.model;
 const t4 = await evaluateEvents(m4, testIds, evOpts.bptt);
 const kn = new KneserNeyTrigram(concatIds(eventsOf(splits.train)), EVENT_VOCAB).crossEntropy(testIds);
 const s4 = composeEvents(m4, { seconds: 30, temperature: 1, topP: 0.95, seed: 0 });
-results.events = { steps: r4.step, testNllPerEvent: t4.loss, trigramTestNllPerEvent: kn, sample: sampleStats(musicStats([timedNotes(s4.score)])) };
-log(`    ${r4.step} steps; test NLL/event LSTM ${t4.loss.toFixed(3)} vs KN trigram ${kn.toFixed(3)} (target: lower)`);
+results.events = { steps: r4.step, checkpoint: c4.which, validNllPerEvent: c4.valid, testNllPerEvent: t4.loss, trigramTestNllPerEvent: kn, sample: sampleStats(musicStats([timedNotes(s4.score)])) };
+log(`    ${r4.step} steps (${c4.which}); test NLL/event LSTM ${t4.loss.toFixed(3)} vs KN trigram ${kn.toFixed(3)} (target: lower)`);
 
 // 5. Sample statistics.
 results.trainingSet = sampleStats(trainStats);

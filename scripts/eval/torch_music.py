@@ -5,13 +5,16 @@ The same network (RNN/LSTM/GRU over the previous frame, a Bernoulli or MADE outp
 keys, the same parameter names), the same training as PianoRollTask (every piece cut into
 chunks of `bptt` frames, shuffled each epoch, the mean NLL per frame summed over keys, Adam,
 grad-norm clipping, the LR halved after two epochs without a better validation loss) for the
-same wall time, then the NLL per frame of the validation pieces. With `init_out` it writes its
-initial weights as safetensors so recur starts from the very same point.
+same wall time. Of the epoch-end weights and the final ones it keeps those with the lowest
+validation NLL per frame (as recur's side of the eval takes `best` or `last`), and reports their
+validation and test NLL per frame. With `init_out` it writes its initial weights as safetensors
+so recur starts from the very same point.
 
-Data: DIR/{train,valid}.u8 (the pieces' frames end to end, 88 bytes a frame) and
-DIR/{train,valid}.frames.i32 (frames per piece).
+Data: DIR/{train,valid,test}.u8 (the pieces' frames end to end, 88 bytes a frame) and
+DIR/{train,valid,test}.frames.i32 (frames per piece).
 Usage: torch_music.py CONFIG.json DATA_DIR
 """
+import copy
 import json
 import os
 import sys
@@ -128,6 +131,7 @@ def main():
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     max_steps, budget = cfg.get("steps"), cfg["minutes"] * 60
     t0, step, frames_seen, bs = time.time(), 0, 0, cfg["batch"]
+    best_valid, best_state = float("inf"), None
     done = lambda: (step >= max_steps) if max_steps else (time.time() - t0 >= budget)
     while not done():
         order = torch.randperm(len(chunks)).tolist()
@@ -145,9 +149,17 @@ def main():
             opt.step()
             step, frames_seen = step + 1, frames_seen + count
         else:
-            sched.step(evaluate(model, valid))
+            v = evaluate(model, valid)
+            sched.step(v)
+            if v < best_valid:
+                best_valid, best_state = v, copy.deepcopy(model.state_dict())
     train_time = time.time() - t0
-    print(json.dumps({"steps": step, "frames_per_sec": frames_seen / train_time, "valid_nll_per_frame": evaluate(model, valid),
+    final_valid, checkpoint = evaluate(model, valid), "last"
+    if best_state is not None and best_valid < final_valid:
+        model.load_state_dict(best_state)
+        checkpoint = "best"
+    print(json.dumps({"steps": step, "frames_per_sec": frames_seen / train_time, "checkpoint": checkpoint,
+                      "valid_nll_per_frame": min(best_valid, final_valid), "test_nll_per_frame": evaluate(model, read_rolls(d, "test")),
                       "torch": torch.__version__, "threads": torch.get_num_threads()}))
 
 
