@@ -4,7 +4,9 @@
  *  2. The same configuration trained by PyTorch for the same wall time on the same ids.
  *  3. Word level, Brown: test perplexity of a word LSTM vs an interpolated Kneser–Ney
  *     trigram on the same split and vocabulary.
- * Usage: npx tsx scripts/eval/lm.ts [--minutes M (15)] [--word-minutes M (25)] [--skip-torch] [--skip-word]
+ * Usage: npx tsx scripts/eval/lm.ts [--minutes M (15)] [--word-minutes M (25)] [--seed S (0)] [--skip-torch] [--skip-word]
+ * --seed picks the shared initial weights and recur's sampling; each seed's race is kept under
+ * `charRaces` in eval-results.json, and seed 0 also fills `char` and `torch`.
  * The backend is recur's default unless RECUR_BACKEND is set (figures in eval-results.json say which).
  */
 import { spawnSync } from 'node:child_process';
@@ -23,20 +25,21 @@ const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const minutes = arg('minutes', 15), wordMinutes = arg('word-minutes', 25);
+const minutes = arg('minutes', 15), wordMinutes = arg('word-minutes', 25), seed = arg('seed', 0);
+if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${String(seed)}`);
 const skipTorch = process.argv.includes('--skip-torch'), skipWord = process.argv.includes('--skip-word');
 const root = mkdtempSync(join(tmpdir(), 'recur-eval-'));
 const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString() };
 const log = (s: string): void => console.log(s);
 
-// 1. Character-level Moby-Dick. Both sides start from PyTorch's seed-0 initial weights: the
+// 1. Character-level Moby-Dick. Both sides start from PyTorch's initial weights for --seed: the
 // random draw of the starting point alone moves the 1000-step validation loss by ~0.12 nats
 // (seeds 0-2, either library), more than the difference being measured.
 const charDir = join(root, 'torch-data');
 mkdirSync(charDir, { recursive: true });
 const charOpts: LmTrainOptions = {
   corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
-  batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed: 0,
+  batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed,
   out: join(root, 'char'), resume: false,
 };
 // The same ids and model as trainLm makes from charOpts, for the twin and the evaluation.
@@ -47,7 +50,7 @@ for (const s of ['train', 'valid'] as const) {
   writeFileSync(join(charDir, `${s}.i32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
 }
 const twinConfig = (extra: Record<string, unknown>): string => JSON.stringify({
-  model: charModelConfig, lr: charOpts.lr, batch: charOpts.batch, bptt: charOpts.bptt, clip: charOpts.clip, minutes, seed: 0, threads: 2, ...extra,
+  model: charModelConfig, lr: charOpts.lr, batch: charOpts.batch, bptt: charOpts.bptt, clip: charOpts.clip, minutes, seed, threads: 2, ...extra,
 });
 if (!skipTorch) {
   const initFile = join(charDir, 'init.safetensors');
@@ -101,5 +104,8 @@ log(`    test perplexity: LSTM ${Math.exp(lstmTest).toFixed(1)} vs KN trigram ${
 
 // A partial run (--skip-*) keeps the figures it did not measure from the previous results.
 const previous = existsSync('eval-results.json') ? (JSON.parse(readFileSync('eval-results.json', 'utf8')) as Record<string, unknown>) : {};
-writeFileSync('eval-results.json', JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
+const race = { backend: results.backend, date: results.date, recur: results.char, torch: results.torch };
+const charRaces = { ...(previous.charRaces as Record<string, unknown> | undefined), [String(seed)]: race };
+if (seed !== 0) { delete results.char; delete results.torch; }
+writeFileSync('eval-results.json', JSON.stringify({ ...previous, ...results, charRaces }, null, 2) + '\n');
 log('results written to eval-results.json');

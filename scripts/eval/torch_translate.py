@@ -9,7 +9,9 @@ decoder.attention / decoder.combine / decoder.out), trains it as recur's Transla
 (length-bucketed batches of the same size, token cross-entropy ignoring padding, Adam,
 grad-norm clipping, LR halved on a validation plateau) for the same number of minutes, then
 greedily decodes the test sources (max length a*len+b) and writes their ids to test_hyp.json.
-Prints one JSON line with steps, throughput and the final validation loss.
+Prints one JSON line with steps, throughput and the final validation loss. With `init_out` it
+first writes its initial weights (recur's names, so recur loads them as they are), and with
+`init_only` stops there: both sides of the race then start from the same point.
 Usage: torch_translate.py CONFIG.json DATA_DIR
 """
 import json
@@ -26,6 +28,7 @@ import torch.nn.functional as F
 # The model is the one `recur export torch` ships (python/recur_torch/model.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "recur_torch"))
 from model import Seq2Seq  # noqa: E402
+from torch_lm import save_safetensors  # noqa: E402  (this script's folder is on sys.path)
 
 
 def read_seqs(d, name):
@@ -112,11 +115,15 @@ def main():
     d = sys.argv[2]
     torch.manual_seed(cfg.get("seed", 0))
     torch.set_num_threads(cfg.get("threads", 1))
+    model = Seq2Seq(cfg["model"])
+    if cfg.get("init_out"):
+        save_safetensors(model, cfg["init_out"])
+        if cfg.get("init_only"):
+            return
     sp = cfg["specials"]
     train = list(zip(read_seqs(d, "train_src"), read_seqs(d, "train_tgt")))
     valid = list(zip(read_seqs(d, "valid_src"), read_seqs(d, "valid_tgt")))
     test = read_seqs(d, "test_src")
-    model = Seq2Seq(cfg["model"])
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     rng = random.Random(cfg.get("seed", 0))

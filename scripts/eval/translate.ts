@@ -6,9 +6,12 @@
  *  4. The same attention model trained by PyTorch (scripts/eval/torch_translate.py) for the same
  *     wall time on the same prepared ids; its greedy outputs are scored here with the same BLEU.
  * Each training run has a wall-time budget (default 10 minutes) and runs in its own process
- * (`--phase g2p|kjv-att|kjv-none|torch`), so no memory state leaks from one run into the next.
- * Results are merged into eval-results-translate.json.
- * Usage: npx tsx scripts/eval/translate.ts [--minutes M] [--g2p-minutes M] [--skip-torch] [--only g2p|kjv] [--torch-threads N]
+ * (`--phase g2p|init|kjv-att|kjv-none|torch`), so no memory state leaks from one run into the next.
+ * Unless --skip-torch, the attention model of 2 and the twin of 4 start from the same weights:
+ * the twin's initial state_dict for --seed, written first (phase init) and loaded by recur.
+ * Results are merged into eval-results-translate.json. `--only race` runs 2 and 4 alone.
+ * Usage: npx tsx scripts/eval/translate.ts [--minutes M] [--g2p-minutes M] [--skip-torch] [--only g2p|kjv|race] [--torch-threads N]
+ *        [--seed S (0)] [--tag NAME]
  *        [--hidden H] [--embed E] [--bpe-vocab V] [--batch B] [--lr X] [--dropout P]   (KJV model; defaults 256, 128, 3000, 64, 0.002, 0)
  *        [--g2p-lr X] [--g2p-eval-every N]   (G2P; defaults 0.002, 500)
  * Dropout defaults to 0 for KJV: a 10-15 minute budget is 2-3 epochs, too few to overfit, and
@@ -22,9 +25,10 @@ import { join } from 'node:path';
 import { backendName } from '../../src/kernels/index.js';
 import { PYTHON, torchEnv } from '../torch-env.js';
 import { scoreExamples, scoreHypotheses } from '../../src/tasks/translate/evaluate.js';
-import { prepareTranslateData } from '../../src/tasks/translate/data.js';
+import { BUILTIN_TRANSLATE_DATA, prepareTranslateData } from '../../src/tasks/translate/data.js';
 import { loadTranslateRun } from '../../src/tasks/translate/run.js';
-import { trainTranslate, type TranslateTrainOptions } from '../../src/tasks/translate/train.js';
+import { trainTranslate, translateModelConfig, type TranslateTrainOptions } from '../../src/tasks/translate/train.js';
+import { dataPath } from '../../src/train/run.js';
 import { tokenizerFromJSON } from '../../src/text/from-json.js';
 import { installNodeGc } from '../../src/train/node-gc.js';
 
@@ -39,6 +43,8 @@ const flag = (name: string): string | null => {
   return i >= 0 ? process.argv[i + 1]! : null;
 };
 const only = flag('only'), phase = flag('phase');
+const seed = arg('seed', 0);
+if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${String(seed)}`);
 /** `--tag NAME` keeps a second configuration's figures apart: keys get a _NAME suffix. */
 const tag = flag('tag');
 const keyOf = (k: string): string => (tag ? `${k}_${tag}` : k);
@@ -57,7 +63,7 @@ installNodeGc();
 const base: Omit<TranslateTrainOptions, 'data' | 'out' | 'attention'> = {
   reverse: false, cell: 'gru', layers: 1, hidden: arg('hidden', 256), embed: arg('embed', 128), bidirectional: true, inputFeeding: true,
   teacherForcing: 1, dropout: arg('dropout', 0), bridge: 'dense', bpeVocab: arg('bpe-vocab', 3000), maxLen: 64, batch: arg('batch', 64), lr: arg('lr', 0.002),
-  optimizer: 'adam', clip: 5, minutes, evalEvery: 400, evalDecode: 0, seed: 0, resume: false,
+  optimizer: 'adam', clip: 5, minutes, evalEvery: 400, evalDecode: 0, seed, resume: false,
 };
 
 async function trainAndScore(name: string, o: TranslateTrainOptions): Promise<Record<string, unknown>> {
@@ -93,6 +99,7 @@ async function trainAndScore(name: string, o: TranslateTrainOptions): Promise<Re
 }
 
 const attOut = join(root, 'kjv-att');
+const initFile = join(root, 'init', 'init.safetensors');
 
 if (phase === 'g2p') {
   log(`[1] CMUdict G2P, ${g2pMinutes} min (backend ${backendName()})`);
@@ -100,9 +107,20 @@ if (phase === 'g2p') {
     ...base, data: 'cmudict', attention: 'luong-general', hidden: 256, embed: 64, batch: 128, lr: arg('g2p-lr', 0.002), dropout: 0, maxLen: 40,
     minutes: g2pMinutes, evalEvery: arg('g2p-eval-every', 500), out: join(root, 'g2p'),
   }));
+} else if (phase === 'init') {
+  // The twin's initial weights for the model trainTranslate builds from these options and data.
+  const att = { ...base, attention: 'luong-general' as const };
+  const data = prepareTranslateData(dataPath('kjv-es', BUILTIN_TRANSLATE_DATA), false, att);
+  mkdirSync(join(root, 'init'), { recursive: true });
+  const cfgPath = join(root, 'init', 'config.json');
+  writeFileSync(cfgPath, JSON.stringify({ model: translateModelConfig(att, data), seed, threads: 1, init_out: initFile, init_only: true }));
+  const p = spawnSync(PYTHON, ['scripts/eval/torch_translate.py', cfgPath, join(root, 'init')], { encoding: 'utf8', env: torchEnv(1) });
+  if (p.status !== 0) log(`    PyTorch could not write its initial weights; recur starts from its own:\n${p.stderr.slice(-500)}`);
 } else if (phase === 'kjv-att') {
-  log(`[2] KJV -> RV1909 with attention (luong-general), ${minutes} min (backend ${backendName()})`);
-  save('kjvAttention', await trainAndScore('attention', { ...base, data: 'kjv-es', attention: 'luong-general', out: attOut }));
+  const sharedInit = existsSync(initFile);
+  log(`[2] KJV -> RV1909 with attention (luong-general), ${minutes} min (backend ${backendName()}, seed ${seed}, ${sharedInit ? "the twin's" : 'its own'} initial weights)`);
+  const r = await trainAndScore('attention', { ...base, data: 'kjv-es', attention: 'luong-general', out: attOut, ...(sharedInit ? { initWeights: initFile } : {}) });
+  save('kjvAttention', { ...r, seed, sharedInit });
 } else if (phase === 'kjv-none') {
   log(`[3] KJV -> RV1909 without attention, ${minutes} min (backend ${backendName()})`);
   save('kjvNoAttention', await trainAndScore('no attention', { ...base, data: 'kjv-es', attention: 'none', out: join(root, 'kjv-none') }));
@@ -127,7 +145,7 @@ if (phase === 'g2p') {
   writeSeqs('test_src', data.testExamples.map((e) => data.src.encode(e.source)));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
     model: config.model, specials: data.specials, batch: base.batch, lr: base.lr, clip: base.clip, minutes,
-    evalEvery: base.evalEvery, seed: 0, threads: torchThreads, maxLenA: config.decode.maxLenA, maxLenB: config.decode.maxLenB,
+    evalEvery: base.evalEvery, seed, threads: torchThreads, maxLenA: config.decode.maxLenA, maxLenB: config.decode.maxLenB,
   }));
   const p = spawnSync(PYTHON, ['scripts/eval/torch_translate.py', join(dir, 'config.json'), dir], { encoding: 'utf8', maxBuffer: 64 << 20, env: torchEnv(torchThreads) });
   if (p.status === 0) {
@@ -137,7 +155,7 @@ if (phase === 'g2p') {
     const s = scoreHypotheses(hyps, data.testExamples, 'bleu');
     const all = JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, { greedy?: { bleu: number } } | undefined>;
     const recurGreedy = all[keyOf('kjvAttention')]?.greedy?.bleu ?? NaN;
-    save('torch', { ...t, greedy: s.metrics, recurGreedyBleu: recurGreedy, difference: recurGreedy - s.metrics.bleu! });
+    save('torch', { ...t, seed, sharedInit: existsSync(initFile), greedy: s.metrics, recurGreedyBleu: recurGreedy, difference: recurGreedy - s.metrics.bleu! });
     log(`    PyTorch: ${t.steps} steps, ${Math.round(t.tokens_per_sec)} tok/s; greedy ${s.summary}`);
     log(`    recur greedy BLEU ${recurGreedy.toFixed(2)} vs PyTorch ${s.metrics.bleu!.toFixed(2)} (difference ${(recurGreedy - s.metrics.bleu!).toFixed(2)})`);
   } else {
@@ -146,7 +164,8 @@ if (phase === 'g2p') {
   }
 } else {
   // The driver: one child process per phase.
-  const phases = [...(!only || only === 'g2p' ? ['g2p'] : []), ...(!only || only === 'kjv' ? ['kjv-att', 'kjv-none', ...(skipTorch ? [] : ['torch'])] : [])];
+  const kjv = only === 'race' ? ['kjv-att'] : ['kjv-att', 'kjv-none'];
+  const phases = [...(!only || only === 'g2p' ? ['g2p'] : []), ...(!only || only === 'kjv' || only === 'race' ? [...(skipTorch ? [] : ['init']), ...kjv, ...(skipTorch ? [] : ['torch'])] : [])];
   const passOn = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only');
   for (const ph of phases) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval/translate.ts', ...passOn, '--phase', ph, '--root', root], { stdio: 'inherit' });

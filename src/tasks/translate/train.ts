@@ -1,4 +1,5 @@
 import { RecurError } from '../../errors.js';
+import { loadSafetensorsFile } from '../../io/node.js';
 import { manualSeed } from '../../tensor/rng.js';
 import { dataPath, resumeConfig, runTraining, type RunOptions } from '../../train/run.js';
 import type { TrainEvent, TrainResult } from '../../train/trainer.js';
@@ -6,7 +7,7 @@ import type { AttentionType, Seq2SeqCell, Seq2SeqConfig } from './config.js';
 import { BUILTIN_TRANSLATE_DATA, prepareTranslateData, type TextLevel } from './data.js';
 import { Seq2Seq } from './model.js';
 import { DEFAULT_DECODE, TRANSLATE_RUN, type TranslateRunConfig } from './run.js';
-import { TranslateTask } from './task.js';
+import { TranslateTask, type TranslateTaskData } from './task.js';
 
 export interface TranslateTrainOptions extends RunOptions {
   data: string;
@@ -29,10 +30,21 @@ export interface TranslateTrainOptions extends RunOptions {
   /** Training pairs longer than this many tokens (either side) are left out. */
   maxLen: number;
   batch: number;
+  /** Starting weights (e.g. a PyTorch twin's initial state_dict, in recur's names); ignored on resume. */
+  initWeights?: string;
   /** Validation examples decoded at each evaluation. */
   evalDecode: number;
   /** Called once the data is ready (sizes, dropped pairs). */
   onData?: (info: { train: number; valid: number; test: number; dropped: number; srcVocab: number; tgtVocab: number }) => void;
+}
+
+/** The Seq2Seq that `trainTranslate` builds from these options and prepared data (also the PyTorch twin's). */
+export function translateModelConfig(o: Omit<TranslateTrainOptions, 'data' | 'out'>, d: Pick<TranslateTaskData, 'src' | 'tgt' | 'specials'>): Seq2SeqConfig {
+  return {
+    srcVocabSize: d.src.vocabSize, tgtVocabSize: d.tgt.vocabSize, srcPadId: d.specials.srcPad, tgtPadId: d.specials.tgtPad,
+    embedSize: o.embed, hiddenSize: o.hidden, encoderLayers: o.layers, decoderLayers: o.layers, cell: o.cell,
+    bidirectional: o.bidirectional, attention: o.attention, inputFeeding: o.inputFeeding, dropout: o.dropout, bridge: o.bridge,
+  };
 }
 
 /**
@@ -50,12 +62,9 @@ export async function trainTranslate(options: TranslateTrainOptions, onEvent?: (
   // Read as given (messages name the file as the user wrote it), stored absolute.
   const d = prepareTranslateData(saved?.data ?? options.data, o.reverse, o, saved ?? undefined);
   o.onData?.({ train: d.train.length, valid: d.valid.length, test: d.test.length, dropped: d.dropped, srcVocab: d.src.vocabSize, tgtVocab: d.tgt.vocabSize });
-  const modelConfig: Seq2SeqConfig = saved?.model ?? {
-    srcVocabSize: d.src.vocabSize, tgtVocabSize: d.tgt.vocabSize, srcPadId: d.specials.srcPad, tgtPadId: d.specials.tgtPad,
-    embedSize: o.embed, hiddenSize: o.hidden, encoderLayers: o.layers, decoderLayers: o.layers, cell: o.cell,
-    bidirectional: o.bidirectional, attention: o.attention, inputFeeding: o.inputFeeding, dropout: o.dropout, bridge: o.bridge,
-  };
+  const modelConfig: Seq2SeqConfig = saved?.model ?? translateModelConfig(o, d);
   const model = new Seq2Seq(modelConfig);
+  if (o.initWeights && !o.resume) model.loadStateDict(loadSafetensorsFile(o.initWeights));
   const task = new TranslateTask(model, d, { batchSize: o.batch, teacherForcing: o.teacherForcing, seed: o.seed, evalDecode: o.evalDecode, metric: d.metric });
   const { onData: _drop, ...trainOpts } = o;
   const config: TranslateRunConfig = {
