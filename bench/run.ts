@@ -26,6 +26,8 @@
  *   --quiet-ms N                        wait at most N ms for idle CPUs before each process starts,
  *                                       never inside its window (default 10000)
  *   --soak [--steps N]                  instead: the 10,000-step RSS soak of bench/soak.ts
+ *   --profile [--configs C] [--seconds S]  instead: where a training step's time goes, per kernel
+ *                                       (bench/profile.ts), on the backend RECUR_BACKEND selects
  *
  * The node peers (bench/peers/recur.ts, tfjs.ts, brain.ts) run as compiled JavaScript under plain
  * `node`, as a program using recur's compiled build does, so no TypeScript loader (tsx costs ~30 MB)
@@ -42,6 +44,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OPENMP_BLAS_DIR, PYTHON, torchEnv as sharedTorchEnv } from '../scripts/torch-env.js';
 import { waitQuiet } from './common.js';
+import { benchConfigs, type ConfigName } from './configs.js';
 import { MARK, TRANSPOSES, gemmKey, type Config, type Job, type Line, type Protocol, type Timing } from './peers/protocol.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,6 +55,10 @@ const argv = process.argv.slice(2);
 if (argv.includes('--soak')) {
   const { soakMain } = await import('./soak.js');
   process.exit(await soakMain(argv));
+}
+if (argv.includes('--profile')) {
+  const { profileMain } = await import('./profile.js');
+  process.exit(await profileMain(argv));
 }
 function opt(name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -74,21 +81,7 @@ if (torchBlas !== 'openmp' && torchBlas !== 'system') throw new Error(`--torch-b
 
 // ---- configurations -----------------------------------------------------------------------------
 type PeerName = 'recur' | 'tfjs' | 'brain' | 'torch';
-type ConfigName = 'train-lstm' | 'train-gru' | 'gen' | 'gemm';
-
-const configs: Record<ConfigName, Config> = tiny
-  ? {
-    'train-lstm': { kind: 'train', cell: 'lstm', vocab: 64, input: 16, hidden: 32, batch: 4, seq: 8, classes: 64 },
-    'train-gru': { kind: 'train', cell: 'gru', vocab: 64, input: 16, hidden: 32, batch: 4, seq: 8, classes: 64 },
-    gen: { kind: 'gen', input: 16, hidden: 32, layers: 2 },
-    gemm: { kind: 'gemm', shapes: [[8, 16, 32], [1, 32, 64]] },
-  }
-  : {
-    'train-lstm': { kind: 'train', cell: 'lstm', vocab: 64, input: 64, hidden: 256, batch: 32, seq: 64, classes: 64 },
-    'train-gru': { kind: 'train', cell: 'gru', vocab: 64, input: 64, hidden: 256, batch: 32, seq: 64, classes: 64 },
-    gen: { kind: 'gen', input: 64, hidden: 512, layers: 2 },
-    gemm: { kind: 'gemm', shapes: [[32, 256, 1024], [2048, 64, 1024], [512, 512, 512], [1, 512, 2048]] },
-  };
+const configs = benchConfigs(tiny);
 
 const protocols: Record<ConfigName, Protocol> = tiny
   ? {

@@ -7,20 +7,17 @@
  */
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { availableBackends, kernels, reclaimMemory } from '../../src/kernels/index.js';
-import { Embedding } from '../../src/nn/embedding.js';
-import { Linear } from '../../src/nn/linear.js';
-import { GRU, LSTM, LSTMCell, RecurrentStepper } from '../../src/nn/rnn/index.js';
-import { crossEntropy } from '../../src/nn/losses/index.js';
-import { Adam } from '../../src/optim/adam.js';
+import { LSTM, LSTMCell, RecurrentStepper } from '../../src/nn/rnn/index.js';
 import { manualSeed } from '../../src/tensor/rng.js';
 import { Tensor, zeros } from '../../src/tensor/tensor.js';
 import { installNodeGc } from '../../src/train/node-gc.js';
 import type { NativeKernels } from '../../src/kernels/native/index.js';
 import type { WasmKernels } from '../../src/kernels/wasm/index.js';
 import {
-  emit, gemmKey, gemmRate, randomIds, runPeer, timeAsync, timeSync, TRANSPOSES,
+  emit, gemmKey, gemmRate, runPeer, timeAsync, timeSync, TRANSPOSES,
   type GemmConfig, type GenConfig, type Job, type TrainConfig,
 } from './protocol.js';
+import { recurTrainStep } from './recur-train.js';
 
 function backendInfo(job: Job): Record<string, string | number | boolean> {
   const k = kernels();
@@ -42,33 +39,14 @@ function backendInfo(job: Job): Record<string, string | number | boolean> {
 }
 
 async function train(c: TrainConfig, job: Job): Promise<void> {
-  manualSeed(1);
   installNodeGc();
-  const { vocab, input, hidden, batch: B, seq: T, classes } = c;
-  const emb = new Embedding(vocab, input);
-  const rnn = c.cell === 'lstm' ? new LSTM({ inputSize: input, hiddenSize: hidden }) : new GRU({ inputSize: input, hiddenSize: hidden });
-  const head = new Linear(hidden, classes);
-  const opt = new Adam([...emb.parameters(), ...rnn.parameters(), ...head.parameters()], { lr: 1e-3 });
-  // Time-major [T, B] token ids (recur's default layout, as PyTorch's).
-  const ids = randomIds(T * B, vocab, 7);
-  const targets = randomIds(T * B, classes, 11);
-  let lastLoss = NaN;
-  // The graph of a step (every activation its backward saved) is unreachable once this returns,
-  // so the collection reclaimMemory() may run between steps frees it too.
-  const syncStep = (): void => {
-    const x = emb.forward(ids).reshape([T, B, input]);
-    const { output } = rnn.forward(x);
-    const loss = crossEntropy(head.forward(output.reshape([T * B, hidden])), targets);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    lastLoss = loss.data[0]!;
-  };
+  const t = recurTrainStep(c);
   const step = async (): Promise<void> => {
-    syncStep();
+    t.step();
     await reclaimMemory();
   };
   const timing = await timeAsync(step, job.protocol);
+  const lastLoss = t.loss();
   if (!Number.isFinite(lastLoss)) throw new Error(`training loss is ${lastLoss}`);
   emit({ type: 'timing', key: 'train', timing, note: `final loss ${lastLoss.toFixed(4)}` });
 }
