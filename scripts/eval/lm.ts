@@ -5,6 +5,9 @@
  *  3. Word level, Brown: test perplexity of a word LSTM vs an interpolated Kneser–Ney
  *     trigram on the same split and vocabulary.
  * Usage: npx tsx scripts/eval/lm.ts [--minutes M (15)] [--word-minutes M (25)] [--seed S (0)] [--skip-torch] [--skip-word]
+ *        [--batch B (32)] [--bptt T (64)] [--tag NAME]
+ * --batch/--bptt change the character race's shape (a speed check at another size); --tag keeps
+ * such a race apart, under `charRaces["S_NAME"]`, without touching `char` and `torch`.
  * --seed picks the shared initial weights and recur's sampling; each seed's race is kept under
  * `charRaces` in eval-results.json, and seed 0 also fills `char` and `torch`.
  * The backend is recur's default unless RECUR_BACKEND is set (figures in eval-results.json say which).
@@ -28,6 +31,10 @@ const arg = (name: string, dflt: number): number => {
 const minutes = arg('minutes', 15), wordMinutes = arg('word-minutes', 25), seed = arg('seed', 0);
 if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${String(seed)}`);
 const skipTorch = process.argv.includes('--skip-torch'), skipWord = process.argv.includes('--skip-word');
+const batch = arg('batch', 32), bptt = arg('bptt', 64);
+if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(bptt) || bptt < 2) throw new Error(`--batch and --bptt must be whole numbers >= 1 and >= 2, got ${batch} and ${bptt}`);
+const tagAt = process.argv.indexOf('--tag'), tag = tagAt >= 0 ? process.argv[tagAt + 1] : undefined;
+if (tagAt >= 0 && !tag) throw new Error('--tag needs a name');
 const root = mkdtempSync(join(tmpdir(), 'recur-eval-'));
 const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString() };
 const log = (s: string): void => console.log(s);
@@ -39,7 +46,7 @@ const charDir = join(root, 'torch-data');
 mkdirSync(charDir, { recursive: true });
 const charOpts: LmTrainOptions = {
   corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
-  batch: 32, bptt: 64, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed,
+  batch, bptt, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed,
   out: join(root, 'char'), resume: false,
 };
 // The same ids and model as trainLm makes from charOpts, for the twin and the evaluation.
@@ -104,8 +111,8 @@ log(`    test perplexity: LSTM ${Math.exp(lstmTest).toFixed(1)} vs KN trigram ${
 
 // A partial run (--skip-*) keeps the figures it did not measure from the previous results.
 const previous = existsSync('eval-results.json') ? (JSON.parse(readFileSync('eval-results.json', 'utf8')) as Record<string, unknown>) : {};
-const race = { backend: results.backend, date: results.date, recur: results.char, torch: results.torch };
-const charRaces = { ...(previous.charRaces as Record<string, unknown> | undefined), [String(seed)]: race };
-if (seed !== 0) { delete results.char; delete results.torch; }
+const race = { backend: results.backend, date: results.date, batch, bptt, recur: results.char, torch: results.torch };
+const charRaces = { ...(previous.charRaces as Record<string, unknown> | undefined), [tag ? `${seed}_${tag}` : String(seed)]: race };
+if (seed !== 0 || tag) { delete results.char; delete results.torch; }
 writeFileSync('eval-results.json', JSON.stringify({ ...previous, ...results, charRaces }, null, 2) + '\n');
 log('results written to eval-results.json');
