@@ -5,18 +5,19 @@
  * the calls and milliseconds per step, the share of the step, and for the products the GFLOP/s
  * reached against a 512³ GEMM measured in the same process. What no kernel accounts for is the
  * TypeScript around them (autograd graph, tensor bookkeeping); `reclaimMemory` (the GC between
- * steps) is shown on its own line. The timers cost ~0.1 µs a call, under 1% of a step here.
+ * steps) is shown on its own line. The step time of the end of the warm-up, without timers, is
+ * printed next to the timed one, so the timers' own cost shows.
  *
  *   npm run bench -- --profile [--configs train-lstm,train-gru] [--seconds S (10)] [--out FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { backendName, kernels, reclaimMemory, type Kernels } from '../src/kernels/index.js';
 import { installNodeGc } from '../src/train/node-gc.js';
-import { benchConfigs } from './configs.js';
-import { gemmRate, type TrainConfig } from './peers/protocol.js';
-import { recurTrainStep } from './peers/recur-train.js';
+import { benchConfigs, type ConfigName } from './configs.js';
+import type { TrainConfig } from './peers/protocol.js';
+import { gemm512Rate, recurTrainStep } from './peers/recur-train.js';
 
-interface Row {
+export interface Row {
   calls: number;
   ms: number;
   flops: number;
@@ -37,27 +38,29 @@ export interface Profile {
   backend: string;
   steps: number;
   msPerStep: number;
+  /** The same step without the timers (the second half of the warm-up). */
+  untimedMsPerStep: number;
   tokensPerSec: number;
   gemm512: number;
   rows: ProfileRow[];
 }
 
 /** Floating-point operations of the product kernels, from their arguments (gemm-types.ts, batched-types.ts). */
-function flopsOf(name: string, a: readonly unknown[]): { key: string; flops: number } {
+function productRow(name: string, a: readonly unknown[]): { key: string; flops: number } | null {
   const n = (i: number): number => a[i] as number;
   const tr = (b: unknown): string => (b ? 'T' : 'N');
   if (name === 'gemm') return { key: `gemm ${n(2)}x${n(3)}x${n(4)} ${tr(a[0])}${tr(a[1])}`, flops: 2 * n(2) * n(3) * n(4) };
   if (name === 'gemmPackedB') return { key: `gemmPackedB ${n(1)}x${n(2)}x${n(3)} ${tr(a[0])}`, flops: 2 * n(1) * n(2) * n(3) };
   if (name === 'bmv') return { key: 'bmv', flops: 2 * n(1) * n(2) * n(3) };
   if (name === 'bger') return { key: 'bger', flops: 2 * n(0) * n(1) * n(2) };
-  return { key: name, flops: 0 };
+  return null;
 }
 
 /**
  * Wraps every kernel of k in place (modules hold the kernel object, not its methods). Only the
  * outermost call is timed: a kernel that hands work to another is counted once, under its own name.
  */
-function instrument(k: Kernels, rows: Map<string, Row>): () => void {
+export function instrument(k: Kernels, rows: Map<string, Row>): () => void {
   const target = k as unknown as Record<string, unknown>;
   const originals = new Map<string, (...a: unknown[]) => unknown>();
   let depth = 0;
@@ -66,6 +69,9 @@ function instrument(k: Kernels, rows: Map<string, Row>): () => void {
     if (typeof f !== 'function' || name === 'calls') continue;
     const orig = f as (...a: unknown[]) => unknown;
     originals.set(name, orig);
+    // Other kernels get one row, looked up once here; products a row per shape.
+    const own: Row = { calls: 0, ms: 0, flops: 0 };
+    rows.set(name, own);
     target[name] = (...args: unknown[]): unknown => {
       if (depth > 0) return orig.apply(k, args);
       depth++;
@@ -75,26 +81,35 @@ function instrument(k: Kernels, rows: Map<string, Row>): () => void {
       } finally {
         const ms = performance.now() - t0;
         depth--;
-        const { key, flops } = flopsOf(name, args);
-        let r = rows.get(key);
-        if (!r) rows.set(key, (r = { calls: 0, ms: 0, flops: 0 }));
-        r.calls++; r.ms += ms; r.flops += flops;
+        const p = productRow(name, args);
+        let r = own;
+        if (p) {
+          r = rows.get(p.key) ?? { calls: 0, ms: 0, flops: 0 };
+          rows.set(p.key, r);
+          r.flops += p.flops;
+        }
+        r.calls++; r.ms += ms;
       }
     };
   }
-  return () => { for (const [name, f] of originals) target[name] = f; };
+  return () => {
+    for (const [name, f] of originals) target[name] = f;
+    for (const [key, r] of rows) if (r.calls === 0) rows.delete(key);
+  };
 }
 
 export async function profileConfig(name: string, c: TrainConfig, seconds: number, warmupSeconds = 3): Promise<Profile> {
   const k = kernels();
-  const A = k.alloc(512 * 512), Bm = k.alloc(512 * 512), C = k.alloc(512 * 512);
-  for (let i = 0; i < A.length; i++) { A[i] = Math.sin(i); Bm[i] = Math.cos(i); }
-  const gemm512 = gemmRate(() => k.gemm(false, false, 512, 512, 512, 1, A, 512, Bm, 512, 0, C, 512));
-  k.free(A); k.free(Bm); k.free(C);
+  const gemm512 = gemm512Rate(k);
 
   const t = recurTrainStep(c);
-  const warmEnd = performance.now() + warmupSeconds * 1000;
-  while (performance.now() < warmEnd) { t.step(); await reclaimMemory(); }
+  const untimedStep = async (): Promise<void> => { t.step(); await reclaimMemory(); };
+  const half = performance.now() + warmupSeconds * 500, warmEnd = half + warmupSeconds * 500;
+  while (performance.now() < half) await untimedStep();
+  const u0 = performance.now();
+  let untimed = 0;
+  do { await untimedStep(); untimed++; } while (performance.now() < warmEnd);
+  const untimedMsPerStep = (performance.now() - u0) / untimed;
 
   const rows = new Map<string, Row>();
   const restore = instrument(k, rows);
@@ -131,13 +146,14 @@ export async function profileConfig(name: string, c: TrainConfig, seconds: numbe
   const rest = total - kernelMs - gc.ms;
   out.push({ kernel: 'outside kernels (TypeScript: autograd, tensors)', callsPerStep: 0, msPerStep: rest / steps, share: rest / total });
   return {
-    config: name, backend: backendName(), steps, msPerStep: total / steps,
+    config: name, backend: backendName(), steps, msPerStep: total / steps, untimedMsPerStep,
     tokensPerSec: (steps * c.batch * c.seq) / (total / 1000), gemm512, rows: out,
   };
 }
 
 function print(p: Profile): void {
-  console.log(`\n${p.config} on ${p.backend}: ${p.steps} steps, ${p.msPerStep.toFixed(1)} ms/step, ` +
+  console.log(`\n${p.config} on ${p.backend}: ${p.steps} steps, ${p.msPerStep.toFixed(1)} ms/step ` +
+    `(${p.untimedMsPerStep.toFixed(1)} without the timers), ` +
     `${Math.round(p.tokensPerSec)} tokens/s; 512³ GEMM ${p.gemm512.toFixed(1)} GFLOP/s`);
   console.log('  ms/step  share  calls/step  GFLOP/s  of GEMM  kernel');
   let other = 0;
@@ -162,7 +178,7 @@ export async function profileMain(argv: readonly string[]): Promise<number> {
   installNodeGc();
   const profiles: Profile[] = [];
   for (const name of names) {
-    const c = (configs as Record<string, (typeof configs)[keyof typeof configs] | undefined>)[name];
+    const c = name in configs ? configs[name as ConfigName] : undefined;
     if (c?.kind !== 'train') throw new Error(`--profile takes training configs (train-lstm, train-gru), got '${name}'`);
     const p = await profileConfig(name, c, seconds);
     print(p);

@@ -1,11 +1,15 @@
-/** The bench's training step in recur: embedding, one LSTM/GRU layer, linear head, cross-entropy, Adam. */
+/**
+ * recur's side of the bench, shared by peers/recur.ts and profile.ts: the training step
+ * (embedding, one LSTM/GRU layer, linear head, cross-entropy, Adam) and the 512³ GEMM rate.
+ */
+import type { Kernels } from '../../src/kernels/index.js';
 import { Embedding } from '../../src/nn/embedding.js';
 import { Linear } from '../../src/nn/linear.js';
 import { GRU, LSTM } from '../../src/nn/rnn/index.js';
 import { crossEntropy } from '../../src/nn/losses/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { manualSeed } from '../../src/tensor/rng.js';
-import { randomIds, type TrainConfig } from './protocol.js';
+import { gemmRate, randomIds, type TrainConfig } from './protocol.js';
 
 export interface TrainStep {
   /** One synchronous step: forward, backward, optimizer. */
@@ -39,4 +43,13 @@ export function recurTrainStep(c: TrainConfig): TrainStep {
     },
     loss: () => lastLoss,
   };
+}
+
+/** GFLOP/s of a 512³ product on k's own storage: the rate printed next to every figure. */
+export function gemm512Rate(k: Kernels): number {
+  const A = k.alloc(512 * 512), Bm = k.alloc(512 * 512), C = k.alloc(512 * 512);
+  for (let i = 0; i < A.length; i++) { A[i] = Math.sin(i); Bm[i] = Math.cos(i); }
+  const rate = gemmRate(() => k.gemm(false, false, 512, 512, 512, 1, A, 512, Bm, 512, 0, C, 512));
+  k.free(A); k.free(Bm); k.free(C);
+  return rate;
 }

@@ -14,10 +14,10 @@ import { installNodeGc } from '../../src/train/node-gc.js';
 import type { NativeKernels } from '../../src/kernels/native/index.js';
 import type { WasmKernels } from '../../src/kernels/wasm/index.js';
 import {
-  emit, gemmKey, gemmRate, runPeer, timeAsync, timeSync, TRANSPOSES,
+  emit, gemmKey, runPeer, timeAsync, timeSync, TRANSPOSES,
   type GemmConfig, type GenConfig, type Job, type TrainConfig,
 } from './protocol.js';
-import { recurTrainStep } from './recur-train.js';
+import { gemm512Rate, recurTrainStep } from './recur-train.js';
 
 function backendInfo(job: Job): Record<string, string | number | boolean> {
   const k = kernels();
@@ -32,9 +32,7 @@ function backendInfo(job: Job): Record<string, string | number | boolean> {
     info.threads = n.threads;
     info.blas = n.blasConfig;
   }
-  const A = k.alloc(512 * 512), Bm = k.alloc(512 * 512), C = k.alloc(512 * 512);
-  for (let i = 0; i < A.length; i++) { A[i] = Math.sin(i); Bm[i] = Math.cos(i); }
-  info.gemm512 = Math.round(gemmRate(() => k.gemm(false, false, 512, 512, 512, 1, A, 512, Bm, 512, 0, C, 512)) * 10) / 10;
+  info.gemm512 = Math.round(gemm512Rate(k) * 10) / 10;
   return info;
 }
 
