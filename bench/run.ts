@@ -25,7 +25,8 @@
  *   --window-s S                        training window in seconds (default 20)
  *   --quiet-ms N                        wait at most N ms for idle CPUs before each process starts,
  *                                       never inside its window (default 10000)
- *   --soak [--steps N]                  instead: the 10,000-step RSS soak of bench/soak.ts
+ *   --soak [--steps N]                  instead: the 10,000-step RSS soak of bench/soak.ts (restarts
+ *                                       itself under node --no-memory-reducer)
  *   --profile [--configs C] [--seconds S]  instead: where a training step's time goes, per kernel
  *                                       (bench/profile.ts), on the backend RECUR_BACKEND selects
  *
