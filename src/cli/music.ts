@@ -94,6 +94,7 @@ interface ComposeCliOptions {
   frames?: number;
   temperature: number;
   topP: number;
+  maxNoteSeconds?: number;
   seed: number;
   out: string;
   wav?: string;
@@ -102,7 +103,7 @@ interface ComposeCliOptions {
 /** Samples from a music run (shared by `recur compose` and the report). */
 export function composeFromRun(model: LanguageModel | PianoRollModel, config: MusicRunConfig, o: Omit<ComposeCliOptions, 'out' | 'primer'> & { primer?: Uint8Array; primerName?: string }): Composition & { primerFrames?: number } {
   const primer = o.primer ? readMidi(o.primer, o.primerName ?? 'primer', { drums: 'drop' }) : null;
-  const common = { primer, temperature: o.temperature, topP: o.topP, seed: o.seed, ...(o.seconds !== undefined ? { seconds: o.seconds } : {}), ...(o.frames !== undefined ? { frames: o.frames } : {}) };
+  const common = { primer, temperature: o.temperature, topP: o.topP, seed: o.seed, ...(o.maxNoteSeconds !== undefined ? { maxNoteSeconds: o.maxNoteSeconds } : {}), ...(o.seconds !== undefined ? { seconds: o.seconds } : {}), ...(o.frames !== undefined ? { frames: o.frames } : {}) };
   return config.repr === 'events' ? composeEvents(model as LanguageModel, common) : composeRoll(model as PianoRollModel, config.frames, common);
 }
 
@@ -116,6 +117,7 @@ function registerCompose(program: Command): void {
     .option('--frames <n>', 'piano roll: length of the continuation in frames', intArg('frames', 1))
     .option('--temperature <t>', 'sampling temperature', numArg('temperature', 0.01, 100), 1)
     .option('--top-p <p>', 'events: nucleus sampling mass', numArg('top-p', 0, 1), 1)
+    .option('--max-note-seconds <s>', 'events: end notes the model leaves on after this long (default 5)', numArg('max-note-seconds', 0.01, 3600))
     .option('--seed <n>', 'random seed', intArg('seed', 0), 0)
     .requiredOption('--out <file.mid>', 'MIDI file to write')
     .option('--wav <file.wav>', 'also render audio with fluidsynth and the FluidR3 GM SoundFont')

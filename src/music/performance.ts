@@ -75,9 +75,15 @@ export function encodePerformance(notes: readonly TimedNote[]): Int32Array {
 /**
  * Events -> notes. A NOTE_OFF closes the earliest open note of its pitch (one without an open
  * note is ignored); notes still open at the end close `tailSeconds` after the last event.
- * The velocity before any VELOCITY event is 64's bin.
+ * No note lasts longer than `maxNoteSeconds` (sampled sequences can leave notes hanging; Magenta's
+ * Performance RNN ends them after 5 s when it decodes a sample). The velocity before any
+ * VELOCITY event is 64's bin.
  */
-export function decodePerformance(ids: ArrayLike<number>, tailSeconds = 0.5): TimedNote[] {
+export function decodePerformance(ids: ArrayLike<number>, tailSeconds = 0.5, maxNoteSeconds = Infinity): TimedNote[] {
+  if (!(maxNoteSeconds > 0)) throw new RecurError(`decodePerformance: maxNoteSeconds must be > 0, got ${maxNoteSeconds}`);
+  const maxSteps = Math.max(1, Math.round(maxNoteSeconds / STEP_SECONDS));
+  const note = (pitch: number, on: { start: number; velocity: number }, end: number): TimedNote =>
+    ({ pitch, velocity: on.velocity, start: on.start * STEP_SECONDS, end: Math.min(end, on.start + maxSteps) * STEP_SECONDS });
   const open = new Map<number, Array<{ start: number; velocity: number }>>();
   const notes: TimedNote[] = [];
   let step = 0, velocity = binVelocity(velocityBin(64));
@@ -90,12 +96,12 @@ export function decodePerformance(ids: ArrayLike<number>, tailSeconds = 0.5): Ti
       open.set(id, q);
     } else if (id < TIME_SHIFT) {
       const on = open.get(id - NOTE_OFF)?.shift();
-      if (on && step > on.start) notes.push({ pitch: id - NOTE_OFF, velocity: on.velocity, start: on.start * STEP_SECONDS, end: step * STEP_SECONDS });
+      if (on && step > on.start) notes.push(note(id - NOTE_OFF, on, step));
     } else if (id < VELOCITY) step += id - TIME_SHIFT + 1;
     else velocity = binVelocity(id - VELOCITY + 1);
   }
   const tail = step + Math.max(1, Math.round(tailSeconds / STEP_SECONDS));
-  for (const [pitch, q] of open) for (const on of q) notes.push({ pitch, velocity: on.velocity, start: on.start * STEP_SECONDS, end: tail * STEP_SECONDS });
+  for (const [pitch, q] of open) for (const on of q) notes.push(note(pitch, on, tail));
   return notes.sort((a, b) => a.start - b.start || a.pitch - b.pitch);
 }
 

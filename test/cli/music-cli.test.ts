@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMidi } from '../../src/music/midi.js';
 import { canRender } from '../../src/music/render.js';
+import { timedNotes } from '../../src/music/timed.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { recur } from './run-cli.js';
 
@@ -57,6 +58,12 @@ test('CLI: train music (events, piano roll), compose, eval, report on three tiny
   const again = join(dir, 'b2.mid');
   assert.equal(recur('compose', ev, '--primer', primer, '--seconds', '3', '--temperature', '0.9', '--top-p', '0.95', '--seed', '2', '--out', again).status, 0);
   assert.deepEqual(readFileSync(again), readFileSync(out), 'same seed, same file');
+  // An 8-step model leaves most notes hanging: --max-note-seconds ends them.
+  const capped = join(dir, 'capped.mid');
+  const cc = recur('compose', ev, '--seconds', '4', '--max-note-seconds', '0.25', '--seed', '3', '--out', capped);
+  assert.equal(cc.status, 0, cc.stderr);
+  const lengths = timedNotes(readMidi(readFileSync(capped), 'capped.mid')).map((n) => n.end - n.start);
+  assert.ok(lengths.length > 0 && Math.max(...lengths) <= 0.25 + 1e-3, `note lengths ${lengths.slice(0, 8).join(', ')} (${lengths.length} notes)`);
 
   const e = recur('eval', ev);
   assert.equal(e.status, 0, e.stderr);
@@ -97,6 +104,7 @@ test('CLI: train music (events, piano roll), compose, eval, report on three tiny
     [['train', 'music', '--data', join(dir, 'nothing'), '--out', join(dir, 'x')], /MIDI data not found/],
     [['train', 'music', '--data', join(data, 'more'), '--out', join(dir, 'x')], /has 1 readable file\(s\); the fixed split needs at least 3/],
     [['compose', ev, '--frames', '8', '--out', join(dir, 'x.mid')], /--frames applies to piano-roll runs/],
+    [['compose', ev, '--seconds', '2', '--max-note-seconds', '0', '--out', join(dir, 'x.mid')], /--max-note-seconds/],
     [['compose', ev, '--primer', join(dir, 'none.mid'), '--out', join(dir, 'x.mid')], /primer not found/],
     [['compose', join(dir, 'norun'), '--out', join(dir, 'x.mid')], /no checkpoint 'last' in/],
   ] as const) {

@@ -78,6 +78,15 @@ describe('performance events (Oore et al. 2018)', () => {
     assert.throws(() => decodePerformance([400]), /event 0 is 400/);
   });
 
+  test('maxNoteSeconds ends hanging and long notes at start + max, and leaves shorter ones alone', () => {
+    // 60 held 3 s then released, 64 never released, 67 released after 0.5 s; 5 s of time in all.
+    const ids = [NOTE_ON + 60, NOTE_ON + 64, TIME_SHIFT + 49, NOTE_ON + 67, TIME_SHIFT + 49, NOTE_OFF + 67, TIME_SHIFT + 99, TIME_SHIFT + 99, NOTE_OFF + 60, TIME_SHIFT + 99, TIME_SHIFT + 99];
+    const ends = (max?: number): string[] => decodePerformance(ids, 0.5, max).map((n) => `${n.pitch}:${n.start.toFixed(2)}-${n.end.toFixed(2)}`);
+    assert.deepEqual(ends(), ['60:0.00-3.00', '64:0.00-5.50', '67:0.50-1.00']);
+    assert.deepEqual(ends(2), ['60:0.00-2.00', '64:0.00-2.00', '67:0.50-1.00']);
+    assert.throws(() => decodePerformance(ids, 0.5, 0), /maxNoteSeconds must be > 0, got 0/);
+  });
+
   test('augmentation: transposition within ±6 and stretch within ±5%', () => {
     const notes = [note(0, 0, 1), note(60, 1, 2), note(127, 2, 3)];
     assert.deepEqual(transpose(notes, 3).map((n) => n.pitch), [3, 63]);

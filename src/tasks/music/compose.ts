@@ -23,6 +23,8 @@ export interface ComposeOptions {
   temperature: number;
   /** Events: nucleus mass (1 = off). */
   topP?: number;
+  /** Events: notes the model leaves hanging end after this many seconds (default 5, as in Magenta's Performance RNN). */
+  maxNoteSeconds?: number;
   seed: number;
 }
 
@@ -94,7 +96,7 @@ export function* composeEventsSteps(model: LanguageModel, o: ComposeOptions): Co
   const all = new Int32Array(primerIds.length + out.length);
   all.set(primerIds);
   all.set(out, primerIds.length);
-  const notes = decodePerformance(all);
+  const notes = decodePerformance(all, undefined, o.maxNoteSeconds ?? 5);
   const primerNotes = primerIds.length > 0 ? decodePerformance(primerIds).length : 0;
   return { score: scoreFromTimed(notes, map), generatedNotes: Math.max(0, notes.length - primerNotes) };
 }
