@@ -12,13 +12,20 @@
  *  5. A 30-second sample of (4) and a (1)-sample against the training set: pitch-class histogram
  *     distance, note density, polyphony, pitch range, repeated-note ratio.
  * Usage: npx tsx scripts/eval/music.ts [--minutes M (10 per model)] [--data DIR|debian] [--skip-torch] [--results FILE] [--seed N (0)]
- *        [--torch-threads N (default RECUR_THREADS, else 2)]
+ *        [--torch-threads N (default RECUR_THREADS, else 2)] [--skip-events]
+ *        [--folds N [--fold K]]
  * Results go to eval-results-music.json (or --results FILE). The backend is recur's default unless RECUR_BACKEND is set.
+ *
+ * Cross-validation: the built-in corpus's fixed split holds 4 test files, too few to tell two
+ * models apart. `--folds N` runs (1)-(3) once per fold of src/music/corpus.ts foldSplit, fold k
+ * with seed S+k, each in its own process (`--fold K` runs one), and pools the test NLL over all
+ * files, frame-weighted: every file is tested once, by models that never saw it. It skips (4)-(5).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { foldSplit, loadMidiFolder } from '../../src/music/corpus.js';
 import { backendName } from '../../src/kernels/index.js';
 import { KEYS, type PianoRoll } from '../../src/music/pianoroll.js';
 import { musicStats, pitchClassDistance, type MusicStats } from '../../src/music/stats.js';
@@ -45,17 +52,26 @@ const data = argOf('data') ?? 'debian';
 const skipTorch = process.argv.includes('--skip-torch');
 // The twin gets as many threads as recur uses (RECUR_THREADS, else both cores) unless told.
 const torchThreads = Number(argOf('torch-threads') ?? process.env.RECUR_THREADS ?? 2);
-const resultsFile = argOf('results') ?? 'eval-results-music.json';
+const folds = argOf('folds') === undefined ? null : Number(argOf('folds'));
+const fold = argOf('fold') === undefined ? null : Number(argOf('fold'));
+const skipEvents = process.argv.includes('--skip-events') || folds !== null;
+const resultsFile = argOf('results') ?? (folds !== null && fold === null ? `eval-results-music-${folds}fold.json` : 'eval-results-music.json');
+const log = (s: string): void => console.log(s);
+if (folds !== null && fold === null) {
+  crossValidate(folds);
+  process.exit(0);
+}
 const root = mkdtempSync(join(tmpdir(), 'recur-eval-music-'));
 const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString(), data, minutesPerModel: minutes, seed };
-const log = (s: string): void => console.log(s);
+const sources: { data: string; valid?: string; test?: string } = fold === null ? { data } : foldSources(fold, folds ?? NaN);
+if (fold !== null) results.fold = { fold, folds };
 
-const splits = loadMusicSplits({ data }, (p, why) => log(`    skipped ${p}: ${why}`));
+const splits = loadMusicSplits(sources, (p, why) => log(`    skipped ${p}: ${why}`));
 log(`data '${data}': ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test files (${splits.skipped} skipped)`);
 const trainStats = musicStats(piecesOf(splits.train));
 
 const rollOpts = (output: 'bernoulli' | 'made', out: string): MusicTrainOptions => ({
-  data, repr: 'pianoroll', grid: 'sixteenth', output, madeHidden: 100, cell: 'lstm', layers: 1, hidden: 256, embed: 64,
+  ...sources, repr: 'pianoroll', grid: 'sixteenth', output, madeHidden: 100, cell: 'lstm', layers: 1, hidden: 256, embed: 64,
   dropout: 0, augment: false, batch: 16, bptt: 64, lr: 0.002, optimizer: 'adam', clip: 5, minutes, seed, out, resume: false,
 });
 const frames = frameSpecOf({ grid: 'sixteenth' });
@@ -114,7 +130,7 @@ const c1 = await selected(bern.out, rollRun(bern.out), rollValid);
 const m1 = c1.model, v1 = { loss: c1.valid }, t1 = await evaluateRolls(m1, rolls.test);
 const s1 = composeRoll(m1, frames, { frames: 256, temperature: 1, seed: 0 });
 results.pianoroll = {
-  steps: r1.step, checkpoint: c1.which, validNllPerFrame: v1.loss, testNllPerFrame: t1.loss, testFrameAccuracy: t1.metrics.frame_accuracy,
+  testFrames: rolls.test.reduce((a, r) => a + r.frames, 0), steps: r1.step, checkpoint: c1.which, validNllPerFrame: v1.loss, testNllPerFrame: t1.loss, testFrameAccuracy: t1.metrics.frame_accuracy,
   sample: sampleStats(musicStats([timedNotes(s1.score)])),
 };
 log(`    ${r1.step} steps (${c1.which}); NLL/frame valid ${v1.loss.toFixed(3)}, test ${t1.loss.toFixed(3)}; frame accuracy ${t1.metrics.frame_accuracy!.toFixed(3)}`);
@@ -144,6 +160,12 @@ const v3 = { loss: c3.valid }, t3 = await evaluateRolls(c3.model, rolls.test);
 results.made = { steps: r3.step, checkpoint: c3.which, validNllPerFrame: v3.loss, testNllPerFrame: t3.loss, testFrameAccuracy: t3.metrics.frame_accuracy };
 log(`    ${r3.step} steps (${c3.which}); NLL/frame valid ${v3.loss.toFixed(3)}, test ${t3.loss.toFixed(3)} vs Bernoulli ${t1.loss.toFixed(3)} (target: lower)`);
 
+if (skipEvents) {
+  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  log(`results written to ${resultsFile}`);
+  process.exit(0);
+}
+
 // 4. Performance events vs a Kneser-Ney trigram over the same events.
 log(`[4] performance-event LSTM 2x256, ${minutes} min, vs Kneser-Ney event trigram`);
 const evOpts: MusicTrainOptions = { ...rollOpts('bernoulli', join(root, 'events')), repr: 'events', layers: 2, dropout: 0.1, augment: true, batch: 32, bptt: 128 };
@@ -169,3 +191,53 @@ log(`    pitch-class distance to the training set: piano roll ${(results.pianoro
   `events ${(results.events as { sample: Record<string, number> }).sample.pitchClassDistance!.toFixed(3)}`);
 writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
 log(`results written to ${resultsFile}`);
+
+/** The files of fold k, copied into train/, valid/ and test/ folders (the --valid/--test sources of a run). */
+function foldSources(k: number, n: number): { data: string; valid: string; test: string } {
+  const split = foldSplit(loadMidiFolder(data).files, k, n, `'${data}'`);
+  const dir = join(root, `fold-${k}`);
+  const out: Record<string, string> = {};
+  for (const part of ['train', 'valid', 'test'] as const) {
+    out[part] = join(dir, part);
+    mkdirSync(out[part]!, { recursive: true });
+    // Numbered: files of the two built-in folders may share a name.
+    split[part].forEach((f, i) => copyFileSync(f.path, join(out[part]!, `${String(i).padStart(3, '0')}-${basename(f.path)}`)));
+  }
+  log(`fold ${k} of ${n}: test ${split.test.map((f) => f.name).join(', ')}`);
+  return { data: out.train!, valid: out.valid!, test: out.test! };
+}
+
+interface FoldResult {
+  pianoroll: { testFrames: number; steps: number; validNllPerFrame: number; testNllPerFrame: number };
+  torch?: { steps: number; valid_nll_per_frame: number; test_nll_per_frame: number };
+  made: { steps: number; validNllPerFrame: number; testNllPerFrame: number };
+}
+
+/** Runs every fold in its own process (one after the other), then pools the test NLL over all files. */
+function crossValidate(n: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'recur-eval-music-cv-'));
+  const rest = process.argv.slice(2).filter((a, i, all) => !['--results', '--seed', '--fold'].includes(a) && !['--results', '--seed', '--fold'].includes(all[i - 1]!));
+  const per: FoldResult[] = [];
+  for (let k = 0; k < n; k++) {
+    const file = join(dir, `fold-${k}.json`);
+    log(`=== fold ${k} of ${n}, seed ${seed + k}`);
+    const p = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...rest, '--fold', String(k), '--seed', String(seed + k), '--results', file], { stdio: 'inherit' });
+    if (p.status !== 0) throw new Error(`fold ${k} failed (exit ${p.status})`);
+    per.push(JSON.parse(readFileSync(file, 'utf8')) as FoldResult);
+  }
+  const frames = per.reduce((a, r) => a + r.pianoroll.testFrames, 0);
+  const pooled = (nll: (r: FoldResult) => number | undefined): number | null =>
+    per.every((r) => nll(r) !== undefined) ? per.reduce((a, r) => a + nll(r)! * r.pianoroll.testFrames, 0) / frames : null;
+  const summary = {
+    backend: backendName(), date: new Date().toISOString(), data, folds: n, minutesPerModel: minutes, seeds: per.map((_, k) => seed + k), testFrames: frames,
+    pooledTestNllPerFrame: { recur: pooled((r) => r.pianoroll.testNllPerFrame), torch: pooled((r) => r.torch?.test_nll_per_frame), made: pooled((r) => r.made.testNllPerFrame) },
+    perFold: per,
+  };
+  writeFileSync(resultsFile, JSON.stringify(summary, null, 2) + '\n');
+  log('fold | test frames | recur test (valid) | PyTorch test (valid) | MADE test (valid)');
+  per.forEach((r, k) => log(`${k} | ${r.pianoroll.testFrames} | ${r.pianoroll.testNllPerFrame.toFixed(3)} (${r.pianoroll.validNllPerFrame.toFixed(3)}) | ` +
+    `${r.torch ? `${r.torch.test_nll_per_frame.toFixed(3)} (${r.torch.valid_nll_per_frame.toFixed(3)})` : '-'} | ${r.made.testNllPerFrame.toFixed(3)} (${r.made.validNllPerFrame.toFixed(3)})`));
+  const p = summary.pooledTestNllPerFrame, f = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
+  log(`pooled over ${frames} test frames: recur ${f(p.recur)}, PyTorch ${f(p.torch)}, MADE ${f(p.made)} (targets: recur <= PyTorch, MADE < recur)`);
+  log(`results written to ${resultsFile}`);
+}

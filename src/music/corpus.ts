@@ -124,7 +124,28 @@ export function splitByFile<T extends { name: string }>(files: readonly T[], wha
   if (files.length < 3) {
     throw new RecurError(`${what} has ${files.length} readable file(s); the fixed split needs at least 3 (or give --valid DIR)`);
   }
-  const order = [...files].sort((a, b) => fnv1a(a.name) - fnv1a(b.name) || (a.name < b.name ? -1 : 1));
+  const order = hashOrder(files);
   const n = Math.max(1, Math.round(files.length * 0.1));
   return { valid: order.slice(0, n), test: order.slice(n, 2 * n), train: order.slice(2 * n) };
+}
+
+function hashOrder<T extends { name: string }>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => fnv1a(a.name) - fnv1a(b.name) || (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * Fold `fold` of a `folds`-fold cross-validation, for corpora whose fixed test share is too
+ * small to compare models on: in the same hash order as splitByFile, the files are cut into
+ * `folds` contiguous parts of near-equal size; part `fold` is the test set, and of the rest the
+ * first 10% (at least one) is validation. Every file is tested in exactly one fold.
+ */
+export function foldSplit<T extends { name: string }>(files: readonly T[], fold: number, folds: number, what = 'MIDI data'): FileSplit<T> {
+  if (!Number.isInteger(folds) || folds < 2) throw new RecurError(`folds must be a whole number >= 2, got ${folds}`);
+  if (!Number.isInteger(fold) || fold < 0 || fold >= folds) throw new RecurError(`fold must be a whole number in 0..${folds - 1}, got ${fold}`);
+  if (files.length < folds + 2) throw new RecurError(`${what} has ${files.length} readable file(s); ${folds} folds need at least ${folds + 2}`);
+  const order = hashOrder(files);
+  const lo = Math.round((fold * order.length) / folds), hi = Math.round(((fold + 1) * order.length) / folds);
+  const rest = [...order.slice(0, lo), ...order.slice(hi)];
+  const n = Math.max(1, Math.round(rest.length * 0.1));
+  return { test: order.slice(lo, hi), valid: rest.slice(0, n), train: rest.slice(n) };
 }

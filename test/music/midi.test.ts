@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RecurError } from '../../src/errors.js';
-import { builtinMidiAvailable, loadMidiFolder, splitByFile } from '../../src/music/corpus.js';
+import { builtinMidiAvailable, foldSplit, loadMidiFolder, splitByFile } from '../../src/music/corpus.js';
 import { readMidi, tempoMap, writeMidi, type Note, type Score } from '../../src/music/midi.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 
@@ -128,5 +128,25 @@ describe('MIDI folders', () => {
     // Growing the folder only moves files out of training when the held-out share grows.
     assert.ok(s.valid.every((f) => more.valid.some((g) => g.name === f.name) || more.test.some((g) => g.name === f.name) || !inTrain.has(f.name)));
     assert.throws(() => splitByFile(files.slice(0, 2)), /needs at least 3/);
+  });
+
+  test('k folds test every file exactly once, never train on their test files, and agree with the fixed hash order', () => {
+    const files = Array.from({ length: 41 }, (_, i) => ({ name: `piece-${i}.mid` }));
+    const tested: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      const s = foldSplit(files, k, 5);
+      assert.ok([8, 9].includes(s.test.length), `fold ${k} tests ${s.test.length} files`);
+      assert.equal(s.valid.length, Math.round((41 - s.test.length) * 0.1));
+      assert.equal(s.train.length + s.valid.length + s.test.length, 41);
+      const held = new Set([...s.valid, ...s.test].map((f) => f.name));
+      assert.ok(s.train.every((f) => !held.has(f.name)) && s.valid.every((f) => !s.test.includes(f)));
+      tested.push(...s.test.map((f) => f.name));
+    }
+    assert.deepEqual([...tested].sort(), files.map((f) => f.name).sort());
+    const fixed = splitByFile(files);
+    assert.deepEqual(foldSplit(files, 0, 5).test.slice(0, 4), fixed.valid, 'fold 0 starts where the fixed split does');
+    assert.throws(() => foldSplit(files, 5, 5), /fold must be a whole number in 0\.\.4, got 5/);
+    assert.throws(() => foldSplit(files, 0, 1), /folds must be a whole number >= 2/);
+    assert.throws(() => foldSplit(files.slice(0, 6), 0, 5), /has 6 readable file\(s\); 5 folds need at least 7/);
   });
 });
