@@ -24,10 +24,16 @@ function trainArgs(corpus: string, out: string): string[] {
 
 /** The highest step logged in metrics.jsonl (0 when there is none yet). */
 function loggedStep(dir: string): number {
-  const path = join(dir, 'metrics.jsonl');
-  if (!existsSync(path)) return 0;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'metrics.jsonl'), 'utf8');
+  } catch (e) {
+    // Not written yet, or removed by the --overwrite of the run being started.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
   let step = 0;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     try {
       step = Math.max(step, (JSON.parse(line) as { step: number }).step);
     } catch {
