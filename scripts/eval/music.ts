@@ -236,7 +236,7 @@ function crossValidate(n: number): void {
   writeFileSync(resultsFile, JSON.stringify(summary, null, 2) + '\n');
   log('fold | test frames | recur test (valid) | PyTorch test (valid) | MADE test (valid)');
   per.forEach((r, k) => log(`${k} | ${r.pianoroll.testFrames} | ${r.pianoroll.testNllPerFrame.toFixed(3)} (${r.pianoroll.validNllPerFrame.toFixed(3)}) | ` +
-    `${r.torch ? `${r.torch.test_nll_per_frame.toFixed(3)} (${r.torch.valid_nll_per_frame.toFixed(3)})` : '-'} | ${r.made.testNllPerFrame.toFixed(3)} (${r.made.validNllPerFrame.toFixed(3)})`));
+    `${r.torch?.test_nll_per_frame !== undefined ? `${r.torch.test_nll_per_frame.toFixed(3)} (${r.torch.valid_nll_per_frame.toFixed(3)})` : '-'} | ${r.made.testNllPerFrame.toFixed(3)} (${r.made.validNllPerFrame.toFixed(3)})`));
   const p = summary.pooledTestNllPerFrame, f = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
   log(`pooled over ${frames} test frames: recur ${f(p.recur)}, PyTorch ${f(p.torch)}, MADE ${f(p.made)} (targets: recur <= PyTorch, MADE < recur)`);
   log(`results written to ${resultsFile}`);
