@@ -13,7 +13,8 @@
  *     distance, note density, polyphony, pitch range, repeated-note ratio.
  * Usage: npx tsx scripts/eval/music.ts [--minutes M (10 per model)] [--data DIR|debian] [--skip-torch] [--results FILE] [--seed N (0)]
  *        [--torch-threads N (default RECUR_THREADS, else 2)] [--skip-events]
- *        [--folds N [--fold K]]
+ *        [--folds N [--fold K]] [--dropout P (0)] [--augment]
+ * --dropout and --augment (per-epoch transposition by -6..6 semitones) regularise (1)-(3) alike.
  * Results go to eval-results-music.json (or --results FILE). The backend is recur's default unless RECUR_BACKEND is set.
  *
  * Cross-validation: the built-in corpus's fixed split holds 4 test files, too few to tell two
@@ -55,6 +56,9 @@ const torchThreads = Number(argOf('torch-threads') ?? process.env.RECUR_THREADS 
 const folds = argOf('folds') === undefined ? null : Number(argOf('folds'));
 const fold = argOf('fold') === undefined ? null : Number(argOf('fold'));
 const skipEvents = process.argv.includes('--skip-events') || folds !== null;
+// Regularisation of the piano-roll models (recur's, the twin's and MADE alike).
+const rollDropout = Number(argOf('dropout') ?? 0);
+const rollAugment = process.argv.includes('--augment');
 const resultsFile = argOf('results') ?? (folds !== null && fold === null ? `eval-results-music-${folds}fold.json` : 'eval-results-music.json');
 const log = (s: string): void => console.log(s);
 if (folds !== null && fold === null) {
@@ -62,7 +66,7 @@ if (folds !== null && fold === null) {
   process.exit(0);
 }
 const root = mkdtempSync(join(tmpdir(), 'recur-eval-music-'));
-const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString(), data, minutesPerModel: minutes, seed };
+const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString(), data, minutesPerModel: minutes, seed, dropout: rollDropout, augment: rollAugment };
 const sources: { data: string; valid?: string; test?: string } = fold === null ? { data } : foldSources(fold, folds ?? NaN);
 if (fold !== null) results.fold = { fold, folds };
 
@@ -72,7 +76,7 @@ const trainStats = musicStats(piecesOf(splits.train));
 
 const rollOpts = (output: 'bernoulli' | 'made', out: string): MusicTrainOptions => ({
   ...sources, repr: 'pianoroll', grid: 'sixteenth', output, madeHidden: 100, cell: 'lstm', layers: 1, hidden: 256, embed: 64,
-  dropout: 0, augment: false, batch: 16, bptt: 64, lr: 0.002, optimizer: 'adam', clip: 5, minutes, seed, out, resume: false,
+  dropout: rollDropout, augment: rollAugment, batch: 16, bptt: 64, lr: 0.002, optimizer: 'adam', clip: 5, minutes, seed, out, resume: false,
 });
 const frames = frameSpecOf({ grid: 'sixteenth' });
 const rolls = { train: rollsOf(splits.train, frames), valid: rollsOf(splits.valid, frames), test: rollsOf(splits.test, frames) };
@@ -107,7 +111,7 @@ const rollRun = (out: string) => (which: 'best' | 'last'): PianoRollModel => loa
 const rollValid = async (m: PianoRollModel): Promise<number> => (await evaluateRolls(m, rolls.valid)).loss;
 const bern = rollOpts('bernoulli', join(root, 'roll-bernoulli'));
 const twinConfig = (extra: Record<string, unknown>): string => JSON.stringify({
-  model: rollModelConfig(bern), lr: bern.lr, batch: bern.batch, bptt: bern.bptt, clip: bern.clip, minutes, seed, threads: torchThreads, ...extra,
+  model: rollModelConfig(bern), lr: bern.lr, batch: bern.batch, bptt: bern.bptt, clip: bern.clip, augment: bern.augment, minutes, seed, threads: torchThreads, ...extra,
 });
 // OMP_NUM_THREADS only: OPENBLAS_NUM_THREADS next to it slows PyTorch here (shared/DESIGN.md).
 const env = (threads: number): NodeJS.ProcessEnv => {
@@ -229,7 +233,7 @@ function crossValidate(n: number): void {
   const pooled = (nll: (r: FoldResult) => number | undefined): number | null =>
     per.every((r) => nll(r) !== undefined) ? per.reduce((a, r) => a + nll(r)! * r.pianoroll.testFrames, 0) / frames : null;
   const summary = {
-    backend: backendName(), date: new Date().toISOString(), data, folds: n, minutesPerModel: minutes, seeds: per.map((_, k) => seed + k), testFrames: frames,
+    backend: backendName(), date: new Date().toISOString(), data, folds: n, minutesPerModel: minutes, dropout: rollDropout, augment: rollAugment, seeds: per.map((_, k) => seed + k), testFrames: frames,
     pooledTestNllPerFrame: { recur: pooled((r) => r.pianoroll.testNllPerFrame), torch: pooled((r) => r.torch?.test_nll_per_frame), made: pooled((r) => r.made.testNllPerFrame) },
     perFold: per,
   };

@@ -4,7 +4,7 @@
 The same network (RNN/LSTM/GRU over the previous frame, a Bernoulli or MADE output over the 88
 keys, the same parameter names), the same training as PianoRollTask (every piece cut into
 chunks of `bptt` frames, shuffled each epoch, the mean NLL per frame summed over keys, Adam,
-grad-norm clipping, the LR halved after two epochs without a better validation loss) for the
+grad-norm clipping, per-epoch transposition when `augment` is set, the LR halved after two epochs without a better validation loss) for the
 same wall time. Of the epoch-end weights and the final ones it keeps those with the lowest
 validation NLL per frame (as recur's side of the eval takes `best` or `last`), and reports their
 validation and test NLL per frame. With `init_out` it writes its initial weights as safetensors
@@ -71,6 +71,16 @@ class PianoRollNet(nn.Module):
         return logits
 
 
+def transpose(r, s):
+    """r [n, 88] moved s keys up (down if negative); notes pushed off the keyboard drop (as transposeRoll)."""
+    out = torch.zeros_like(r)
+    if s >= 0:
+        out[:, s:] = r[:, : KEYS - s]
+    else:
+        out[:, : KEYS + s] = r[:, -s:]
+    return out
+
+
 def batch(rolls, starts, lens):
     """Time-major previous frames, target frames, lengths and a [T*B, 1] mask (as rollBatch)."""
     B, T = len(rolls), max(lens)
@@ -135,11 +145,13 @@ def main():
     done = lambda: (step >= max_steps) if max_steps else (time.time() - t0 >= budget)
     while not done():
         order = torch.randperm(len(chunks)).tolist()
+        # As PianoRollTask: every piece transposed by its own draw from -6..6 semitones each epoch.
+        rolls = [transpose(r, int(s)) for r, s in zip(train, torch.randint(-6, 7, (len(train),)))] if cfg.get("augment") else train
         for i in range(0, len(order), bs):
             if done():
                 break
             picked = [chunks[j] for j in order[i : i + bs]]
-            prev, frames, lengths, mask = batch([train[p] for p, _, _ in picked], [s for _, s, _ in picked], [n for _, _, n in picked])
+            prev, frames, lengths, mask = batch([rolls[p] for p, _, _ in picked], [s for _, s, _ in picked], [n for _, _, n in picked])
             count = int(mask.sum().item())
             loss = nll_sum(model, prev, frames, lengths, mask) / count
             opt.zero_grad()
