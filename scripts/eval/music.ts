@@ -13,8 +13,9 @@
  *     distance, note density, polyphony, pitch range, repeated-note ratio.
  * Usage: npx tsx scripts/eval/music.ts [--minutes M (10 per model)] [--data DIR|debian] [--skip-torch] [--results FILE] [--seed N (0)]
  *        [--torch-threads N (default RECUR_THREADS, else 2)] [--skip-events]
- *        [--folds N [--fold K]] [--dropout P (0)] [--augment]
- * --dropout and --augment (per-epoch transposition by -6..6 semitones) regularise (1)-(3) alike.
+ *        [--folds N [--fold K]] [--dropout P (0)] [--no-augment]
+ * Transposition by -6..6 semitones per piece and epoch (on unless --no-augment, as in `recur train
+ * music`) and --dropout regularise (1)-(3) alike.
  * Results go to eval-results-music.json (or --results FILE). The backend is recur's default unless RECUR_BACKEND is set.
  *
  * Cross-validation: the built-in corpus's fixed split holds 4 test files, too few to tell two
@@ -58,7 +59,7 @@ const fold = argOf('fold') === undefined ? null : Number(argOf('fold'));
 const skipEvents = process.argv.includes('--skip-events') || folds !== null;
 // Regularisation of the piano-roll models (recur's, the twin's and MADE alike).
 const rollDropout = Number(argOf('dropout') ?? 0);
-const rollAugment = process.argv.includes('--augment');
+const rollAugment = !process.argv.includes('--no-augment'); // on by default, as in `recur train music`
 const resultsFile = argOf('results') ?? (folds !== null && fold === null ? `eval-results-music-${folds}fold.json` : 'eval-results-music.json');
 const log = (s: string): void => console.log(s);
 if (folds !== null && fold === null) {
