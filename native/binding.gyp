@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "recur_native",
-      "sources": ["src/addon.c", "src/pool.c", "src/kernels_base.c", "src/kernels_avx2.c"],
+      "sources": ["src/addon.c", "src/pool.c", "src/threads.c", "src/kernels_base.c", "src/kernels_avx2.c"],
       "cflags_c": ["-std=gnu11", "-O3", "-fno-math-errno", "-Wall", "-Wno-psabi", "-Wno-unused-parameter"],
       "cflags!": ["-O2", "-O0"],
       "libraries": ["-lopenblas"],

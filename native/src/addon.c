@@ -1,7 +1,9 @@
 /*
  * recur_native: the N-API addon behind src/kernels/native (the optional native backend).
  *
- * - GEMM goes to the system OpenBLAS (gemm.h).
+ * - GEMM goes to the system OpenBLAS (gemm.h), except products with a prepared op(B)
+ *   (packB / gemmPacked): our own micro-kernel over panels (packed.h), on this thread and one
+ *   worker (threads.c).
  * - Every other kernel is a C loop from kernels.h, in the AVX2+FMA build when the CPU has it,
  *   else the baseline build.
  * - `alloc(n)` returns zero-filled Float32Arrays whose data starts on a 64-byte boundary (V8's
@@ -20,12 +22,15 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <cblas.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include "kernels_api.h"
 #include "gemm.h"
 #include "pool.h"
+#include "threads.h"
 
 /* In OpenBLAS's cblas.h; declared again so that the file compiles against any cblas.h. */
 void openblas_set_num_threads(int num_threads);
@@ -285,6 +290,112 @@ static napi_value n_gemm(napi_env env, napi_callback_info info) {
   float *Ap = f32(a, 6, needA, NULL), *Bp = f32(a, 8, needB, NULL), *Cp = f32(a, 11, needC, NULL);
   CHECK;
   if (blas_gemm(tA, tB, M, N, kk, (float)alpha, Ap, lda, Bp, ldb, (float)beta, Cp, ldc)) return fallback(env);
+  return NULL;
+}
+
+/* ---- GEMM over a prepared op(B) (packed.h, threads.c) ---------------------------------------- */
+
+/* Threads of a packed product: 1 (the caller) or 2 (and the worker). Follows setThreads. */
+static _Atomic int packed_threads = 1;
+
+/* Products of fewer flops run on the caller alone: handing half to the worker costs a few
+ * microseconds (more when it has to be woken), against ~20 us of work at this size. */
+#define PACKED_PAR_MIN_FLOPS 2e6
+
+/* Floats of the panels of a K x N op(B): ceil(N/16)*16*K (packed.h). */
+static size_t panel_floats(Args *a, size_t N, size_t Kd) {
+  return mul(a, (N + RK_PANEL - 1) / RK_PANEL * RK_PANEL, Kd);
+}
+
+/* The panels argument: a Float32Array of at least `need` floats, else a thrown RangeError (the
+ * backend sized them from the same K and N: a mismatch is a bug, not a call to hand over). */
+static float *panels_arg(Args *a, size_t i, size_t need, const char *who) {
+  napi_typedarray_type t;
+  size_t len = 0;
+  void *data = NULL;
+  if (napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, NULL, NULL) != napi_ok || t != napi_float32_array || len < need) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "recur native %s: panels must be a Float32Array of at least %zu floats (got %zu)", who, need, len);
+    napi_throw_range_error(a->env, NULL, msg);
+    return NULL;
+  }
+  return (float *)data;
+}
+
+/* packB(transB, K, N, B, ldb, panels): packs op(B) (K x N) into panels. Refuses (true) a B
+ * that is not a Float32Array or is shorter than K, N and ldb imply. */
+static napi_value n_pack_b(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  int tB = flag(a, 0);
+  size_t Kd = cnt(a, 1), N = cnt(a, 2), ldb = cnt(a, 4);
+  CHECK;
+  size_t needB = tB ? extent(a, N, Kd, ldb) : extent(a, Kd, N, ldb);
+  size_t needP = panel_floats(a, N, Kd);
+  float *Bp = f32(a, 3, needB, NULL);
+  CHECK;
+  float *P = panels_arg(a, 5, needP, "packB");
+  if (!P) return NULL;
+  if (needP > 0) K->pack_panels(tB, Bp, ldb, Kd, N, P);
+  return NULL;
+}
+
+typedef struct {
+  void (*run)(size_t M, size_t N, size_t K, float alpha, const float *A, size_t lda,
+              const float *panels, size_t p0, size_t p1, float beta, float *C, size_t ldc);
+  size_t M, N, K, lda, ldc;
+  float alpha, beta;
+  const float *A, *P;
+  float *C;
+} PackedJob;
+
+static void packed_job(void *arg, size_t p0, size_t p1) {
+  const PackedJob *j = (const PackedJob *)arg;
+  j->run(j->M, j->N, j->K, j->alpha, j->A, j->lda, j->P, p0, p1, j->beta, j->C, j->ldc);
+}
+
+/* gemmPacked(transA, M, N, K, alpha, A, lda, panels, beta, C, ldc): C = alpha op(A) op(B) +
+ * beta C with op(B) from packB(_, K, N, ...). Refuses (true) A or C arrays that are not Float32Arrays
+ * or are too short, and C rows that overlap (ldc < N with M > 1: the result would depend on the
+ * order of the writes); the backend then runs the reference on the original B. */
+static napi_value n_gemm_packed(napi_env env, napi_callback_info info) {
+  BEGIN(11);
+  int tA = flag(a, 0);
+  size_t M = cnt(a, 1), N = cnt(a, 2), Kd = cnt(a, 3);
+  double alpha = num(a, 4), beta = num(a, 8);
+  size_t lda = cnt(a, 6), ldc = cnt(a, 10);
+  CHECK;
+  size_t kk = alpha == 0 ? 0 : Kd;
+  size_t needA = tA ? extent(a, kk, M, lda) : extent(a, M, kk, lda);
+  size_t needC = extent(a, M, N, ldc);
+  size_t needP = panel_floats(a, N, Kd);
+  float *Ap = f32(a, 5, needA, NULL), *Cp = f32(a, 9, needC, NULL);
+  CHECK;
+  if (M > 1 && N > 0 && ldc < N) return fallback(env);
+  float *P = panels_arg(a, 7, needP, "gemmPacked");
+  if (!P) return NULL;
+  if (M == 0 || N == 0) return NULL;
+  if (kk == 0) {
+    scale_c(M, N, (float)beta, Cp, ldc);
+    return NULL;
+  }
+  /* Rows of op(A) are read in place; a transposed A is copied into rows first (no caller of
+   * recur passes one: the recurrent layers multiply h, not hᵀ). */
+  float *At = NULL;
+  if (tA) {
+    At = (float *)malloc(mul(a, M, kk) * 4);
+    if (!At) return fallback(env);
+    for (size_t k = 0; k < kk; k++)
+      for (size_t i = 0; i < M; i++) At[i * kk + k] = Ap[k * lda + i];
+  }
+  PackedJob j = {K->gemm_panels, M, N, kk, tA ? kk : lda, ldc, (float)alpha, (float)beta, tA ? At : Ap, P, Cp};
+  size_t np = (N + RK_PANEL - 1) / RK_PANEL;
+  /* The worker takes the second half of the panels (see threads.c). M = 1 runs here too: the
+   * panels are the same bytes a matrix-vector product would stream. */
+  if (atomic_load_explicit(&packed_threads, memory_order_relaxed) > 1 && np >= 2 && 2.0 * M * N * kk >= PACKED_PAR_MIN_FLOPS)
+    rt_run2(packed_job, &j, np, np / 2);
+  else
+    packed_job(&j, 0, np);
+  free(At);
   return NULL;
 }
 
@@ -854,15 +965,18 @@ static napi_value n_set_variant(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* setThreads(n): OpenBLAS threads. */
+/* setThreads(n): OpenBLAS threads, and the packed products' (2 from n >= 2: one worker). */
 static napi_value n_set_threads(napi_env env, napi_callback_info info) {
   BEGIN(1);
   size_t n = cnt(a, 0);
-  if (!a->bad && n >= 1) openblas_set_num_threads((int)n);
+  if (!a->bad && n >= 1) {
+    openblas_set_num_threads((int)n);
+    atomic_store(&packed_threads, n >= 2 ? 2 : 1);
+  }
   return NULL;
 }
 
-/* info(): { variant, threads, blasConfig, blasCore } */
+/* info(): { variant, threads, blasConfig, blasCore, packedThreads, packedSplits, packedWorkerPanels } */
 static napi_value n_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value o, v;
@@ -877,10 +991,19 @@ static napi_value n_info(napi_env env, napi_callback_info info) {
   const char *core = openblas_get_corename();
   napi_create_string_utf8(env, core ? core : "", NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, o, "blasCore", v);
+  RtStats rs = rt_stats();
+  napi_create_int32(env, atomic_load(&packed_threads), &v);
+  napi_set_named_property(env, o, "packedThreads", v);
+  napi_create_double(env, rs.splits, &v);
+  napi_set_named_property(env, o, "packedSplits", v);
+  napi_create_double(env, rs.worker_items, &v);
+  napi_set_named_property(env, o, "packedWorkerPanels", v);
   return o;
 }
 
 NAPI_MODULE_INIT() {
+  /* Until setThreads: as many as OpenBLAS starts with (its cores, or OPENBLAS_NUM_THREADS), at most 2. */
+  atomic_store(&packed_threads, openblas_get_num_threads() >= 2 ? 2 : 1);
   if (cpu_has_avx2()) {
 #if defined(__x86_64__)
     K = &rk_table_avx2;
@@ -889,7 +1012,7 @@ NAPI_MODULE_INIT() {
   }
   static const struct { const char *name; napi_callback fn; } fns[] = {
     {"alloc", n_alloc}, {"free", n_free}, {"poolStats", n_pool_stats}, {"setPoolCap", n_set_pool_cap},
-    {"addressMod64", n_address_mod64}, {"gemm", n_gemm},
+    {"addressMod64", n_address_mod64}, {"gemm", n_gemm}, {"packB", n_pack_b}, {"gemmPacked", n_gemm_packed},
     {"axpy", n_axpy}, {"scale", n_scale}, {"clamp", n_clamp}, {"unary", n_unary},
     {"unaryBackward", n_unary_backward}, {"binary", n_binary}, {"sumToBroadcast", n_sum_to_broadcast},
     {"reduce", n_reduce}, {"broadcastAxis", n_broadcast_axis}, {"scatterArgmax", n_scatter_argmax},

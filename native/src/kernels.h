@@ -31,6 +31,7 @@
 #include "batched.h"
 #include "ctc.h"
 #include "qgemv.h"
+#include "packed.h"
 
 /* ---- The table addon.c dispatches through --------------------------------------------------- */
 
@@ -76,4 +77,6 @@ const rk_table RK_TABLE_NAME = {
   .qgemv = k_qgemv,
   .ctc_forward = k_ctc_forward,
   .ctc_backward = k_ctc_backward,
+  .pack_panels = k_pack_panels,
+  .gemm_panels = k_gemm_panels,
 };

@@ -8,6 +8,9 @@
 enum { U_NEG = 0, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_RELU, U_SQRT, U_SQUARE, U_ABS };
 enum { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN };
 
+/* Columns per panel of a packed op(B) (packed.h; src/kernels/native/backend.ts PANEL is the same). */
+#define RK_PANEL 16
+
 typedef struct {
   void (*axpy)(float alpha, const float *x, float *y, size_t n);
   void (*scale)(float alpha, const float *x, float *out, size_t n);
@@ -64,6 +67,10 @@ typedef struct {
   void (*ctc_backward)(size_t T, size_t B, size_t C, size_t S, const float *lp, const int32_t *targets,
                        const int32_t *input_lengths, const int32_t *target_lengths, int blank, const float *alpha,
                        const float *nll, const float *g_nll, int zero_infinity, float *beta, float *g_lp);
+  /* packed.h: op(B) in 16-column panels, and products over a range of them. */
+  void (*pack_panels)(int transB, const float *B, size_t ldb, size_t K, size_t N, float *panels);
+  void (*gemm_panels)(size_t M, size_t N, size_t K, float alpha, const float *A, size_t lda,
+                      const float *panels, size_t p0, size_t p1, float beta, float *C, size_t ldc);
 } rk_table;
 
 extern const rk_table rk_table_base;

@@ -21,8 +21,8 @@ export interface GemmKernels {
     A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
   /**
    * op(B) prepared for many products with different A: a recurrent layer multiplies every
-   * timestep's state by the same W_hh. The wasm backend packs it once here instead of once per
-   * product; the others keep a reference. B must not change until freePackedB.
+   * timestep's state by the same W_hh. The wasm and native backends pack it once here instead of
+   * once per product; the JS reference just keeps B. B must not change until freePackedB.
    */
   packB(transB: boolean, K: number, N: number, B: Float32Array, ldb: number): PackedB;
   /** gemm with a prepared op(B); N and K must be the ones it was prepared with. */

@@ -12,7 +12,9 @@
  * Each call is also checked against the backend's own count of the calls it served and refused
  * (calls()): a case must be served by the backend, unless it is one the reference must handle
  * (Float64Array storage, short arrays, out-of-range indices), which must be refused. So a
- * backend that handed everything to the reference fails here.
+ * backend that handed everything to the reference fails here. Products with a prepared op(B)
+ * must count as served gemmPackedB calls (on native: its packed kernel, not OpenBLAS's gemm),
+ * and run there with two threads, so the big ones are split with the native worker thread.
  *
  * Tolerances: elementwise arithmetic matches the reference to 1e-5 relative (most of it is
  * bit-exact: f32 add/mul/div/sqrt round like the reference's double-then-store); exp, log,
@@ -55,6 +57,11 @@ interface Target {
   bgerSkipsZeroRows: boolean;
   /** Why the GEMM cases are skipped for this target. */
   gemmSkip: string | false;
+  /**
+   * Native: sets two threads for the packed products (the worker path) and returns what restores
+   * the count; and how many packed products were split with the worker so far.
+   */
+  packedThreads?: { twoThreads(): () => void; splits(): number };
 }
 
 const wasm = createWasmBackendSync();
@@ -86,7 +93,16 @@ for (const variant of ['avx2', 'base'] as const) {
     refusesOverlappingRows: true,
     bgerSkipsZeroRows: true,
     // GEMM is OpenBLAS whichever build of the C kernels runs: tested once, with the first build.
+    // (Products with a prepared op(B) are not: they run packed.h, in both builds.)
     gemmSkip: variant === 'base' && hasAvx2 ? 'GEMM does not depend on the build (tested with avx2)' : false,
+    packedThreads: {
+      twoThreads() {
+        const was = native!.info().threads;
+        native!.setThreads(2);
+        return () => native!.setThreads(was);
+      },
+      splits: () => native!.info().packedSplits ?? 0,
+    },
   });
 }
 
@@ -458,6 +474,106 @@ function conformance(T: Target): void {
       T.k.gemm(false, true, 64, 200, 300, 1, A, 300, B, 300, 0, C1, 200);
       T.k.gemm(false, true, 64, 200, 300, 1, A, 300, B, 300, 0, C2, 200);
       assert.deepEqual(C1, C2);
+    });
+  });
+
+  describe(`${tag}: GEMM with a prepared op(B) (packB, gemmPackedB)`, { skip }, () => {
+    const r = rng(8);
+    const gemmTol = (k: number): Tol => ({ rtol: 1e-5, atol: 2e-6 * Math.max(1, k) });
+    let restore: (() => void) | undefined;
+    // Native: two threads, so products past the split threshold run on the worker too.
+    before(() => { if (!skip) restore = T.packedThreads?.twoThreads(); });
+    after(() => restore?.());
+
+    /**
+     * One product through packB / gemmPackedB / freePackedB against the reference gemm, arrays
+     * placed per `where` and given back at once (a synchronous loop never lets the collector
+     * reclaim backend storage). The backend must serve it as a packed product: its gemmPackedB
+     * count goes up by one and nothing is refused, so a backend that handed these products to
+     * the reference, or (native) to OpenBLAS's gemm, fails here.
+     */
+    function packedCase(tA: boolean, tB: boolean, M: number, N: number, Kd: number, alpha: number, beta: number,
+      pad: number, where: (typeof PLACEMENTS)[number]): void {
+      const lda = (tA ? M : Kd) + pad, ldb = (tB ? Kd : N) + pad, ldc = N + pad;
+      const what = `packed ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${Kd} a=${alpha} b=${beta} pad=${pad} (${where})`;
+      const a = randArray(r, Math.max(1, (tA ? Kd : M) * lda)), b = randArray(r, Math.max(1, (tB ? N : Kd) * ldb));
+      const c = randArray(r, Math.max(1, M * ldc));
+      if (beta === 0) c.fill(NaN); // beta = 0 must not read C
+      const want = Float32Array.from(c);
+      jsKernels.gemm(tA, tB, M, N, Kd, alpha, a, lda, b, ldb, beta, want, ldc);
+      const owned: Float32Array[] = [];
+      const put = (v: Float32Array): Float32Array => {
+        if (where === 'plain') return Float32Array.from(v);
+        const base = T.k.alloc(v.length + (where === 'offset' ? 3 : 0));
+        owned.push(base);
+        const x = where === 'offset' ? base.subarray(3) : base;
+        x.set(v);
+        return x;
+      };
+      const A = put(a), B = put(b), C = put(c);
+      const was = T.k.calls(), wasTotals = totals(was);
+      const p = T.k.packB(tB, Kd, N, B, ldb);
+      T.k.gemmPackedB(tA, M, N, Kd, alpha, A, lda, p, beta, C, ldc);
+      T.k.freePackedB(p);
+      const now = T.k.calls();
+      const served = (now.gemmPackedB?.served ?? 0) - (was.gemmPackedB?.served ?? 0);
+      const refused = totals(now).refused - wasTotals.refused;
+      assert.ok(served === 1 && refused === 0, `${what}: ${served} packed products served, ${refused} calls refused; expected one served`);
+      assertClose(C, want, gemmTol(Kd), what);
+      assert.ok(B.every((v, i) => Object.is(v, b[i])), `${what}: B unchanged`);
+      for (const o of owned) T.k.free(o);
+    }
+
+    it('every transpose over M in {1, 2, 5, 6, 7, 13, 32, 64}, N in {1, 15, 16, 17, 100, 1024}, K in {1, 7, 256, 1024}', () => {
+      const splits = T.packedThreads?.splits() ?? 0;
+      // alpha in {1, 0.5} x beta in {0 (C all NaN), 1, 0.25}, padded leading dimensions and the
+      // placements cycle over the grid, so each meets every shape class.
+      const AB = [[1, 0], [0.5, 1], [1, 0.25], [0.5, 0], [1, 1], [0.5, 0.25]] as const;
+      let n = 0;
+      for (const tB of [true, false]) for (const tA of [false, true]) {
+        for (const M of [1, 2, 5, 6, 7, 13, 32, 64]) for (const N of [1, 15, 16, 17, 100, 1024]) for (const Kd of [1, 7, 256, 1024]) {
+          const [alpha, beta] = AB[n % 6]!;
+          packedCase(tA, tB, M, N, Kd, alpha, beta, [0, 3, 1][Math.floor(n / 6) % 3]!, PLACEMENTS[Math.floor(n / 18) % 3]!);
+          n++;
+        }
+      }
+      // The big ones went to the worker too (and the rest stayed on the caller).
+      if (T.packedThreads) assert.ok(T.packedThreads.splits() > splits, 'no packed product was split between two threads');
+    });
+
+    it('the recurrent layers\' products (fused.ts): h·W_hhᵀ and dh += dG·W_hh over a shrinking batch', () => {
+      for (const [H, gates] of [[256, 4], [256, 3], [64, 4], [33, 1]] as const) {
+        const G = gates * H;
+        for (const b of [64, 32, 31, 3, 1]) {
+          packedCase(false, true, b, G, H, 1, 0, 0, 'heap');   // hg = h_prev · W_hhᵀ, packB(true, H, G, W_hh, H)
+          packedCase(false, false, b, H, G, 1, 1, 0, 'heap');  // dh_prev += dG · W_hh, packB(false, G, H, W_hh, H)
+        }
+      }
+    });
+
+    it('alpha = 0 and K = 0 scale C only; M = 0 and N = 0 touch nothing', () => {
+      for (const [alpha, Kd, beta] of [[0, 5, 0.5], [0, 5, 0], [1, 0, 0.25], [1, 0, 0]] as const) {
+        for (const tA of [false, true]) for (const tB of [false, true]) {
+          const what = `packed a=${alpha} K=${Kd} b=${beta}`;
+          const A = T.k.alloc(Math.max(1, 7 * Kd)), B = T.k.alloc(Math.max(1, 9 * Kd)), C = T.k.alloc(7 * 9);
+          A.fill(NaN); // alpha = 0: A is not read
+          B.set(randArray(r, B.length));
+          C.set(randArray(r, C.length));
+          const want = Float32Array.from(C);
+          jsKernels.gemm(tA, tB, 7, 9, Kd, alpha, Float32Array.from(A), tA ? 7 : Kd, Float32Array.from(B), tB ? Kd : 9, beta, want, 9);
+          const p = T.k.packB(tB, Kd, 9, B, tB ? Kd : 9);
+          T.k.gemmPackedB(tA, 7, 9, Kd, alpha, A, tA ? 7 : Kd, p, beta, C, 9);
+          T.k.freePackedB(p);
+          assertClose(C, want, DEFAULT_TOL, what);
+        }
+      }
+      for (const [M, N] of [[0, 9], [7, 0]] as const) {
+        const C = T.k.alloc(10).fill(3);
+        const p = T.k.packB(false, 4, N, T.k.alloc(4 * 9), 9);
+        T.k.gemmPackedB(false, M, N, 4, 1, T.k.alloc(7 * 4), 4, p, 0, C, 9);
+        T.k.freePackedB(p);
+        assert.ok(C.every((v) => v === 3), `packed ${M}x${N}: C untouched`);
+      }
     });
   });
 

@@ -1,18 +1,22 @@
 /**
  * What only the native (N-API + OpenBLAS) backend has: loading, its storage pool, OpenBLAS
- * threads, argument checks and the environment variables that select it. The kernels
- * themselves are compared with the reference, in both builds of the C kernels, in
- * conformance.test.ts.
+ * threads, the packed products' worker thread, argument checks and the environment variables
+ * that select it. The kernels themselves are compared with the reference, in both builds of the
+ * C kernels, in conformance.test.ts.
  *
  * Skipped, with a message, when the addon is not built (`npm run build:native`).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { after, before, describe, it } from 'node:test';
 import { jsKernels } from '../../src/kernels/js.js';
 import { createNativeBackend, loadNativeAddon, nativeUnavailableReason, type NativeKernels } from '../../src/kernels/native/index.js';
+import { assertClose, randArray, rng } from './helpers.js';
 
 const nk: NativeKernels | null = createNativeBackend();
 const addon = loadNativeAddon();
@@ -109,6 +113,175 @@ describe('native backend: loading and storage', { skip: SKIP }, () => {
     assert.equal(nk!.info().threads, before);
     assert.throws(() => nk!.setThreads(0), RangeError);
     assert.throws(() => nk!.setThreads(1.5), RangeError);
+  });
+});
+
+/** PACKED_PAR_MIN_FLOPS in native/src/addon.c: smaller packed products stay on the caller. */
+const PACKED_PAR_MIN_FLOPS = 2e6;
+
+describe('native backend: packed products (packB, gemmPackedB) and their worker thread', { skip: SKIP }, () => {
+  const r = rng(21);
+  let threads = 1;
+  before(() => { threads = nk!.info().threads; });
+  after(() => nk!.setThreads(threads));
+  const splits = (): number => nk!.info().packedSplits ?? 0;
+
+  /** C after one packed product with `n` threads, and how many products were split meanwhile. */
+  function product(n: number, tA: boolean, tB: boolean, M: number, N: number, K: number, a: Float32Array, b: Float32Array,
+    c: Float32Array): { C: Float32Array; split: number } {
+    nk!.setThreads(n);
+    const A = nk!.alloc(a.length), B = nk!.alloc(b.length), C = nk!.alloc(c.length);
+    A.set(a); B.set(b); C.set(c);
+    const was = splits();
+    const p = nk!.packB(tB, K, N, B, tB ? K : N);
+    nk!.gemmPackedB(tA, M, N, K, 0.75, A, tA ? M : K, p, -0.5, C, N);
+    nk!.freePackedB(p);
+    const out = Float32Array.from(C);
+    // Freed at once: this synchronous loop never lets the collector reclaim them.
+    nk!.free(A); nk!.free(B); nk!.free(C);
+    return { C: out, split: splits() - was };
+  }
+
+  it('splits big products with the worker, bit-identical to one thread; small ones and 1 thread stay on the caller', () => {
+    assert.equal(nk!.info().packedThreads !== undefined, true, 'the addon reports packedThreads');
+    nk!.setThreads(1);
+    assert.equal(nk!.info().packedThreads, 1);
+    nk!.setThreads(2);
+    assert.equal(nk!.info().packedThreads, 2);
+    // A sequence of a variable-length batch: the batch shrinks over the steps, forward (N = 4H,
+    // K = H) and backward (N = H, K = 4H); then odd shapes around the split threshold.
+    const shapes: [number, number, number][] = [];
+    for (const b of [64, 32, 17, 6, 2, 1]) shapes.push([b, 1024, 256], [b, 256, 1024]);
+    shapes.push([5, 1000, 200], [13, 100, 300], [1, 1024, 512], [40, 17, 2000], [7, 16, 9000], [3, 4096, 100]);
+    for (const [M, N, K] of shapes) for (const tA of [false, true]) for (const tB of [true, false]) {
+      const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N);
+      const what = `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`;
+      const one = product(1, tA, tB, M, N, K, a, b, c), two = product(2, tA, tB, M, N, K, a, b, c);
+      const big = Math.ceil(N / 16) >= 2 && 2 * M * N * K >= PACKED_PAR_MIN_FLOPS;
+      assert.equal(one.split, 0, `${what}: one thread never splits`);
+      assert.equal(two.split, big ? 1 : 0, `${what}: split with two threads: ${big}`);
+      assert.ok(two.C.every((v, i) => Object.is(v, one.C[i])), `${what}: two threads give one thread's bits`);
+      const ref = Float32Array.from(c);
+      jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);
+      assertClose(one.C, ref, { rtol: 1e-5, atol: 2e-6 * K }, what);
+    }
+  });
+
+  it('the worker computes panels (asserted where this process may use two cores)', () => {
+    nk!.setThreads(2);
+    const M = 64, N = 2048, K = 512;
+    const A = nk!.alloc(M * K).fill(0.5), B = nk!.alloc(K * N).fill(0.25), C = nk!.alloc(M * N);
+    const p = nk!.packB(false, K, N, B, N);
+    const was = nk!.info().packedWorkerPanels ?? 0;
+    for (let i = 0; i < 200 && (nk!.info().packedWorkerPanels ?? 0) === was; i++) {
+      nk!.gemmPackedB(false, M, N, K, 1, A, K, p, 0, C, N);
+      assert.ok(C.every((v) => v === 0.125 * K), 'every column right, whoever computed it');
+    }
+    nk!.freePackedB(p);
+    const ran = (nk!.info().packedWorkerPanels ?? 0) - was;
+    if (availableParallelism() >= 2) assert.ok(ran > 0, 'the worker computed no panel in 200 split products');
+    else console.log(`# native.test.ts: one core available; the worker computed ${ran} panels (the caller takes back what it has not started)`);
+  });
+
+  it('two JS threads running packed products at once get their own results (one of them without the worker)', async () => {
+    nk!.setThreads(2);
+    const addonPath = fileURLToPath(new URL('../../native/build/Release/recur_native.node', import.meta.url));
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    // The same products on a worker_threads thread, over plain arrays, with the addon loaded there too.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const m = { exports: {} };
+      process.dlopen(m, workerData.path);
+      const N = m.exports, flags = new Int32Array(workerData.flags);
+      const [M, n, K] = workerData.shape;
+      const A = Float32Array.from({ length: M * K }, (_, i) => ((i * 7919) % 97) / 97 - 0.5);
+      const B = Float32Array.from({ length: K * n }, (_, i) => ((i * 104729) % 89) / 89 - 0.5);
+      const P = new Float32Array(Math.ceil(n / 16) * 16 * K);
+      N.packB(true, K, n, B, K, P);
+      const ref = new Float32Array(M * n);
+      N.gemmPacked(false, M, n, K, 1, A, K, P, 0, ref, n);
+      Atomics.store(flags, 0, 1);
+      let bad = 0;
+      for (let it = 0; it < 100; it++) {
+        const C = new Float32Array(M * n);
+        N.gemmPacked(false, M, n, K, 1, A, K, P, 0, C, n);
+        for (let i = 0; i < C.length; i++) if (!Object.is(C[i], ref[i])) bad++;
+      }
+      Atomics.store(flags, 1, 1);
+      parentPort.postMessage({ bad, ref });`;
+    const shape = [32, 1024, 256] as const;
+    const w = new Worker(code, { eval: true, workerData: { path: addonPath, flags: flags.buffer, shape } });
+    const message = new Promise<{ bad: number; ref: Float32Array }>((res, rej) => { w.once('message', res); w.once('error', rej); });
+    const [M, N, K] = shape;
+    const A = nk!.alloc(M * K), B = nk!.alloc(K * N);
+    for (let i = 0; i < A.length; i++) A[i] = ((i * 7919) % 97) / 97 - 0.5;
+    for (let i = 0; i < B.length; i++) B[i] = ((i * 104729) % 89) / 89 - 0.5;
+    const p = nk!.packB(true, K, N, B, K);
+    const ref = nk!.alloc(M * N);
+    nk!.gemmPackedB(false, M, N, K, 1, A, K, p, 0, ref, N);
+    // Wait for the other thread's loop (a synchronous loop below would not let it start).
+    for (let i = 0; i < 1000 && Atomics.load(flags, 0) === 0; i++) await new Promise((res) => setTimeout(res, 5));
+    let bad = 0, rounds = 0;
+    const C = nk!.alloc(M * N);
+    for (; rounds < 5000 && Atomics.load(flags, 1) === 0; rounds++) {
+      nk!.gemmPackedB(false, M, N, K, 1, A, K, p, 0, C, N);
+      for (let i = 0; i < C.length; i++) if (!Object.is(C[i], ref[i])) bad++;
+    }
+    nk!.freePackedB(p);
+    const other = await message;
+    await w.terminate();
+    assert.equal(bad, 0, `${bad} values differ on the main thread over ${rounds} products`);
+    assert.equal(other.bad, 0, `${other.bad} values differ on the other thread`);
+    assert.ok(other.ref.every((v, i) => Object.is(v, ref[i])), 'both threads computed the same bits');
+  });
+
+  it('refuses what the reference must run, and rejects panels of the wrong size with a clear error', () => {
+    const served = (): [number, number] => [nk!.calls().gemmPackedB?.served ?? 0, nk!.calls().gemmPackedB?.refused ?? 0];
+    const A = randArray(r, 4 * 6), B = randArray(r, 6 * 5), C = randArray(r, 4 * 5);
+    const want = Float32Array.from(C);
+    jsKernels.gemm(false, false, 4, 5, 6, 1, A, 6, B, 5, 0.5, want, 5);
+    // Float64Array storage (gradient checks): a B like that is not packed, the product is gemm's
+    // (which hands it to the reference); an A like that makes the packed product refused.
+    const f64 = (x: Float32Array): Float32Array => Float64Array.from(x) as unknown as Float32Array;
+    let was = served();
+    const p64 = nk!.packB(false, 6, 5, f64(B), 5);
+    const c1 = f64(C);
+    nk!.gemmPackedB(false, 4, 5, 6, 1, f64(A), 6, p64, 0.5, c1, 5);
+    nk!.freePackedB(p64);
+    assert.deepEqual(served(), was, 'an unpacked op(B) is not a packed product');
+    assertClose(c1, want, { rtol: 1e-6, atol: 1e-6 }, 'Float64Array B');
+    const p = nk!.packB(false, 6, 5, B, 5);
+    was = served();
+    const c2 = f64(C);
+    nk!.gemmPackedB(false, 4, 5, 6, 1, f64(A), 6, p, 0.5, c2, 5);
+    assert.deepEqual(served(), [was[0], was[1] + 1], 'Float64Array A and C: refused');
+    assertClose(c2, want, { rtol: 1e-6, atol: 1e-6 }, 'Float64Array A');
+    // Overlapping rows of C (ldc < N): the order of the writes decides, so the reference runs.
+    const c3 = randArray(r, 3 * 4 + 5), c3want = Float32Array.from(c3);
+    jsKernels.gemm(false, false, 4, 5, 6, 1, A, 6, B, 5, 1, c3want, 4);
+    was = served();
+    nk!.gemmPackedB(false, 4, 5, 6, 1, A, 6, p, 1, c3, 4);
+    assert.deepEqual(served(), [was[0], was[1] + 1], 'ldc < N: refused');
+    assertClose(c3, c3want, { rtol: 1e-6, atol: 1e-6 }, 'ldc < N');
+    // A product prepared for other sizes; a freed one still multiplies (by B as it is).
+    assert.throws(() => nk!.gemmPackedB(false, 4, 6, 6, 1, A, 6, p, 0, C, 6), /prepared as 6x5, the product needs 6x6/);
+    const frees = nk!.stats().frees;
+    nk!.freePackedB(p);
+    assert.equal(nk!.stats().frees, frees + 1, 'freePackedB gave the panels back');
+    nk!.freePackedB(p);
+    assert.equal(nk!.stats().frees, frees + 1, 'twice is harmless');
+    const c4 = Float32Array.from(C);
+    nk!.gemmPackedB(false, 4, 5, 6, 1, A, 6, p, 0.5, c4, 5);
+    assertClose(c4, want, { rtol: 1e-5, atol: 1e-5 }, 'after freePackedB');
+    // The addon itself: sizes it cannot take are refused, panels of the wrong size throw.
+    const P = new Float32Array(16 * 6);
+    assert.equal(addon!.packB!(false, 6, 5, B, 5, P), undefined);
+    assert.equal(addon!.gemmPacked!(false, 2.5, 5, 6, 1, A, 6, P, 0, C, 5), true);
+    assert.equal(addon!.gemmPacked!(false, 4, 5, 6, 1, A.subarray(1), 6, P, 0, C, 5), true, 'A too short');
+    assert.throws(() => addon!.gemmPacked!(false, 4, 17, 6, 1, A, 6, P, 0, new Float32Array(4 * 17), 17),
+      /^RangeError: recur native gemmPacked: panels must be a Float32Array of at least 192 floats \(got 96\)$/);
+    assert.throws(() => addon!.packB!(true, 6, 5, B, 6, P.subarray(1)), /recur native packB: panels must be a Float32Array of at least 96 floats \(got 95\)/);
+    assert.throws(() => addon!.packB!(true, 6, 5, B, 6, f64(P)), /recur native packB: panels must be a Float32Array/);
   });
 });
 

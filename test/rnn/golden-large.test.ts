@@ -56,14 +56,18 @@ function calls(): CallCounts | null {
   return k.calls ? k.calls() : null;
 }
 
-/** On a compiled backend the gate kernels and the GEMMs ran there, none handed to the reference. */
+/**
+ * On a compiled backend the gate kernels and the GEMMs ran there, none handed to the reference;
+ * the per-step products with W_hh as packed products (gemmPackedB: on native, its own kernel
+ * over panels rather than OpenBLAS).
+ */
 function assertServed(before: CallCounts | null, mode: string): void {
   const after = calls();
   if (!before || !after) return;
   const gates: Record<string, KernelName[]> = {
     lstm_proj: ['lstmGatesForward', 'lstmGatesBackward'], gru: ['gruGatesForward', 'gruGatesBackward'], rnn_tanh: ['rnnGatesForward', 'rnnGatesBackward'],
   };
-  for (const name of [...gates[mode]!, 'gemm'] as KernelName[]) {
+  for (const name of [...gates[mode]!, 'gemm', 'gemmPackedB'] as KernelName[]) {
     const nServed: number = (after[name]?.served ?? 0) - (before[name]?.served ?? 0);
     const nRefused: number = (after[name]?.refused ?? 0) - (before[name]?.refused ?? 0);
     assert.ok(nServed > 0, `${backendName()} served no ${name} call`);

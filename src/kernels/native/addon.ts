@@ -21,6 +21,15 @@ export interface NativeAddon {
   addressMod64(a: ArrayBufferView): number;
   gemm(tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number, A: F, lda: number, B: F, ldb: number,
     beta: number, C: F, ldc: number): R;
+  /**
+   * Packs op(B) (K×N) into `panels` (ceil(N/16)·16·K floats, native/src/packed.h); throws a
+   * RangeError when panels is shorter. Absent in builds from before it existed (products then
+   * go to gemm).
+   */
+  packB?(tB: boolean, K: number, N: number, B: F, ldb: number, panels: F): R;
+  /** gemm over panels from packB(_, K, N, ...); throws a RangeError when panels is shorter than that. */
+  gemmPacked?(tA: boolean, M: number, N: number, K: number, alpha: number, A: F, lda: number, panels: F,
+    beta: number, C: F, ldc: number): R;
   axpy(alpha: number, x: F, y: F): R;
   scale(alpha: number, x: F, out: F): R;
   clamp(x: F, lo: number, hi: number, out: F): R;
@@ -69,7 +78,22 @@ export interface NativeAddon {
   /** 'avx2' (AVX2+FMA build) or 'base'; false if that build cannot run on this CPU. */
   setVariant(v: string): boolean;
   setThreads(n: number): void;
-  info(): { variant: string; threads: number; blasConfig: string; blasCore: string };
+  info(): NativeInfo;
+}
+
+/** What the addon's info() reports. */
+export interface NativeInfo {
+  /** Which build of the C kernels runs: 'avx2' (AVX2+FMA) or 'base'. */
+  variant: string;
+  /** OpenBLAS threads. */
+  threads: number;
+  blasConfig: string;
+  blasCore: string;
+  /** Threads of the packed products (gemmPacked): 1 or 2 (absent in older builds). */
+  packedThreads?: number;
+  /** Packed products split with the worker thread so far, and panels the worker computed. */
+  packedSplits?: number;
+  packedWorkerPanels?: number;
 }
 
 /**
@@ -77,10 +101,10 @@ export interface NativeAddon {
  * built addon exports, and the type below against the interface.
  */
 export const NATIVE_ADDON_NAMES = Object.keys({
-  alloc: 0, free: 0, poolStats: 0, setPoolCap: 0, addressMod64: 0, gemm: 0, axpy: 0, scale: 0, clamp: 0, unary: 0,
-  unaryBackward: 0, binary: 0, sumToBroadcast: 0, reduce: 0, broadcastAxis: 0, scatterArgmax: 0, sumSquares: 0,
-  maxAbs: 0, softmax: 0, softmaxBackward: 0, gatherRows: 0, scatterAddRows: 0, copyBlocks: 0, swapAxes: 0, where: 0,
-  whereBackward: 0, layerNorm: 0, layerNormBackward: 0, adamStep: 0, rmspropStep: 0, adagradStep: 0,
+  alloc: 0, free: 0, poolStats: 0, setPoolCap: 0, addressMod64: 0, gemm: 0, packB: 0, gemmPacked: 0, axpy: 0,
+  scale: 0, clamp: 0, unary: 0, unaryBackward: 0, binary: 0, sumToBroadcast: 0, reduce: 0, broadcastAxis: 0,
+  scatterArgmax: 0, sumSquares: 0, maxAbs: 0, softmax: 0, softmaxBackward: 0, gatherRows: 0, scatterAddRows: 0,
+  copyBlocks: 0, swapAxes: 0, where: 0, whereBackward: 0, layerNorm: 0, layerNormBackward: 0, adamStep: 0, rmspropStep: 0, adagradStep: 0,
   rnnGatesForward: 0, rnnGatesBackward: 0, lstmGatesForward: 0, lstmGatesBackward: 0, gruGatesForward: 0,
   gruGatesBackward: 0, gruResetBeforeGates: 0, gruResetBeforeOutput: 0, gruResetBeforeOutputBackward: 0,
   gruResetBeforeGatesBackward: 0, bmv: 0, bger: 0, qgemv: 0, ctcForward: 0, ctcBackward: 0, setVariant: 0, setThreads: 0, info: 0,

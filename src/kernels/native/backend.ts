@@ -1,15 +1,19 @@
 import { CallCounter } from '../call-counts.js';
 import { jsKernels } from '../js.js';
-import { checkPackedB, unpackedB } from '../js/gemm.js';
+import { checkPackedB } from '../js/gemm.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from '../op-codes.js';
-import type { CallCounts, KernelName, Kernels } from '../types.js';
-import type { NativeAddon } from './addon.js';
+import type { CallCounts, KernelName, Kernels, PackedB } from '../types.js';
+import type { NativeAddon, NativeInfo } from './addon.js';
 
 /**
  * The native backend: the JS reference with its hot kernels overridden by C (native/src, one
  * header per area as in src/kernels/js/).
  *
  * - GEMM: the system OpenBLAS (cblas_sgemm; M = 1 or N = 1 products through cblas_sgemv).
+ *   Products with a prepared op(B) (packB / gemmPackedB: a recurrent layer's W_hh, once per
+ *   sequence) run our own kernel instead: op(B) packed once into 16-column panels in addon
+ *   storage, a 6×16 register-blocked micro-kernel over them (native/src/packed.h), split
+ *   between the caller and one worker thread (native/src/threads.c).
  * - Everything else but the CRF kernels (which run the JS reference in place) and fill/copy
  *   (typed-array methods are already memset/memcpy speed): C loops vectorised on 8 float lanes,
  *   in an AVX2+FMA build picked at load time when the CPU has it, else a baseline build (env
@@ -27,14 +31,15 @@ import type { NativeAddon } from './addon.js';
  * on the JS reference (jsKernels), which defines the semantics in those cases.
  *
  * Threads: OpenBLAS runs GEMMs on RECUR_THREADS threads (default: 2, or fewer cores; a set
- * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS is respected when RECUR_THREADS is not set).
+ * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS is respected when RECUR_THREADS is not set). Packed
+ * products use 2 threads when that count is 2 or more, else only the caller's.
  */
 export interface NativeKernels extends Kernels {
   /** Which build of the C kernels runs: 'avx2' (AVX2+FMA) or 'base'. */
   readonly variant: string;
-  /** OpenBLAS threads, build and the core it detected. */
-  info(): { variant: string; threads: number; blasConfig: string; blasCore: string };
-  /** Sets the number of OpenBLAS threads (process-wide). */
+  /** OpenBLAS threads, build and the core it detected; the packed products' threads and splits. */
+  info(): NativeInfo;
+  /** Sets the number of OpenBLAS threads (process-wide), and of the packed products (1, or 2 from n >= 2). */
   setThreads(n: number): void;
   /** Bytes in arrays from `alloc` not yet garbage-collected, and allocation counts (what reclaimMemory() reads). */
   stats(): { liveBytes: number; allocatedBytes: number; freedBytes: number; allocs: number; frees: number };
@@ -60,6 +65,20 @@ type Direct = (typeof DIRECT)[number];
 /** An addon call: true when the addon refused it. */
 type AddonCall<N extends KernelName> = (...a: Parameters<Kernels[N]>) => true | undefined;
 
+/** Columns per panel of a packed op(B): RK_PANEL in native/src/kernels_api.h. */
+const PANEL = 16;
+
+/**
+ * A PackedB with op(B) in panels of addon storage (null: not packed; products then use B itself).
+ * Named apart from the wasm backend's `panels`, so neither backend takes the other's for its own.
+ */
+interface NativePackedB extends PackedB {
+  nativePanels: Float32Array | null;
+}
+
+/** An integer the addon takes as a count (its `cnt`: [0, 2^31)). */
+const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0 && x < 2 ** 31;
+
 export function createNativeKernels(N: NativeAddon): NativeKernels {
   const js = jsKernels;
   // Storage is V8 ArrayBuffers, freed whenever V8 collects them; counting what is still live
@@ -71,6 +90,7 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     frees++;
   });
   const counter = new CallCounter();
+  const packedCount = counter.cell('gemmPackedB');
 
   /** An override: `call` runs the addon, and a refused call runs on the reference. */
   function glue<N extends KernelName>(name: N, call: AddonCall<N> | undefined): Kernels[N] {
@@ -168,11 +188,37 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     rnnGatesForward: glue('rnnGatesForward', (act, rows, H, xg, hg, h) => N.rnnGatesForward(act === 'relu', rows, H, xg, hg, h)),
     rnnGatesBackward: glue('rnnGatesBackward', (act, rows, H, h, dh, dpre) => N.rnnGatesBackward(act === 'relu', rows, H, h, dh, dpre)),
 
-    // OpenBLAS packs inside every call and has no API to keep a packed operand.
-    packB: unpackedB,
-    gemmPackedB(transA, M, N_, K, alpha, A, lda, p, beta, C, ldc) {
+    // OpenBLAS packs B inside every call (and has no API to keep it packed): products with a
+    // prepared op(B) run our kernel over panels packed once (native/src/packed.h). The panels are
+    // storage from alloc, so a freePackedB skipped by an exception leaves them to the collector.
+    packB(transB, K, N_, B, ldb) {
+      const p: NativePackedB = { transB, K, N: N_, B, ldb, nativePanels: null };
+      const floats = Math.ceil(N_ / PANEL) * PANEL * K;
+      if (!N.packB || !(isCount(K) && isCount(N_) && isCount(ldb)) || floats === 0 || !isCount(floats)) return p;
+      const panels = k.alloc(floats);
+      // Refused (Float64Array storage of the gradient checks, a B shorter than K, N, ldb imply):
+      // the products read B as it is.
+      if (N.packB(transB, K, N_, B, ldb, panels)) k.free(panels);
+      else p.nativePanels = panels;
+      return p;
+    },
+    gemmPackedB(transA, M, N_, K, alpha, A, lda, packed, beta, C, ldc) {
+      const p = packed as NativePackedB;
       checkPackedB(p, N_, K);
-      k.gemm(transA, p.transB, M, N_, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+      // Not packed (see packB), or already freed: gemm on B as it is, counted there.
+      if (!p.nativePanels || !N.gemmPacked) {
+        k.gemm(transA, p.transB, M, N_, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+        return;
+      }
+      if (N.gemmPacked(transA, M, N_, K, alpha, A, lda, p.nativePanels, beta, C, ldc)) {
+        packedCount.refused++;
+        js.gemm(transA, p.transB, M, N_, K, alpha, A, lda, p.B, p.ldb, beta, C, ldc);
+      } else packedCount.served++;
+    },
+    freePackedB(packed) {
+      const p = packed as NativePackedB;
+      if (p.nativePanels) k.free(p.nativePanels);
+      p.nativePanels = null;
     },
 
     // ctc: C in native/src/ctc.h, which checks lengths and labels itself (addon.c ctc_args).

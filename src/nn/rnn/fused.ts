@@ -74,7 +74,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   if (c0 && cAcc) K.copy(c0.data, cAcc);
   const mAll = isLstm && P > 0 ? allocStorage(N * H) : null; // o·tanh(c) before the projection
   const side = kind === 'gru' || kind === 'gruResetBefore' ? allocStorage(N * H) : null; // hn or r·h
-  // Every step multiplies by the same W_hhᵀ: prepare it once (packed by the wasm backend), unless
+  // Every step multiplies by the same W_hhᵀ: prepare it once (packed by wasm and native), unless
   // there is one step or one row (matrix-vector products read W_hh as it is).
   const prepared = T > 1 && B > 1 && kind !== 'gruResetBefore';
   const wRec = prepared ? K.packB(true, Hout, G, wHh, Hout) : null;
