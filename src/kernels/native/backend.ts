@@ -1,6 +1,7 @@
 import { CallCounter } from '../call-counts.js';
 import { jsKernels } from '../js.js';
 import { checkPackedB } from '../js/gemm.js';
+import { isCount } from '../wasm/marshal.js'; // the addon's `cnt` range, [0, 2^31)
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from '../op-codes.js';
 import type { CallCounts, KernelName, Kernels, PackedB } from '../types.js';
 import type { NativeAddon, NativeInfo } from './addon.js';
@@ -75,9 +76,6 @@ const PANEL = 16;
 interface NativePackedB extends PackedB {
   nativePanels: Float32Array | null;
 }
-
-/** An integer the addon takes as a count (its `cnt`: [0, 2^31)). */
-const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0 && x < 2 ** 31;
 
 export function createNativeKernels(N: NativeAddon): NativeKernels {
   const js = jsKernels;
@@ -194,7 +192,7 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
     packB(transB, K, N_, B, ldb) {
       const p: NativePackedB = { transB, K, N: N_, B, ldb, nativePanels: null };
       const floats = Math.ceil(N_ / PANEL) * PANEL * K;
-      if (!N.packB || !(isCount(K) && isCount(N_) && isCount(ldb)) || floats === 0 || !isCount(floats)) return p;
+      if (!N.packB || !isCount(K, N_, ldb, floats) || floats === 0) return p;
       const panels = k.alloc(floats);
       // Refused (Float64Array storage of the gradient checks, a B shorter than K, N, ldb imply):
       // the products read B as it is.
