@@ -11,12 +11,21 @@
 //
 // Suites that use no kernel (test/helpers/backend-independent.ts) run in the first backend pass
 // only; `--skip-backend-independent` skips them in every pass (.ci/run, after npm test ran them).
-import { spawnSync } from 'node:child_process';
+//
+// `--skip-end-to-end B` leaves the end-to-end files (END_TO_END below: the CLI driven through
+// whole training runs) out of backend B's pass. .ci/run does so for js, the reference: its
+// kernels are checked on their own by test/kernels and the model suites, and the CLI runs
+// 50-100x slower on it than on the backends users train with, which run those files.
+//
+// `--parallel` runs the backend passes at the same time, each child's output held and printed
+// whole when it ends (.ci/run: js and wasm on two cores; the tests bound no wall time tightly).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const BACKENDS = ['js', 'wasm', 'native'];
 const NATIVE_ADDON = 'native/build/Release/recur_native.node';
+const END_TO_END = (f) => f.startsWith(join('test', 'cli') + '/') || f.endsWith('-cli.test.ts');
 
 function find(dir) {
   const out = [];
@@ -28,22 +37,31 @@ function find(dir) {
   return out;
 }
 
+/** The value of `--name v` / `--name=v` at args[i]; i is advanced past it. */
+function optionValue(args, i) {
+  const a = args[i.value];
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i.value];
+}
+
+function backendList(v) {
+  if (v === 'all') return BACKENDS;
+  if (BACKENDS.includes(v)) return [v];
+  console.error(`run-tests: unknown backend '${v}' (use ${BACKENDS.join(', ')} or all)`);
+  process.exit(2);
+}
+
 const args = process.argv.slice(2);
 const backends = [];
+const noEndToEnd = new Set();
 const filters = [];
-let skipIndependent = false;
-for (let i = 0; i < args.length; i++) {
-  const a = args[i];
+let skipIndependent = false, parallel = false;
+for (const i = { value: 0 }; i.value < args.length; i.value++) {
+  const a = args[i.value];
   if (a === '--skip-backend-independent') skipIndependent = true;
-  else if (a === '--backend' || a.startsWith('--backend=')) {
-    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-    if (v === 'all') backends.push(...BACKENDS);
-    else if (BACKENDS.includes(v)) backends.push(v);
-    else {
-      console.error(`run-tests: unknown backend '${v}' (use ${BACKENDS.join(', ')} or all)`);
-      process.exit(2);
-    }
-  } else filters.push(a);
+  else if (a === '--parallel') parallel = true;
+  else if (a === '--backend' || a.startsWith('--backend=')) backends.push(...backendList(optionValue(args, i)));
+  else if (a === '--skip-end-to-end' || a.startsWith('--skip-end-to-end=')) for (const b of backendList(optionValue(args, i))) noEndToEnd.add(b);
+  else filters.push(a);
 }
 
 const files = find('test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
@@ -52,21 +70,46 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-function run(backend, skipBackendIndependent) {
+/** One pass: its command, environment and heading. */
+function pass(backend, skipBackendIndependent) {
   const env = { ...process.env };
   if (skipBackendIndependent || skipIndependent) env.RECUR_SKIP_BACKEND_INDEPENDENT = '1';
+  const own = noEndToEnd.has(backend) ? files.filter((f) => !END_TO_END(f)) : files;
+  let heading = null;
   if (backend) {
     env.RECUR_BACKEND = backend;
-    console.log(`\n# ---- RECUR_BACKEND=${backend}: ${files.length} test files ----`);
+    const left = files.length - own.length;
+    heading = `\n# ---- RECUR_BACKEND=${backend}: ${own.length} test files${left ? ` (${left} end-to-end files left out)` : ''} ----`;
   }
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit', env });
-  return { backend, status: r.status ?? 1, seconds: (Date.now() - t0) / 1000, files: files.length };
+  return { backend, env, heading, argv: ['--import', 'tsx', '--test', ...own], files: own.length };
 }
 
-if (backends.length === 0) process.exit(run(null).status);
+function runNow(p) {
+  if (p.heading) console.log(p.heading);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, p.argv, { stdio: 'inherit', env: p.env });
+  return { backend: p.backend, status: r.status ?? 1, seconds: (Date.now() - t0) / 1000, files: p.files };
+}
+
+/** Starts a pass with its output held; resolves to its result and that output. */
+function runHeld(p) {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, p.argv, { stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
+  const chunks = [];
+  child.stdout.on('data', (d) => chunks.push(d));
+  child.stderr.on('data', (d) => chunks.push(d));
+  return new Promise((resolve) => {
+    child.on('close', (code) => resolve({
+      result: { backend: p.backend, status: code ?? 1, seconds: (Date.now() - t0) / 1000, files: p.files },
+      output: Buffer.concat(chunks).toString(),
+    }));
+  });
+}
+
+if (backends.length === 0) process.exit(runNow(pass(null, false)).status);
 
 const results = [];
+const passes = [];
 for (const b of new Set(backends)) {
   if (b === 'native' && !existsSync(NATIVE_ADDON) && process.env.RECUR_REQUIRE_NATIVE === '1') {
     console.log(`\n# ---- RECUR_BACKEND=native: FAILED, the addon is not built and RECUR_REQUIRE_NATIVE=1 (.ci/run) ----`);
@@ -78,7 +121,22 @@ for (const b of new Set(backends)) {
     results.push({ backend: b, status: 0, seconds: 0, files: 0, skipped: true });
     continue;
   }
-  results.push(run(b, results.some((r) => !r.skipped)));
+  // Backend-independent suites run in the first pass that runs at all.
+  passes.push(pass(b, results.some((r) => !r.skipped) || passes.length > 0));
+}
+if (parallel) {
+  const t0 = Date.now();
+  const held = passes.map(runHeld);
+  for (const h of held) {
+    const { result, output } = await h;
+    const p = passes.find((q) => q.backend === result.backend);
+    if (p.heading) console.log(p.heading);
+    process.stdout.write(output);
+    results.push(result);
+  }
+  console.log(`\n# ${passes.length} passes in parallel: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+} else {
+  for (const p of passes) results.push(runNow(p));
 }
 console.log('\n# backends:');
 for (const r of results) {
