@@ -722,7 +722,68 @@ static napi_value n_adagrad_step(napi_env env, napi_callback_info info) {
 }
 
 /* ---- Fused recurrent gates ------------------------------------------------------------------- */
-/* Sizes: S = rows*H for state arrays, rows*G for gate arrays (G = H, 4H or 3H). */
+/* Sizes: S = rows*H for state arrays, rows*G for gate arrays (G = H, 4H or 3H).
+ *
+ * Rows are independent, so a call of at least GATES_PAR_MIN elements is split by rows between
+ * this thread and the packed products' worker (threads.c), as those products are. Besides halving
+ * the gates, it keeps the worker spinning from one time step's product to the next: a gates call
+ * on this thread alone lasts longer than the worker's spin, and waking it costs ~20 us of a
+ * ~110 us product (docs/kernels.md). Each row is computed the same way whichever thread runs it,
+ * so the result does not depend on the split. */
+#define GATES_PAR_MIN 4096
+#define GATES_ITEMS 8
+
+enum { G_RNN_F, G_RNN_B, G_LSTM_F, G_LSTM_B, G_GRU_F, G_GRU_B, G_RB_GATES, G_RB_OUT, G_RB_OUT_B, G_RB_GATES_B };
+
+/* One gates call: its arrays in argument order, each with its floats per row (0: not per row,
+ * as the GRU's b_hn). */
+typedef struct {
+  int op, relu;
+  size_t rows, H, per;
+  float *p[7];
+  size_t w[7];
+} GatesJob;
+
+/* Items [i0, i1) of a GatesJob: rows [i0*per, i1*per) (clipped to rows). */
+static void gates_job(void *arg, size_t i0, size_t i1) {
+  const GatesJob *j = (const GatesJob *)arg;
+  size_t r0 = i0 * j->per, r1 = i1 * j->per < j->rows ? i1 * j->per : j->rows;
+  if (r0 >= r1) return;
+  float *q[7];
+  for (int i = 0; i < 7; i++) q[i] = j->p[i] ? j->p[i] + r0 * j->w[i] : NULL;
+  size_t n = r1 - r0, H = j->H;
+  switch (j->op) {
+    case G_RNN_F: K->rnn_forward(j->relu, n, H, q[0], q[1], q[2]); break;
+    case G_RNN_B: K->rnn_backward(j->relu, n, H, q[0], q[1], q[2]); break;
+    case G_LSTM_F: K->lstm_forward(n, H, q[0], q[1], q[2], q[3], q[4], q[5]); break;
+    case G_LSTM_B: K->lstm_backward(n, H, q[0], q[1], q[2], q[3], q[4], q[5], q[6]); break;
+    case G_GRU_F: K->gru_forward(n, H, q[0], q[1], j->p[2], q[3], q[4], q[5], q[6]); break;
+    case G_GRU_B: K->gru_backward(n, H, q[0], q[1], q[2], q[3], q[4], q[5], q[6]); break;
+    case G_RB_GATES: K->gru_rb_gates(n, H, q[0], q[1], q[2], q[3], q[4]); break;
+    case G_RB_OUT: K->gru_rb_output(n, H, q[0], q[1], q[2], q[3], q[4]); break;
+    case G_RB_OUT_B: K->gru_rb_output_backward(n, H, q[0], q[1], q[2], q[3], q[4]); break;
+    case G_RB_GATES_B: K->gru_rb_gates_backward(n, H, q[0], q[1], q[2], q[3], q[4]); break;
+    default: break;
+  }
+}
+
+/* Runs a gates call with `count` arrays; `widths` gives each array's floats per row in units of
+ * H (4 for LSTM gate arrays, 3 for GRU, 1 for states, 0 for per-unit arrays). */
+static void run_gates(int op, int relu, size_t rows, size_t H, int count, float *const *arrays, const int *widths) {
+  GatesJob j = {op, relu, rows, H, 1, {NULL}, {0}};
+  for (int i = 0; i < count; i++) {
+    j.p[i] = arrays[i];
+    j.w[i] = (size_t)widths[i] * H;
+  }
+  if (atomic_load_explicit(&packed_threads, memory_order_relaxed) > 1 && rows >= 2 && rows * H >= GATES_PAR_MIN) {
+    j.per = (rows + GATES_ITEMS - 1) / GATES_ITEMS;
+    size_t n = (rows + j.per - 1) / j.per;
+    rt_run2(gates_job, &j, n, n / 2);
+  } else {
+    j.per = rows;
+    gates_job(&j, 0, 1);
+  }
+}
 
 /* rnnGatesForward(relu, rows, H, xg, hg, h) */
 static napi_value n_rnn_forward(napi_env env, napi_callback_info info) {
@@ -731,7 +792,7 @@ static napi_value n_rnn_forward(napi_env env, napi_callback_info info) {
   size_t rows = cnt(a, 1), H = cnt(a, 2), S = mul(a, rows, H);
   float *xg = f32(a, 3, S, NULL), *hg = f32(a, 4, S, NULL), *h = f32(a, 5, S, NULL);
   CHECK;
-  K->rnn_forward(relu, rows, H, xg, hg, h);
+  run_gates(G_RNN_F, relu, rows, H, 3, (float *[]){xg, hg, h}, (const int[]){1, 1, 1});
   return NULL;
 }
 
@@ -742,7 +803,7 @@ static napi_value n_rnn_backward(napi_env env, napi_callback_info info) {
   size_t rows = cnt(a, 1), H = cnt(a, 2), S = mul(a, rows, H);
   float *h = f32(a, 3, S, NULL), *dh = f32(a, 4, S, NULL), *dp = f32(a, 5, S, NULL);
   CHECK;
-  K->rnn_backward(relu, rows, H, h, dh, dp);
+  run_gates(G_RNN_B, relu, rows, H, 3, (float *[]){h, dh, dp}, (const int[]){1, 1, 1});
   return NULL;
 }
 
@@ -753,7 +814,7 @@ static napi_value n_lstm_forward(napi_env env, napi_callback_info info) {
   float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *cp = f32(a, 4, S, NULL);
   float *gates = f32(a, 5, Gs, NULL), *c = f32(a, 6, S, NULL), *m = f32(a, 7, S, NULL);
   CHECK;
-  K->lstm_forward(rows, H, xg, hg, cp, gates, c, m);
+  run_gates(G_LSTM_F, 0, rows, H, 6, (float *[]){xg, hg, cp, gates, c, m}, (const int[]){4, 4, 1, 4, 1, 1});
   return NULL;
 }
 
@@ -764,7 +825,7 @@ static napi_value n_lstm_backward(napi_env env, napi_callback_info info) {
   float *gates = f32(a, 2, Gs, NULL), *cp = f32(a, 3, S, NULL), *c = f32(a, 4, S, NULL);
   float *dm = f32(a, 5, S, NULL), *dc = f32(a, 6, S, NULL), *dG = f32(a, 7, Gs, NULL), *dcp = f32(a, 8, S, NULL);
   CHECK;
-  K->lstm_backward(rows, H, gates, cp, c, dm, dc, dG, dcp);
+  run_gates(G_LSTM_B, 0, rows, H, 7, (float *[]){gates, cp, c, dm, dc, dG, dcp}, (const int[]){4, 1, 1, 1, 1, 4, 1});
   return NULL;
 }
 
@@ -775,7 +836,7 @@ static napi_value n_gru_forward(napi_env env, napi_callback_info info) {
   float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *bhn = f32opt(a, 4, H), *hp = f32(a, 5, S, NULL);
   float *gates = f32(a, 6, Gs, NULL), *hn = f32(a, 7, S, NULL), *h = f32(a, 8, S, NULL);
   CHECK;
-  K->gru_forward(rows, H, xg, hg, bhn, hp, gates, hn, h);
+  run_gates(G_GRU_F, 0, rows, H, 7, (float *[]){xg, hg, bhn, hp, gates, hn, h}, (const int[]){3, 3, 0, 1, 3, 1, 1});
   return NULL;
 }
 
@@ -786,7 +847,7 @@ static napi_value n_gru_backward(napi_env env, napi_callback_info info) {
   float *gates = f32(a, 2, Gs, NULL), *hn = f32(a, 3, S, NULL), *hp = f32(a, 4, S, NULL), *dh = f32(a, 5, S, NULL);
   float *dgx = f32(a, 6, Gs, NULL), *dgh = f32(a, 7, Gs, NULL), *dhp = f32(a, 8, S, NULL);
   CHECK;
-  K->gru_backward(rows, H, gates, hn, hp, dh, dgx, dgh, dhp);
+  run_gates(G_GRU_B, 0, rows, H, 7, (float *[]){gates, hn, hp, dh, dgx, dgh, dhp}, (const int[]){3, 1, 1, 1, 3, 3, 1});
   return NULL;
 }
 
@@ -797,7 +858,7 @@ static napi_value n_gru_rb_gates(napi_env env, napi_callback_info info) {
   float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *hp = f32(a, 4, S, NULL);
   float *gates = f32(a, 5, Gs, NULL), *rh = f32(a, 6, S, NULL);
   CHECK;
-  K->gru_rb_gates(rows, H, xg, hg, hp, gates, rh);
+  run_gates(G_RB_GATES, 0, rows, H, 5, (float *[]){xg, hg, hp, gates, rh}, (const int[]){3, 3, 1, 3, 1});
   return NULL;
 }
 
@@ -808,7 +869,7 @@ static napi_value n_gru_rb_output(napi_env env, napi_callback_info info) {
   float *xg = f32(a, 2, Gs, NULL), *hg = f32(a, 3, Gs, NULL), *hp = f32(a, 4, S, NULL);
   float *gates = f32(a, 5, Gs, NULL), *h = f32(a, 6, S, NULL);
   CHECK;
-  K->gru_rb_output(rows, H, xg, hg, hp, gates, h);
+  run_gates(G_RB_OUT, 0, rows, H, 5, (float *[]){xg, hg, hp, gates, h}, (const int[]){3, 3, 1, 3, 1});
   return NULL;
 }
 
@@ -819,7 +880,7 @@ static napi_value n_gru_rb_output_backward(napi_env env, napi_callback_info info
   float *gates = f32(a, 2, Gs, NULL), *hp = f32(a, 3, S, NULL), *dh = f32(a, 4, S, NULL);
   float *dG = f32(a, 5, Gs, NULL), *dhp = f32(a, 6, S, NULL);
   CHECK;
-  K->gru_rb_output_backward(rows, H, gates, hp, dh, dG, dhp);
+  run_gates(G_RB_OUT_B, 0, rows, H, 5, (float *[]){gates, hp, dh, dG, dhp}, (const int[]){3, 1, 1, 3, 1});
   return NULL;
 }
 
@@ -830,7 +891,7 @@ static napi_value n_gru_rb_gates_backward(napi_env env, napi_callback_info info)
   float *gates = f32(a, 2, Gs, NULL), *hp = f32(a, 3, S, NULL), *drh = f32(a, 4, S, NULL);
   float *dG = f32(a, 5, Gs, NULL), *dhp = f32(a, 6, S, NULL);
   CHECK;
-  K->gru_rb_gates_backward(rows, H, gates, hp, drh, dG, dhp);
+  run_gates(G_RB_GATES_B, 0, rows, H, 5, (float *[]){gates, hp, drh, dG, dhp}, (const int[]){3, 1, 1, 3, 1});
   return NULL;
 }
 

@@ -119,6 +119,56 @@ describe('native backend: loading and storage', { skip: SKIP }, () => {
 /** PACKED_PAR_MIN_FLOPS in native/src/addon.c: smaller packed products stay on the caller. */
 const PACKED_PAR_MIN_FLOPS = 2e6;
 
+/** GATES_PAR_MIN in native/src/addon.c: gates calls of fewer elements (rows x H) stay on the caller. */
+const GATES_PAR_MIN = 4096;
+
+describe('native backend: gates split by rows with the worker thread', { skip: SKIP }, () => {
+  const r = rng(23);
+  let threads = 1;
+  before(() => { threads = nk!.info().threads; });
+  after(() => nk!.setThreads(threads));
+
+  // Each gates kernel with its arrays' widths in units of H per row (0: H values, not per row).
+  type Call = (k: NativeKernels, rows: number, H: number, a: Float32Array[]) => void;
+  const kernelsUnderTest: [string, number[], Call][] = [
+    ['rnnGatesForward tanh', [1, 1, 1], (k, n, H, a) => k.rnnGatesForward('tanh', n, H, a[0]!, a[1]!, a[2]!)],
+    ['rnnGatesBackward relu', [1, 1, 1], (k, n, H, a) => k.rnnGatesBackward('relu', n, H, a[0]!, a[1]!, a[2]!)],
+    ['lstmGatesForward', [4, 4, 1, 4, 1, 1], (k, n, H, a) => k.lstmGatesForward(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!)],
+    ['lstmGatesBackward', [4, 1, 1, 1, 1, 4, 1], (k, n, H, a) => k.lstmGatesBackward(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!)],
+    ['gruGatesForward', [3, 3, 0, 1, 3, 1, 1], (k, n, H, a) => k.gruGatesForward(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!)],
+    ['gruGatesBackward', [3, 1, 1, 1, 3, 3, 1], (k, n, H, a) => k.gruGatesBackward(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!)],
+    ['gruResetBeforeGates', [3, 3, 1, 3, 1], (k, n, H, a) => k.gruResetBeforeGates(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)],
+    ['gruResetBeforeOutput', [3, 3, 1, 3, 1], (k, n, H, a) => k.gruResetBeforeOutput(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)],
+    ['gruResetBeforeOutputBackward', [3, 1, 1, 3, 1], (k, n, H, a) => k.gruResetBeforeOutputBackward(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)],
+    ['gruResetBeforeGatesBackward', [3, 1, 1, 3, 1], (k, n, H, a) => k.gruResetBeforeGatesBackward(n, H, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)],
+  ];
+
+  it('every gates kernel gives the bits of one thread with two, and splits exactly the calls of GATES_PAR_MIN elements or more', () => {
+    const splits = (): number => nk!.info().packedSplits ?? 0;
+    // The bench's step (32 x 256), a batch of 1, odd row counts around the 8 items of a split,
+    // and a size just under and at the threshold.
+    const sizes: [number, number][] = [[32, 256], [1, 4096], [2, 2048], [9, 512], [400, 13], [63, 65], [4, 1023], [4, 1024]];
+    for (const [name, widths, call] of kernelsUnderTest) for (const [rows, H] of sizes) {
+      const inputs = widths.map((w) => randArray(r, w === 0 ? H : rows * w * H));
+      const run = (n: number): { out: Float32Array[]; split: number } => {
+        nk!.setThreads(n);
+        const arrays = inputs.map((x) => { const a = nk!.alloc(x.length); a.set(x); return a; });
+        const was = splits();
+        call(nk!, rows, H, arrays);
+        const split = splits() - was;
+        const out = arrays.map((a) => Float32Array.from(a));
+        for (const a of arrays) nk!.free(a);
+        return { out, split };
+      };
+      const one = run(1), two = run(2);
+      const what = `${name} ${rows}x${H}`;
+      assert.equal(one.split, 0, `${what}: one thread never splits`);
+      assert.equal(two.split, rows >= 2 && rows * H >= GATES_PAR_MIN ? 1 : 0, `${what}: split with two threads`);
+      two.out.forEach((a, i) => assert.ok(a.every((v, j) => Object.is(v, one.out[i]![j])), `${what}: array ${i} differs between 1 and 2 threads`));
+    }
+  });
+});
+
 describe('native backend: packed products (packB, gemmPackedB) and their worker thread', { skip: SKIP }, () => {
   const r = rng(21);
   let threads = 1;
