@@ -169,19 +169,20 @@ static void release_ticket(napi_env env, void *data, void *hint) {
   free(t);
 }
 
-/* alloc(n): a zero-filled Float32Array of n elements starting on a 64-byte boundary, over a
- * block of the storage pool (pool.c) that goes back to the pool when V8 collects the array's
- * buffer, or when `free` is called on it. */
+/* alloc(n, zero = true): a Float32Array of n elements starting on a 64-byte boundary, zero-filled
+ * unless zero is false (`empty`), over a block of the storage pool (pool.c) that goes back to the
+ * pool when V8 collects the array's buffer, or when `free` is called on it. */
 static napi_value n_alloc(napi_env env, napi_callback_info info) {
   BEGIN(1);
   size_t n = cnt(a, 0);
+  int zero = a->argc < 2 || flag(a, 1);
   if (a->bad) {
     napi_throw_range_error(env, NULL, "recur native alloc: bad length");
     return NULL;
   }
   size_t block;
   int cls;
-  void *data = pool_get(n * 4, &block, &cls);
+  void *data = pool_get(n * 4, zero, &block, &cls);
   Ticket *t = data ? (Ticket *)malloc(sizeof(Ticket)) : NULL;
   napi_value ab, out;
   if (!t) {

@@ -10,9 +10,10 @@ typedef struct {
   double misses; /* allocations that went to malloc */
 } PoolStats;
 
-/* A 64-byte-aligned block of at least `bytes`, its first `bytes` zeroed; NULL when out of memory.
- * *block gets the block's size, *cls what pool_put needs back. */
-void *pool_get(size_t bytes, size_t *block, int *cls);
+/* A 64-byte-aligned block of at least `bytes`, its first `bytes` zeroed when `zero` is set (else
+ * what a reused block held); NULL when out of memory. *block gets the block's size, *cls what
+ * pool_put needs back. */
+void *pool_get(size_t bytes, int zero, size_t *block, int *cls);
 /* Returns a block from pool_get: kept for reuse, or freed when the lists are full. */
 void pool_put(void *p, int cls);
 /* Frees every pooled block. */

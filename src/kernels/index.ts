@@ -57,6 +57,24 @@ export function allocStorage(n: number): Float32Array {
   return float64 ? (new Float64Array(n) as unknown as Float32Array) : kernels().alloc(n);
 }
 
+/**
+ * Storage in the current precision whose values are unspecified (Kernels.empty): only for arrays
+ * the caller writes whole before reading. With setPoisonEmpty(true) it is filled with NaN, so a
+ * caller that reads an element it did not write shows in its results (test/rnn/empty.test.ts).
+ */
+export function emptyStorage(n: number): Float32Array {
+  if (float64) return new Float64Array(n) as unknown as Float32Array;
+  const a = kernels().empty(n);
+  if (poisonEmpty) a.fill(NaN);
+  return a;
+}
+
+let poisonEmpty = false;
+/** Tests only: emptyStorage fills its arrays with NaN (see there). */
+export function setPoisonEmpty(on: boolean): void {
+  poisonEmpty = on;
+}
+
 /** Gives storage from allocStorage back before it is collected; see Kernels.free for when that is allowed. */
 export function freeStorage(...arrays: Array<Float32Array | null>): void {
   const K = kernels();

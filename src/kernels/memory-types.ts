@@ -6,6 +6,13 @@ export interface MemoryKernels {
   /** Storage for a new tensor of n elements, zero-filled. Backends may place it in their own memory. */
   alloc(n: number): Float32Array;
   /**
+   * Storage for n elements whose values are unspecified, as torch.empty: a reused block keeps
+   * what it held. Only for arrays the caller writes whole before anything reads them (a gemm
+   * output with beta 0, a copy's destination); everything else takes `alloc`. Freed and counted
+   * as `alloc`'s arrays are. Backends whose new storage is zero anyway may return zeros.
+   */
+  empty(n: number): Float32Array;
+  /**
    * Gives storage from `alloc` back now rather than when its array is garbage-collected. Only
    * for arrays nothing will touch again (autograd's consumed gradients, an op's own scratch and
    * caches). Anything else (a subarray, a plain array, an array of another backend, one already

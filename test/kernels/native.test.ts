@@ -46,6 +46,25 @@ describe('native backend: loading and storage', { skip: SKIP }, () => {
     assert.equal(nk!.alloc(0).length, 0);
   });
 
+  it('empty reuses a pooled block as it is; alloc zero-fills the same block', () => {
+    const n = 50_021;
+    const e = nk!.empty(n);
+    assert.equal(addon!.addressMod64(e), 0, 'empty aligned');
+    const { allocs } = nk!.stats();
+    e.fill(7);
+    nk!.free(e);
+    const hits = nk!.poolStats().hits;
+    const again = nk!.empty(n);
+    assert.equal(nk!.poolStats().hits, hits + 1, 'served from the pool');
+    assert.equal(nk!.stats().allocs, allocs + 1, 'counted as alloc counts');
+    // Past the first 16 bytes, where the pool's free list keeps its link.
+    assert.ok(again.subarray(4).every((v) => v === 7), 'empty kept the old contents (not zeroed)');
+    nk!.free(again);
+    const z = nk!.alloc(n);
+    assert.ok(z.every((v) => v === 0), 'alloc zeroed the reused block');
+    nk!.free(z);
+  });
+
   it('free returns the block to the pool at once and empties the array; anything else is ignored', () => {
     const n = 100_003;
     const a = nk!.alloc(n);

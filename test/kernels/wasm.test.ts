@@ -131,6 +131,22 @@ describe('wasm backend: memory', () => {
     }
   });
 
+  it('empty reuses a freed block as it is (small and large); alloc of the same block is zeroed', () => {
+    for (const n of [1000, 300_000]) {
+      const a = wk.empty(n);
+      a.fill(7);
+      wk.free(a);
+      const e = wk.empty(n);
+      assert.equal(e.byteOffset, a.byteOffset, `empty(${n}) reuses the freed block`);
+      assert.ok(e.every((v) => v === 7), `empty(${n}) kept the old contents`);
+      wk.free(e);
+      const z = wk.alloc(n);
+      assert.equal(z.byteOffset, a.byteOffset);
+      assert.ok(z.every((v) => v === 0), `alloc(${n}) zeroed the same block`);
+      wk.free(z);
+    }
+  });
+
   it('growth: tensors allocated before the memory grows still read and compute correctly', () => {
     const k = createWasmBackendSync({ maxMemoryMiB: 96 });
     const initial = k.stats().memoryBytes;

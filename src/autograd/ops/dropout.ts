@@ -1,5 +1,5 @@
 import { RecurError } from '../../errors.js';
-import { allocStorage } from '../../kernels/index.js';
+import { emptyStorage } from '../../kernels/index.js';
 import { globalRng, type Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { mul } from './elementwise.js';
@@ -11,7 +11,7 @@ import { mul } from './elementwise.js';
 export function dropout(x: Tensor, p: number, training: boolean, rng: Rng = globalRng): Tensor {
   if (!(p >= 0 && p <= 1)) throw new RecurError(`dropout: probability must be in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
-  const mask = new Tensor(allocStorage(x.size), x.shape);
+  const mask = new Tensor(emptyStorage(x.size), x.shape); // every element drawn below
   rng.fillBernoulliScaled(mask.data, 1 - p);
   return mul(x, mask);
 }

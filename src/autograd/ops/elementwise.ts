@@ -1,4 +1,4 @@
-import { allocStorage, kernels, type BinaryOp, type UnaryOp } from '../../kernels/index.js';
+import { allocStorage, emptyStorage, kernels, type BinaryOp, type UnaryOp } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { gradOf, outGrad, record } from '../engine.js';
 import { broadcastShapes } from './broadcast.js';
@@ -17,7 +17,8 @@ function binary(op: BinaryOp, a: Tensor, bIn: Tensor | number): Tensor {
   const b = typeof bIn === 'number' ? scalar(bIn) : bIn;
   const bc = broadcastShapes(a.shape, b.shape, op);
   const K = kernels();
-  const out = new Tensor(allocStorage(bc.shape.reduce((x, y) => x * y, 1)), bc.shape);
+  // Written whole by the kernel (accumulate false).
+  const out = new Tensor(emptyStorage(bc.shape.reduce((x, y) => x * y, 1)), bc.shape);
   K.binary(op, a.data, bc.aRepeat, b.data, bc.bRepeat, out.data, false);
 
   return record(out, op, [a, b], () => {

@@ -5,6 +5,7 @@ import type { MemoryKernels } from '../memory-types.js';
  */
 export const memoryJs: MemoryKernels = {
   alloc: (n) => new Float32Array(n),
+  empty: (n) => new Float32Array(n),
 
   free: () => {},
 

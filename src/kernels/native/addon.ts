@@ -12,7 +12,8 @@ type R = true | undefined;
 
 /** The functions native/src/addon.c exports. Op codes are those of ../op-codes.ts. */
 export interface NativeAddon {
-  alloc(n: number): Float32Array;
+  /** zero = false: the block's old contents (`empty`); an addon built before that argument zero-fills anyway. */
+  alloc(n: number, zero?: boolean): Float32Array;
   /** Returns an alloc array's block to the pool and detaches its buffer; false if it is not one (any more). */
   free(a: Float32Array): boolean;
   /** The storage pool behind alloc (native/src/pool.c). */

@@ -19,7 +19,7 @@ import type { NativeAddon, NativeInfo } from './addon.js';
  *   (typed-array methods are already memset/memcpy speed): C loops vectorised on 8 float lanes,
  *   in an AVX2+FMA build picked at load time when the CPU has it, else a baseline build (env
  *   RECUR_NATIVE_ISA=base forces it).
- * - Storage: `alloc` returns zero-filled Float32Arrays starting on a 64-byte boundary, over
+ * - Storage: `alloc` returns zero-filled Float32Arrays (`empty`: not zeroed) starting on a 64-byte boundary, over
  *   blocks of the addon's storage pool: when V8 collects an array its block goes back to the
  *   pool (per size class, up to a cap) instead of to the OS, so the next step reuses memory
  *   that is already mapped rather than faulting in fresh pages. No size budget.
@@ -123,6 +123,20 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
   const direct: { [K in Direct]?: AddonCall<K> } = N;
   const directKernels = Object.fromEntries(DIRECT.map((name) => [name, glue(name, direct[name])])) as Pick<Kernels, Direct>;
 
+  /** An array over a pool block (zero-filled or not), counted until V8 collects it or `free`. */
+  function pooled(n: number, zero: boolean): Float32Array {
+    if (n === 0) return new Float32Array(0);
+    const a = N.alloc(n, zero);
+    // The buffer, not the view: a subarray keeps the buffer (and its memory) alive.
+    const bytes = a.buffer.byteLength;
+    liveBytes += bytes;
+    allocatedBytes += bytes;
+    allocs++;
+    // The array is the unregister token: only the very array alloc returned can be freed.
+    registry.register(a.buffer, bytes, a);
+    return a;
+  }
+
   const k: NativeKernels = {
     ...js,
     ...directKernels,
@@ -136,18 +150,8 @@ export function createNativeKernels(N: NativeAddon): NativeKernels {
       N.setThreads(n);
     },
 
-    alloc(n) {
-      if (n === 0) return new Float32Array(0);
-      const a = N.alloc(n);
-      // The buffer, not the view: a subarray keeps the buffer (and its memory) alive.
-      const bytes = a.buffer.byteLength;
-      liveBytes += bytes;
-      allocatedBytes += bytes;
-      allocs++;
-      // The array is the unregister token: only the very array alloc returned can be freed.
-      registry.register(a.buffer, bytes, a);
-      return a;
-    },
+    alloc: (n) => pooled(n, true),
+    empty: (n) => pooled(n, false),
     free(a) {
       if (!registry.unregister(a)) return;
       const bytes = a.buffer.byteLength;

@@ -156,6 +156,7 @@ export function createWasmKernels(mod: LoadedModule, opts: WasmOptions = {}): Wa
 
     // ---- memory ----
     alloc: (n) => heap.alloc(n),
+    empty: (n) => heap.alloc(n, false),
     free: (a) => heap.free(a),
     // TypedArray.fill on shared memory is slow (docs/kernels.md); memset in wasm is not. Short
     // arrays stay in JS, where the call costs less.

@@ -134,8 +134,11 @@ export class WasmHeap {
     return false;
   }
 
-  /** Zero-filled tensor storage; a plain Float32Array when the wasm budget is exhausted. */
-  alloc(n: number): Float32Array {
+  /**
+   * Tensor storage, zero-filled unless `zero` is false (`empty`: a reused block keeps what it
+   * held); a plain Float32Array when the wasm budget is exhausted.
+   */
+  alloc(n: number, zero = true): Float32Array {
     if (n === 0) return new Float32Array(0);
     const b = this.take(n * 4);
     if (b.ptr < 0) {
@@ -143,7 +146,7 @@ export class WasmHeap {
       return new Float32Array(n);
     }
     const view = new Float32Array(this.buf, b.ptr, n);
-    if (b.dirty) this.zero(b.ptr, n);
+    if (zero && b.dirty) this.zero(b.ptr, n);
     // The view is also its own unregister token: `free` finds its block by it.
     this.registry.register(view, b.ptr + b.tag, view);
     return view;

@@ -1,5 +1,5 @@
 import { gradOf, outGrad, record } from '../../autograd/engine.js';
-import { allocStorage, freeStorage, kernels } from '../../kernels/index.js';
+import { allocStorage, emptyStorage, freeStorage, kernels } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Packing } from './packing.js';
 
@@ -58,22 +58,25 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   const bhn = kind === 'gru' && w.bHh ? w.bHh.data.subarray(2 * H) : null;
 
   // xg doubles as the gate cache: the gate kernels overwrite it in place with activations.
-  const gates = allocStorage(N * G);
+  // The buffers from emptyStorage are written whole below (every packed row once) before any
+  // read: zero-filling them was most of `alloc`'s time in a training step.
+  const gates = emptyStorage(N * G);
   if (w.bIh || w.bHh) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
+  else K.fill(gates, 0);
   K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, 1, gates, G);
 
-  const out = new Tensor(allocStorage(N * Hout + B * Hout + (isLstm ? B * H : 0)), [N * Hout + B * Hout + (isLstm ? B * H : 0)]);
+  const out = new Tensor(emptyStorage(N * Hout + B * Hout + (isLstm ? B * H : 0)), [N * Hout + B * Hout + (isLstm ? B * H : 0)]);
   const Y = out.data.subarray(0, N * Hout);
-  const hPrev = allocStorage(N * Hout); // h_{t-1} of every packed row, for dW_hh
+  const hPrev = emptyStorage(N * Hout); // h_{t-1} of every packed row, for dW_hh
   const hAcc = allocStorage(B * Hout); // current state of each sorted sequence
   if (h0) K.copy(h0.data, hAcc);
   const hg = allocStorage(B * G);
-  const cPrev = isLstm ? allocStorage(N * H) : null;
-  const cAll = isLstm ? allocStorage(N * H) : null;
+  const cPrev = isLstm ? emptyStorage(N * H) : null;
+  const cAll = isLstm ? emptyStorage(N * H) : null;
   const cAcc = isLstm ? allocStorage(B * H) : null;
   if (c0 && cAcc) K.copy(c0.data, cAcc);
-  const mAll = isLstm && P > 0 ? allocStorage(N * H) : null; // o·tanh(c) before the projection
-  const side = kind === 'gru' || kind === 'gruResetBefore' ? allocStorage(N * H) : null; // hn or r·h
+  const mAll = isLstm && P > 0 ? emptyStorage(N * H) : null; // o·tanh(c) before the projection
+  const side = kind === 'gru' || kind === 'gruResetBefore' ? emptyStorage(N * H) : null; // hn or r·h
   // Every step multiplies by the same W_hhᵀ: prepare it once (packed by wasm and native), unless
   // there is one step or one row (matrix-vector products read W_hh as it is).
   const prepared = T > 1 && B > 1 && kind !== 'gruResetBefore';
