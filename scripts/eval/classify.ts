@@ -9,6 +9,7 @@
  * Usage: npx tsx scripts/eval/classify.ts [--folds 10] [--epochs 20]
  * Writes eval-results-classify.json.
  */
+import './errors.js'; // first: a RecurError prints one line
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -5,6 +5,7 @@
  * gap then comes from a difference in the computation, not from chance.
  * Usage: npx tsx scripts/eval/lm-parity.ts [--steps N (300)] [--dropout P (0)] [--layers L (2)] [--hidden H (256)]
  */
+import './errors.js'; // first: a RecurError prints one line
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -12,6 +12,8 @@
  * `charRaces` in eval-results.json, and seed 0 also fills `char` and `torch`.
  * The backend is recur's default unless RECUR_BACKEND is set (figures in eval-results.json say which).
  */
+import './errors.js'; // first: a RecurError prints one line
+import { RecurError } from '../../src/errors.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,12 +31,12 @@ const arg = (name: string, dflt: number): number => {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const minutes = arg('minutes', 15), wordMinutes = arg('word-minutes', 25), seed = arg('seed', 0);
-if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${String(seed)}`);
+if (!Number.isInteger(seed) || seed < 0) throw new RecurError(`--seed must be a non-negative integer, got ${String(seed)}`);
 const skipTorch = process.argv.includes('--skip-torch'), skipWord = process.argv.includes('--skip-word');
 const batch = arg('batch', 32), bptt = arg('bptt', 64);
-if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(bptt) || bptt < 2) throw new Error(`--batch and --bptt must be whole numbers >= 1 and >= 2, got ${batch} and ${bptt}`);
+if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(bptt) || bptt < 2) throw new RecurError(`--batch and --bptt must be whole numbers >= 1 and >= 2, got ${batch} and ${bptt}`);
 const tagAt = process.argv.indexOf('--tag'), tag = tagAt >= 0 ? process.argv[tagAt + 1] : undefined;
-if (tagAt >= 0 && !tag) throw new Error('--tag needs a name');
+if (tagAt >= 0 && !tag) throw new RecurError('--tag needs a name');
 const root = mkdtempSync(join(tmpdir(), 'recur-eval-'));
 const results: Record<string, unknown> = { backend: backendName(), date: new Date().toISOString() };
 const log = (s: string): void => console.log(s);

@@ -23,6 +23,7 @@
  * with seed S+k, each in its own process (`--fold K` runs one), and pools the test NLL over all
  * files, frame-weighted: every file is tested once, by models that never saw it. It skips (4)-(5).
  */
+import './errors.js'; // first: a RecurError prints one line
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -13,6 +13,7 @@
  *        [--hidden H] [--layers L] [--batch B] [--lr X] [--root DIR]   (defaults 20, 2000, 300, -, 1, 256, 3, 16, 0.001)
  * The backend is recur's default unless RECUR_BACKEND is set (e.g. RECUR_BACKEND=native RECUR_THREADS=1).
  */
+import './errors.js'; // first: a RecurError prints one line
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

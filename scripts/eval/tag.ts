@@ -11,6 +11,7 @@
  * Usage: npx tsx scripts/eval/tag.ts [--pos-minutes 10] [--names-steps 1500 | --names-minutes 6] [--only pos|names]
  * Writes eval-results-tag.json.
  */
+import './errors.js'; // first: a RecurError prints one line
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

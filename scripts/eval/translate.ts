@@ -18,6 +18,8 @@
  * without dropout the attention decoder trains as one fused op (src/tasks/translate/fused-decoder.ts).
  * The backend is recur's default unless RECUR_BACKEND is set (e.g. RECUR_BACKEND=native RECUR_THREADS=1).
  */
+import './errors.js'; // first: a RecurError prints one line
+import { RecurError } from '../../src/errors.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +46,7 @@ const flag = (name: string): string | null => {
 };
 const only = flag('only'), phase = flag('phase');
 const seed = arg('seed', 0);
-if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${String(seed)}`);
+if (!Number.isInteger(seed) || seed < 0) throw new RecurError(`--seed must be a non-negative integer, got ${String(seed)}`);
 /** `--tag NAME` keeps a second configuration's figures apart: keys get a _NAME suffix. */
 const tag = flag('tag');
 const keyOf = (k: string): string => (tag ? `${k}_${tag}` : k);

@@ -50,7 +50,7 @@ function run(make: () => Layer, o: { lengths?: number[]; states?: boolean }, poi
     const c0 = o.states && layer instanceof LSTM ? randn([L * D, B, H], 4) : undefined;
     const inputs = { ...(o.lengths ? { lengths: o.lengths } : {}), ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}) };
     const out = layer instanceof LSTM ? layer.forward(x, inputs) : layer.forward(x, inputs);
-    const w = randn(out.output.shape, 5, false);
+    const w = randn([...out.output.shape], 5, false);
     const loss = add(sum(mul(out.output, w)), sum(out.h));
     loss.backward();
     const grads = [x, ...(h0 ? [h0] : []), ...(c0 ? [c0] : []), ...layer.parameters()].map((t) => Float32Array.from(t.grad!.data));
