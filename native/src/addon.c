@@ -976,6 +976,21 @@ static napi_value n_ctc_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Random draws (random.h) ----------------------------------------------------------------- */
+
+/* bernoulliScaled(state: Uint32Array of >= 4, keep, out) */
+static napi_value n_bernoulli_scaled(napi_env env, napi_callback_info info) {
+  BEGIN(3);
+  size_t slen = 0, n;
+  uint32_t *state = (uint32_t *)typed(a, 0, napi_uint32_array, &slen);
+  if (!a->bad && slen < 4) a->bad = 1;
+  double keep = num(a, 1);
+  float *out = f32(a, 2, 0, &n);
+  CHECK;
+  K->bernoulli_scaled(state, keep, out, n);
+  return NULL;
+}
+
 /* ---- Int8 matrix-vector product (contract: types.ts qgemv) ---------------------------------- */
 
 /* qgemv(N, K, W: Int8Array, scale, x, beta, y). The int16 activations go to a stack buffer, or a
@@ -1090,7 +1105,7 @@ NAPI_MODULE_INIT() {
     {"gruResetBeforeGates", n_gru_rb_gates}, {"gruResetBeforeOutput", n_gru_rb_output},
     {"gruResetBeforeOutputBackward", n_gru_rb_output_backward},
     {"gruResetBeforeGatesBackward", n_gru_rb_gates_backward}, {"bmv", n_bmv}, {"bger", n_bger},
-    {"qgemv", n_qgemv}, {"ctcForward", n_ctc_forward}, {"ctcBackward", n_ctc_backward},
+    {"qgemv", n_qgemv}, {"bernoulliScaled", n_bernoulli_scaled}, {"ctcForward", n_ctc_forward}, {"ctcBackward", n_ctc_backward},
     {"setVariant", n_set_variant}, {"setThreads", n_set_threads}, {"info", n_info},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

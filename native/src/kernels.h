@@ -31,6 +31,7 @@
 #include "batched.h"
 #include "ctc.h"
 #include "qgemv.h"
+#include "random.h"
 #include "packed.h"
 
 /* ---- The table addon.c dispatches through --------------------------------------------------- */
@@ -75,6 +76,7 @@ const rk_table RK_TABLE_NAME = {
   .bmv = k_bmv,
   .bger = k_bger,
   .qgemv = k_qgemv,
+  .bernoulli_scaled = k_bernoulli_scaled,
   .ctc_forward = k_ctc_forward,
   .ctc_backward = k_ctc_backward,
   .pack_panels = k_pack_panels,

@@ -62,6 +62,7 @@ typedef struct {
   void (*bger)(size_t batch, size_t M, size_t N, const float *x, const float *y, float *A);
   void (*qgemv)(size_t N, size_t K, const int8_t *W, const float *scale, const float *x, float beta,
                 float *y, int16_t *xq);
+  void (*bernoulli_scaled)(uint32_t *state, double keep, float *out, size_t n);
   void (*ctc_forward)(size_t T, size_t B, size_t C, size_t S, const float *lp, const int32_t *targets,
                       const int32_t *input_lengths, const int32_t *target_lengths, int blank, float *alpha, float *nll);
   void (*ctc_backward)(size_t T, size_t B, size_t C, size_t S, const float *lp, const int32_t *targets,

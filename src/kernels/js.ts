@@ -7,6 +7,7 @@ import { memoryJs } from './js/memory.js';
 import { normJs } from './js/norm.js';
 import { optimJs } from './js/optim.js';
 import { qgemvJs } from './js/qgemv.js';
+import { randomJs } from './js/random.js';
 import { reduceJs } from './js/reduce.js';
 import { rnnJs } from './js/rnn.js';
 import { softmaxJs } from './js/softmax.js';
@@ -32,4 +33,5 @@ export const jsKernels: Kernels = {
   ...ctcJs,
   ...batchedJs,
   ...qgemvJs,
+  ...randomJs,
 };

@@ -23,6 +23,7 @@ import type { MemoryKernels } from './memory-types.js';
 import type { NormKernels } from './norm-types.js';
 import type { OptimKernels } from './optim-types.js';
 import type { QgemvKernels } from './qgemv-types.js';
+import type { RandomKernels } from './random-types.js';
 import type { ReduceKernels } from './reduce-types.js';
 import type { RnnKernels } from './rnn-types.js';
 import type { SoftmaxKernels } from './softmax-types.js';
@@ -33,11 +34,11 @@ export type { PackedB } from './gemm-types.js';
 export type { RnnActivation } from './rnn-types.js';
 export type {
   BatchedKernels, CrfKernels, CtcKernels, ElementwiseKernels, GemmKernels, MemoryKernels, NormKernels, OptimKernels, QgemvKernels,
-  ReduceKernels, RnnKernels, SoftmaxKernels,
+  RandomKernels, ReduceKernels, RnnKernels, SoftmaxKernels,
 };
 
 export interface Kernels extends MemoryKernels, ElementwiseKernels, ReduceKernels, SoftmaxKernels, NormKernels, OptimKernels,
-  GemmKernels, RnnKernels, CrfKernels, CtcKernels, BatchedKernels, QgemvKernels {
+  GemmKernels, RnnKernels, CrfKernels, CtcKernels, BatchedKernels, QgemvKernels, RandomKernels {
   readonly name: string;
 }
 

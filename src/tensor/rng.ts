@@ -2,6 +2,8 @@
  * Seeded random numbers: xoshiro128** seeded through splitmix32. Small, fast, and its whole
  * state is five numbers, so a checkpoint can save and restore it exactly.
  */
+import { kernels } from '../kernels/index.js';
+
 export interface RngState {
   s: [number, number, number, number];
   /** Second Box–Muller normal, kept so that resume continues the same stream. */
@@ -111,28 +113,12 @@ export class Rng {
     this.s[0] = s0; this.s[1] = s1; this.s[2] = s2; this.s[3] = s3;
   }
 
-  /** Dropout mask: 1/keep with probability keep, else 0 (inverted dropout, as PyTorch). */
+  /**
+   * Dropout mask: 1/keep with probability keep, else 0 (inverted dropout, as PyTorch). The same
+   * draws as `this.random() < keep` one by one, made by the active backend's kernel.
+   */
   fillBernoulliScaled(out: Float32Array, keep: number): void {
-    const scale = keep > 0 ? 1 / keep : 0;
-    // The same draws as `this.random() < keep` (u32 / 2^32 < keep exactly when u32 < keep * 2^32,
-    // both exact in doubles), inlined with the state in locals and no branch: dropout masks take
-    // millions of draws a step.
-    const threshold = keep * 4294967296;
-    const st = this.s;
-    let s0 = st[0]!, s1 = st[1]!, s2 = st[2]!, s3 = st[3]!;
-    for (let i = 0; i < out.length; i++) {
-      const m = Math.imul(s1, 5);
-      const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      out[i] = scale * +(r < threshold);
-    }
-    st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+    kernels().bernoulliScaled(this.s, keep, out);
   }
 
   /** Fisher–Yates permutation of 0..n-1. */

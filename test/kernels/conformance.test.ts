@@ -735,6 +735,25 @@ function conformance(T: Target): void {
       }
     });
   });
+  describe(`${tag}: random draws`, { skip }, () => {
+    it('bernoulliScaled: the mask bits and final state of the reference, for every keep', () => {
+      // wasm runs the reference itself (uncounted); native draws in C and must serve every call.
+      const own = T.name.startsWith('native');
+      for (const n of [0, 1, 7, 33, 1031, 100_003]) for (const keep of [0, 1e-9, 0.1, 0.5, 0.9, 1, 1.5, NaN]) {
+        const seed = Uint32Array.of(0x9e3779b9, 12345 + n, 0xdeadbeef, 7);
+        const want = new Float32Array(n), wantState = Uint32Array.from(seed);
+        jsKernels.bernoulliScaled(wantState, keep, want);
+        const got = T.k.alloc(n), state = Uint32Array.from(seed);
+        const was = totals(T.k.calls());
+        T.k.bernoulliScaled(state, keep, got);
+        const now = totals(T.k.calls());
+        const what = `bernoulliScaled n=${n} keep=${keep}`;
+        assert.deepEqual([now.served - was.served, now.refused - was.refused], own ? [1, 0] : [0, 0], `${what}: calls served, refused`);
+        assert.ok(got.every((v, i) => Object.is(v, want[i])), `${what}: mask bits`);
+        assert.deepEqual(Array.from(state), Array.from(wantState), `${what}: state`);
+      }
+    });
+  });
   describe(`${tag}: refusals`, { skip }, () => {
     it('Float64Array storage (gradient checks) is refused and runs on the reference, exactly', () => {
       const x = Float64Array.from([0.1, 0.2, 0.3]) as unknown as Float32Array;

@@ -76,6 +76,8 @@ export interface NativeAddon {
     targetLengths: Int32Array, blank: number, alpha: F, nll: F, gNll: F, zeroInfinity: boolean, beta: F, gLp: F): R;
   /** Absent in builds from before qgemv existed (the backend then runs the reference). */
   qgemv?(N: number, K: number, W: Int8Array, scale: F, x: F, beta: number, y: F): R;
+  /** Absent in builds from before it existed (the backend then runs the reference). */
+  bernoulliScaled?(state: Uint32Array, keep: number, out: F): R;
   /** 'avx2' (AVX2+FMA build) or 'base'; false if that build cannot run on this CPU. */
   setVariant(v: string): boolean;
   setThreads(n: number): void;
@@ -108,7 +110,7 @@ export const NATIVE_ADDON_NAMES = Object.keys({
   copyBlocks: 0, swapAxes: 0, where: 0, whereBackward: 0, layerNorm: 0, layerNormBackward: 0, adamStep: 0, rmspropStep: 0, adagradStep: 0,
   rnnGatesForward: 0, rnnGatesBackward: 0, lstmGatesForward: 0, lstmGatesBackward: 0, gruGatesForward: 0,
   gruGatesBackward: 0, gruResetBeforeGates: 0, gruResetBeforeOutput: 0, gruResetBeforeOutputBackward: 0,
-  gruResetBeforeGatesBackward: 0, bmv: 0, bger: 0, qgemv: 0, ctcForward: 0, ctcBackward: 0, setVariant: 0, setThreads: 0, info: 0,
+  gruResetBeforeGatesBackward: 0, bmv: 0, bger: 0, qgemv: 0, bernoulliScaled: 0, ctcForward: 0, ctcBackward: 0, setVariant: 0, setThreads: 0, info: 0,
 } satisfies Record<keyof NativeAddon, 0>);
 
 interface NodeProcess {

@@ -58,7 +58,7 @@ const DIRECT = [
   'axpy', 'scale', 'clamp', 'sumToBroadcast', 'where', 'whereBackward',
   'broadcastAxis', 'scatterArgmax', 'softmax', 'softmaxBackward', 'layerNorm', 'layerNormBackward', 'gemm',
   'lstmGatesForward', 'lstmGatesBackward', 'gruGatesForward', 'gruGatesBackward', 'gruResetBeforeGates',
-  'gruResetBeforeOutput', 'gruResetBeforeOutputBackward', 'gruResetBeforeGatesBackward', 'bmv', 'bger', 'qgemv',
+  'gruResetBeforeOutput', 'gruResetBeforeOutputBackward', 'gruResetBeforeGatesBackward', 'bmv', 'bger', 'qgemv', 'bernoulliScaled',
   'ctcForward', 'ctcBackward',
 ] as const satisfies readonly (KernelName & keyof NativeAddon)[];
 type Direct = (typeof DIRECT)[number];
