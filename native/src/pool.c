@@ -4,8 +4,8 @@
  * Training allocates the same sizes every step, so returning collected blocks to the OS and
  * faulting new ones in costed the native GRU benchmark ~40% of its step time (page faults are
  * expensive in a VM). Collected blocks go to per-size-class free lists instead and are
- * reused, zeroed with memset, by the next allocation of their class (not zeroed for `empty`,
- * whose caller writes every element: zeroing was 8% of a CLI char-LM step, 278 MB per step).
+ * reused, zeroed with memset, by the next allocation of their class (not for `empty`, whose
+ * caller writes every element: docs/kernels.md, "Storage that is not zero-filled").
  *
  * Size classes: multiples of 64 bytes up to 1 KiB, then 8 classes per power of two (at most
  * 12.5% slack), so variable-length batches still reuse each other's blocks. The lists hold at

@@ -19,10 +19,10 @@ import type { NativeAddon, NativeInfo } from './addon.js';
  *   (typed-array methods are already memset/memcpy speed): C loops vectorised on 8 float lanes,
  *   in an AVX2+FMA build picked at load time when the CPU has it, else a baseline build (env
  *   RECUR_NATIVE_ISA=base forces it).
- * - Storage: `alloc` returns zero-filled Float32Arrays (`empty`: not zeroed) starting on a 64-byte boundary, over
- *   blocks of the addon's storage pool: when V8 collects an array its block goes back to the
- *   pool (per size class, up to a cap) instead of to the OS, so the next step reuses memory
- *   that is already mapped rather than faulting in fresh pages. No size budget.
+ * - Storage: `alloc` returns zero-filled Float32Arrays (`empty`: not zeroed) starting on a
+ *   64-byte boundary, over blocks of the addon's storage pool: when V8 collects an array its
+ *   block goes back to the pool (per size class, up to a cap) instead of to the OS, so the next
+ *   step reuses memory that is already mapped rather than faulting in fresh pages. No size budget.
  *
  * Any Float32Array is a valid operand (user arrays, subarray views at any offset, even views
  * into the WebAssembly backend's memory): the addon reads their memory in place, no copies.
