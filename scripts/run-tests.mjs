@@ -12,20 +12,25 @@
 // Suites that use no kernel (test/helpers/backend-independent.ts) run in the first backend pass
 // only; `--skip-backend-independent` skips them in every pass (.ci/run, after npm test ran them).
 //
-// `--skip-end-to-end B` leaves the end-to-end files (END_TO_END below: the CLI driven through
-// whole training runs) out of backend B's pass. .ci/run does so for js, the reference: its
-// kernels are checked on their own by test/kernels and the model suites, and the CLI runs
-// 50-100x slower on it than on the backends users train with, which run those files.
+// `--leave-out B:PATH,PATH` leaves the files whose path contains one of the PATHs out of backend
+// B's pass (repeatable). .ci/run leaves the CLI end-to-end files out of the js and wasm passes
+// (the CLI is the same code on every backend, and npm test ran it on the default one) and the
+// task and interop suites out of the js pass: every backend's kernels are checked against the
+// js reference by test/kernels, and the reference against PyTorch by the numerical suites.
 //
 // `--parallel` runs the backend passes at the same time, each child's output held and printed
 // whole when it ends (.ci/run: js and wasm on two cores; the tests bound no wall time tightly).
+//
+// Test files run two at a time at least (node's default is one per core but one, so 1 on two
+// cores, where most files wait on one thread: a tsx start-up, a child CLI, single-threaded JS);
+// passes run with --parallel take one file at a time each.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 const BACKENDS = ['js', 'wasm', 'native'];
 const NATIVE_ADDON = 'native/build/Release/recur_native.node';
-const END_TO_END = (f) => f.startsWith(join('test', 'cli') + '/') || f.endsWith('-cli.test.ts');
 
 function find(dir) {
   const out = [];
@@ -52,7 +57,7 @@ function backendList(v) {
 
 const args = process.argv.slice(2);
 const backends = [];
-const noEndToEnd = new Set();
+const leaveOut = new Map(); // backend -> path substrings
 const filters = [];
 let skipIndependent = false, parallel = false;
 for (const i = { value: 0 }; i.value < args.length; i.value++) {
@@ -60,10 +65,18 @@ for (const i = { value: 0 }; i.value < args.length; i.value++) {
   if (a === '--skip-backend-independent') skipIndependent = true;
   else if (a === '--parallel') parallel = true;
   else if (a === '--backend' || a.startsWith('--backend=')) backends.push(...backendList(optionValue(args, i)));
-  else if (a === '--skip-end-to-end' || a.startsWith('--skip-end-to-end=')) for (const b of backendList(optionValue(args, i))) noEndToEnd.add(b);
+  else if (a === '--leave-out' || a.startsWith('--leave-out=')) {
+    const v = optionValue(args, i), colon = v.indexOf(':');
+    if (colon < 0) {
+      console.error(`run-tests: --leave-out takes BACKEND:PATH[,PATH...], got '${v}'`);
+      process.exit(2);
+    }
+    for (const b of backendList(v.slice(0, colon))) leaveOut.set(b, [...(leaveOut.get(b) ?? []), ...v.slice(colon + 1).split(',').filter(Boolean)]);
+  }
   else filters.push(a);
 }
 
+const jobs = parallel ? 1 : Math.max(2, availableParallelism() - 1);
 const files = find('test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
@@ -74,14 +87,15 @@ if (files.length === 0) {
 function pass(backend, skipBackendIndependent) {
   const env = { ...process.env };
   if (skipBackendIndependent || skipIndependent) env.RECUR_SKIP_BACKEND_INDEPENDENT = '1';
-  const own = noEndToEnd.has(backend) ? files.filter((f) => !END_TO_END(f)) : files;
+  const out = leaveOut.get(backend) ?? [];
+  const own = files.filter((f) => !out.some((p) => f.includes(p)));
   let heading = null;
   if (backend) {
     env.RECUR_BACKEND = backend;
     const left = files.length - own.length;
-    heading = `\n# ---- RECUR_BACKEND=${backend}: ${own.length} test files${left ? ` (${left} end-to-end files left out)` : ''} ----`;
+    heading = `\n# ---- RECUR_BACKEND=${backend}: ${own.length} test files${left ? ` (${left} left out: ${out.join(' ')})` : ''} ----`;
   }
-  return { backend, env, heading, argv: ['--import', 'tsx', '--test', ...own], files: own.length };
+  return { backend, env, heading, argv: ['--import', 'tsx', '--test', `--test-concurrency=${jobs}`, ...own], files: own.length };
 }
 
 function runNow(p) {
