@@ -20,19 +20,11 @@
 //
 // `--parallel` runs the backend passes at the same time, each child's output held and printed
 // whole when it ends (.ci/run: js and wasm on two cores; the tests bound no wall time tightly).
-//
-// Test files run two at a time at least (node's default is one per core but one, so 1 on two
-// cores, where most files wait on one thread: a tsx start-up, a child CLI, single-threaded JS);
-// passes run with --parallel take one file at a time each. Files that time a page's event loop
-// (ALONE: test/web, whose pages must stay responsive while a model trains) run first, one at a
-// time, with nothing else running: next to another test file they measured 112-ms delays.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 const BACKENDS = ['js', 'wasm', 'native'];
-const ALONE = [join('test', 'web') + '/'];
 const NATIVE_ADDON = 'native/build/Release/recur_native.node';
 
 function find(dir) {
@@ -79,7 +71,6 @@ for (const i = { value: 0 }; i.value < args.length; i.value++) {
   else filters.push(a);
 }
 
-const jobs = parallel ? 1 : Math.max(2, availableParallelism() - 1);
 const files = find('test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
@@ -98,30 +89,20 @@ function pass(backend, skipBackendIndependent) {
     const left = files.length - own.length;
     heading = `\n# ---- RECUR_BACKEND=${backend}: ${own.length} test files${left ? ` (${left} left out: ${out.join(' ')})` : ''} ----`;
   }
-  const alone = jobs > 1 ? own.filter((f) => ALONE.some((p) => f.includes(p))) : [];
-  const rest = own.filter((f) => !alone.includes(f));
-  const stage = (list, n) => ['--import', 'tsx', '--test', `--test-concurrency=${n}`, ...list];
-  const stages = [...(alone.length ? [stage(alone, 1)] : []), ...(rest.length ? [stage(rest, jobs)] : [])];
-  return { backend, env, heading, stages, files: own.length };
+  return { backend, env, heading, argv: ['--import', 'tsx', '--test', ...own], files: own.length };
 }
 
 function runNow(p) {
   if (p.heading) console.log(p.heading);
   const t0 = Date.now();
-  let status = 0;
-  for (const argv of p.stages) {
-    const r = spawnSync(process.execPath, argv, { stdio: 'inherit', env: p.env });
-    if ((r.status ?? 1) !== 0) status = r.status ?? 1;
-  }
-  return { backend: p.backend, status, seconds: (Date.now() - t0) / 1000, files: p.files };
+  const r = spawnSync(process.execPath, p.argv, { stdio: 'inherit', env: p.env });
+  return { backend: p.backend, status: r.status ?? 1, seconds: (Date.now() - t0) / 1000, files: p.files };
 }
 
 /** Starts a pass with its output held; resolves to its result and that output. */
 function runHeld(p) {
   const t0 = Date.now();
-  if (p.stages.length === 0) return Promise.resolve({ result: { backend: p.backend, status: 0, seconds: 0, files: 0 }, output: '' });
-  // One stage: --parallel passes take one file at a time (jobs = 1), so nothing is ALONE.
-  const child = spawn(process.execPath, p.stages[0], { stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
+  const child = spawn(process.execPath, p.argv, { stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
   const chunks = [];
   child.stdout.on('data', (d) => chunks.push(d));
   child.stderr.on('data', (d) => chunks.push(d));
