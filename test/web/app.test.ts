@@ -125,7 +125,7 @@ describe('web app in Chromium', { skip: have ? backendIndependent.skip : `no Chr
     assert.ok(lag < 100, `event loop delayed ${lag} ms`);
     assert.ok(last < 0.85 * first, `loss ${first} -> ${last} did not fall by 15%`);
     await page.click('#train-stop');
-    // The worker answers after its current step; on a loaded 2-core VM that has taken over 30 s.
+    // The worker answers after its current step; on a loaded 2-core VM the answer has missed 30 s.
     await page.waitForFunction(() => /stopped at step/.test(document.getElementById('train-status')?.textContent ?? ''), null, { timeout: 120_000 });
     await page.screenshot({ path: join(SHOTS, 'train.png'), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
