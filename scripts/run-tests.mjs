@@ -14,9 +14,11 @@
 //
 // `--leave-out B:PATH,PATH` leaves the files whose path contains one of the PATHs out of backend
 // B's pass (repeatable). .ci/run leaves the CLI end-to-end files out of the js and wasm passes
-// (the CLI is the same code on every backend, and npm test ran it on the default one) and the
-// task and interop suites out of the js pass: every backend's kernels are checked against the
-// js reference by test/kernels, and the reference against PyTorch by the numerical suites.
+// (the CLI is the same code on every backend, and npm test ran it on the default one), and out
+// of the js pass the task and interop suites, the H=256 PyTorch goldens (test/rnn/golden.test.ts
+// checks the reference against PyTorch at small sizes) and the training test/rnn/memory.test.ts:
+// every backend's kernels are checked against the js reference by test/kernels, and those
+// backends against PyTorch at full size by the suites left out here.
 //
 // `--parallel` runs the backend passes at the same time, each child's output held and printed
 // whole when it ends (.ci/run: js and wasm on two cores; the tests bound no wall time tightly).

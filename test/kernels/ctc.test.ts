@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { createNativeBackend } from '../../src/kernels/native/index.js';
 import type { CallCounts, Kernels } from '../../src/kernels/types.js';
 import { createWasmBackendSync } from '../../src/kernels/wasm/index.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 import { compareWithReference, PLACEMENTS, randArray, rng } from './helpers.js';
 
 type Counted = Kernels & { calls(): CallCounts };
@@ -51,7 +52,7 @@ function run(K: Kernels, f: Float32Array[], i: Int32Array[], T: number, B: numbe
 const backends: Array<[string, Counted | null]> = [['wasm', createWasmBackendSync()], ['native', createNativeBackend()]];
 
 for (const [name, k] of backends) {
-  describe(`ctc kernels: ${name}`, { skip: k ? false : 'native addon not built (npm run build:native)' }, () => {
+  describe(`ctc kernels: ${name}`, { skip: k ? backendIndependent.skip : 'native addon not built (npm run build:native)' }, () => {
     if (!k) return;
     const sizes: Array<[number, number, number, number]> = [[1, 3, 2, 1], [7, 4, 5, 3], [40, 5, 29, 12], [300, 3, 9, 60]];
     for (const [T, B, C, S] of sizes) {

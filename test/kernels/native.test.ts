@@ -16,13 +16,14 @@ import { Worker } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
 import { jsKernels } from '../../src/kernels/js.js';
 import { createNativeBackend, loadNativeAddon, nativeUnavailableReason, type NativeKernels } from '../../src/kernels/native/index.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 import { assertClose, randArray, rng } from './helpers.js';
 
 const nk: NativeKernels | null = createNativeBackend();
 const addon = loadNativeAddon();
 // CI (.ci/run) sets RECUR_REQUIRE_NATIVE=1 where it built the addon: a missing addon fails there.
 const REQUIRED = process.env.RECUR_REQUIRE_NATIVE === '1';
-const SKIP = nk || REQUIRED ? false : `native addon not built (${nativeUnavailableReason()}): run \`npm run build:native\` (needs libopenblas-dev)`;
+const SKIP = nk || REQUIRED ? backendIndependent.skip : `native addon not built (${nativeUnavailableReason()}): run \`npm run build:native\` (needs libopenblas-dev)`;
 if (SKIP) console.log(`# native.test.ts skipped: ${SKIP}`);
 
 describe('native backend: loading and storage', { skip: SKIP }, () => {

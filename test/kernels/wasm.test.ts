@@ -9,6 +9,7 @@ import { jsKernels } from '../../src/kernels/js.js';
 import type { Kernels } from '../../src/kernels/types.js';
 import { createWasmBackendSync, type WasmKernels } from '../../src/kernels/wasm/index.js';
 import { PAR_MIN_FLOPS, PAR_MIN_GEMV_ELEMS } from '../../src/kernels/wasm/threads.js';
+import { backendIndependent } from '../helpers/backend-independent.js';
 import { assertClose, compareWithReference, DEFAULT_TOL, PLACEMENTS, randArray, rng, type Tol } from './helpers.js';
 
 const wk: WasmKernels = createWasmBackendSync();
@@ -18,7 +19,7 @@ function both(name: string, make: () => { f32: Float32Array[]; i32?: Int32Array[
   for (const where of PLACEMENTS) compareWithReference(k, name, make(), where, tol, run);
 }
 
-describe('wasm backend: loading', () => {
+describe('wasm backend: loading', backendIndependent, () => {
   it('loads a SIMD build and reports it', () => {
     assert.equal(wk.name, 'wasm');
     assert.ok(wk.variant === 'relaxed' || wk.variant === 'simd');
@@ -66,7 +67,7 @@ describe('wasm backend: loading', () => {
   });
 });
 
-describe('wasm backend: GEMM', () => {
+describe('wasm backend: GEMM', backendIndependent, () => {
   const r = rng(4);
 
   it('a prepared op(B) (packB, gemmPackedB) gives gemm\'s bits, for every placement and cache block', async () => {
@@ -110,7 +111,7 @@ describe('wasm backend: GEMM', () => {
 
 });
 
-describe('wasm backend: memory', () => {
+describe('wasm backend: memory', backendIndependent, () => {
   it('free gives a block back at once (small and large), zero-filled when reused; anything else is ignored', () => {
     for (const n of [1000, 300_000]) {
       const a = wk.alloc(n);
@@ -260,7 +261,7 @@ describe('wasm backend: memory', () => {
   });
 });
 
-describe('wasm backend: worker threads', () => {
+describe('wasm backend: worker threads', backendIndependent, () => {
   /**
    * Runs test with a two-thread backend whose worker has started (it is created at the first big
    * product and ready ~50 ms later) and a one-thread backend to compare with.
