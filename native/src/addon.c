@@ -1053,7 +1053,11 @@ static napi_value n_set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* info(): { variant, threads, blasConfig, blasCore, packedThreads, packedSplits, packedWorkerPanels } */
+/* OPENBLAS_THREAD_TIMEOUT as OpenBLAS read it when it loaded, just before this addon ("": unset). */
+static char blas_thread_timeout[16];
+
+/* info(): { variant, threads, blasConfig, blasCore, blasThreadTimeout, packedThreads, packedSplits,
+ * packedWorkerPanels } */
 static napi_value n_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value o, v;
@@ -1068,6 +1072,8 @@ static napi_value n_info(napi_env env, napi_callback_info info) {
   const char *core = openblas_get_corename();
   napi_create_string_utf8(env, core ? core : "", NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, o, "blasCore", v);
+  napi_create_string_utf8(env, blas_thread_timeout, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "blasThreadTimeout", v);
   RtStats rs = rt_stats();
   napi_create_int32(env, atomic_load(&packed_threads), &v);
   napi_set_named_property(env, o, "packedThreads", v);
@@ -1079,6 +1085,8 @@ static napi_value n_info(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
+  const char *tt = getenv("OPENBLAS_THREAD_TIMEOUT");
+  snprintf(blas_thread_timeout, sizeof blas_thread_timeout, "%s", tt ? tt : "");
   /* Until setThreads: as many as OpenBLAS starts with (its cores, or OPENBLAS_NUM_THREADS), at most 2. */
   atomic_store(&packed_threads, openblas_get_num_threads() >= 2 ? 2 : 1);
   if (cpu_has_avx2()) {

@@ -12,7 +12,8 @@ export function registerInfo(program: Command): void {
       const native = availableBackends().includes('native') ? loadNative() : null;
       if (native) {
         const n = native.info();
-        console.log(`native: ${n.blasConfig.split(' ').slice(0, 2).join(' ')} (${n.blasCore} kernels, ${n.threads} threads), C kernels ${n.variant}`);
+        const timeout = n.blasThreadTimeout ? `, OPENBLAS_THREAD_TIMEOUT=${n.blasThreadTimeout}` : '';
+        console.log(`native: ${n.blasConfig.split(' ').slice(0, 2).join(' ')} (${n.blasCore} kernels, ${n.threads} threads${timeout}), C kernels ${n.variant}`);
       }
       console.log(`node: ${process.version}, platform: ${process.platform}-${process.arch}`);
     });

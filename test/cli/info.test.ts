@@ -20,6 +20,8 @@ describe('recur info: which backend is active and why', () => {
     if (NATIVE_BUILT) {
       assert.match(r.stdout, /^backend: native /m);
       assert.match(r.stdout, /^why: default: the native OpenBLAS addon is built and loads/m);
+      const timeout = process.env.OPENBLAS_THREAD_TIMEOUT ?? '4';
+      assert.match(r.stdout, new RegExp(`^native: OpenBLAS .*threads, OPENBLAS_THREAD_TIMEOUT=${timeout}\\), C kernels`, 'm'));
     } else {
       assert.match(r.stdout, /^backend: wasm /m);
       assert.match(r.stdout, /^why: default: WebAssembly SIMD; .*npm run build:native/m);

@@ -379,6 +379,20 @@ describe('native backend: storage and dispatch', { skip: SKIP }, () => {
     assert.equal(threads, 1);
   });
 
+  it('OpenBLAS loads with OPENBLAS_THREAD_TIMEOUT=4 unless the user set one; the variable is not left behind', () => {
+    const code = "import('./src/kernels/index.ts').then((m) => { const k = m.kernels(); console.log(JSON.stringify([k.info().blasThreadTimeout, process.env.OPENBLAS_THREAD_TIMEOUT ?? null])); })";
+    const run = (value: string | undefined): [string, string | null] => {
+      const env: NodeJS.ProcessEnv = { ...process.env, RECUR_BACKEND: 'native' };
+      delete env.OPENBLAS_THREAD_TIMEOUT;
+      if (value !== undefined) env.OPENBLAS_THREAD_TIMEOUT = value;
+      const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env, encoding: 'utf8' });
+      assert.equal(res.status, 0, res.stderr);
+      return JSON.parse(res.stdout.trim()) as [string, string | null];
+    };
+    assert.deepEqual(run(undefined), ['4', null], 'ours while loading, then removed (child processes never see it)');
+    assert.deepEqual(run('20'), ['20', '20'], "the user's own value is used and kept");
+  });
+
   it('an unknown RECUR_BACKEND is a clear error', () => {
     const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/kernels/index.ts')"], {
       env: { ...process.env, RECUR_BACKEND: 'cuda' }, encoding: 'utf8',

@@ -92,6 +92,8 @@ export interface NativeInfo {
   threads: number;
   blasConfig: string;
   blasCore: string;
+  /** OPENBLAS_THREAD_TIMEOUT when OpenBLAS loaded ('' when unset; absent in older builds): see loadNativeAddon. */
+  blasThreadTimeout?: string;
   /** Threads of the packed products (gemmPacked): 1 or 2 (absent in older builds). */
   packedThreads?: number;
   /** Packed products split with the worker thread so far, and panels the worker computed. */
@@ -126,6 +128,9 @@ export function nativeProcess(): NodeProcess | undefined {
   return p?.versions?.node ? p : undefined;
 }
 
+/** OPENBLAS_THREAD_TIMEOUT while the addon loads, unless the user set one (see loadNativeAddon). */
+export const BLAS_THREAD_TIMEOUT = 4;
+
 let loaded: NativeAddon | null | undefined;
 let reason = '';
 
@@ -147,6 +152,14 @@ export function loadNativeAddon(): NativeAddon | null {
     reason = 'the native backend needs Node.js';
     return null;
   }
+  // OpenBLAS's idle threads wait for the next product spinning for 2^28 cycles (~0.1 s), on the
+  // cores the packed products' worker and the JS thread are using between OpenBLAS calls (the
+  // bench's LSTM step: 7% slower). OpenBLAS reads OPENBLAS_THREAD_TIMEOUT once, when it loads
+  // with the addon; 4 (its minimum, 16 cycles) makes them sleep at once. A value the user set is
+  // kept. Ours is removed after loading, so child processes (the PyTorch peers) never see it.
+  const env = proc.env;
+  const ownTimeout = env !== undefined && env.OPENBLAS_THREAD_TIMEOUT === undefined;
+  if (ownTimeout) env.OPENBLAS_THREAD_TIMEOUT = String(BLAS_THREAD_TIMEOUT);
   try {
     const mod = proc.getBuiltinModule?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
     let addon: unknown;
@@ -173,6 +186,8 @@ export function loadNativeAddon(): NativeAddon | null {
     reason = /Cannot find module|ENOENT|no such file/i.test(msg)
       ? 'native/build/Release/recur_native.node is not built'
       : `loading native/build/Release/recur_native.node failed: ${msg.split('\n')[0]}`;
+  } finally {
+    if (ownTimeout) delete env.OPENBLAS_THREAD_TIMEOUT;
   }
   return loaded;
 }
