@@ -274,26 +274,6 @@ static napi_value n_address_mod64(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* ---- GEMM (gemm.h) ---------------------------------------------------------------------------- */
-
-/* gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C. */
-static napi_value n_gemm(napi_env env, napi_callback_info info) {
-  BEGIN(13);
-  int tA = flag(a, 0), tB = flag(a, 1);
-  size_t M = cnt(a, 2), N = cnt(a, 3), Kd = cnt(a, 4);
-  double alpha = num(a, 5), beta = num(a, 10);
-  size_t lda = cnt(a, 7), ldb = cnt(a, 9), ldc = cnt(a, 12);
-  CHECK;
-  size_t kk = alpha == 0 ? 0 : Kd;
-  size_t needA = tA ? extent(a, kk, M, lda) : extent(a, M, kk, lda);
-  size_t needB = tB ? extent(a, N, kk, ldb) : extent(a, kk, N, ldb);
-  size_t needC = extent(a, M, N, ldc);
-  float *Ap = f32(a, 6, needA, NULL), *Bp = f32(a, 8, needB, NULL), *Cp = f32(a, 11, needC, NULL);
-  CHECK;
-  if (blas_gemm(tA, tB, M, N, kk, (float)alpha, Ap, lda, Bp, ldb, (float)beta, Cp, ldc)) return fallback(env);
-  return NULL;
-}
-
 /* ---- GEMM over a prepared op(B) (packed.h, threads.c) ---------------------------------------- */
 
 /* Threads of a packed product: 1 (the caller) or 2 (and the worker). Follows setThreads. */
@@ -349,9 +329,35 @@ typedef struct {
   float *C;
 } PackedJob;
 
+/* Items are panels [p0, p1), all rows. */
 static void packed_job(void *arg, size_t p0, size_t p1) {
   const PackedJob *j = (const PackedJob *)arg;
   j->run(j->M, j->N, j->K, j->alpha, j->A, j->lda, j->P, p0, p1, j->beta, j->C, j->ldc);
+}
+
+/* Items are blocks of RK_ROW_BLOCK rows [r0, r1), all panels. */
+static void packed_rows_job(void *arg, size_t r0, size_t r1) {
+  const PackedJob *j = (const PackedJob *)arg;
+  size_t i0 = r0 * RK_ROW_BLOCK, i1 = r1 * RK_ROW_BLOCK < j->M ? r1 * RK_ROW_BLOCK : j->M;
+  size_t np = (j->N + RK_PANEL - 1) / RK_PANEL;
+  j->run(i1 - i0, j->N, j->K, j->alpha, j->A + i0 * j->lda, j->lda, j->P, 0, np, j->beta, j->C + i0 * j->ldc, j->ldc);
+}
+
+/* C = alpha A op(B) + beta C over the panels of op(B), K >= 1 and alpha != 0. The worker takes
+ * the second half of the row blocks when there are several (each thread then streams half of a
+ * tall A instead of all of it), else of the panels (see threads.c). M = 1 runs here too: the
+ * panels are the same bytes a matrix-vector product would stream. */
+static void packed_run(size_t M, size_t N, size_t Kd, float alpha, const float *A, size_t lda, const float *P,
+                       float beta, float *C, size_t ldc) {
+  PackedJob j = {K->gemm_panels, M, N, Kd, lda, ldc, alpha, beta, A, P, C};
+  size_t np = (N + RK_PANEL - 1) / RK_PANEL, nb = (M + RK_ROW_BLOCK - 1) / RK_ROW_BLOCK;
+  int two = atomic_load_explicit(&packed_threads, memory_order_relaxed) > 1 && 2.0 * M * N * Kd >= PACKED_PAR_MIN_FLOPS;
+  if (two && nb >= 2)
+    rt_run2(packed_rows_job, &j, nb, nb / 2);
+  else if (two && np >= 2)
+    rt_run2(packed_job, &j, np, np / 2);
+  else
+    packed_job(&j, 0, np);
 }
 
 /* gemmPacked(transA, M, N, K, alpha, A, lda, panels, beta, C, ldc): C = alpha op(A) op(B) +
@@ -388,15 +394,62 @@ static napi_value n_gemm_packed(napi_env env, napi_callback_info info) {
     for (size_t k = 0; k < kk; k++)
       for (size_t i = 0; i < M; i++) At[i * kk + k] = Ap[k * lda + i];
   }
-  PackedJob j = {K->gemm_panels, M, N, kk, tA ? kk : lda, ldc, (float)alpha, (float)beta, tA ? At : Ap, P, Cp};
-  size_t np = (N + RK_PANEL - 1) / RK_PANEL;
-  /* The worker takes the second half of the panels (see threads.c). M = 1 runs here too: the
-   * panels are the same bytes a matrix-vector product would stream. */
-  if (atomic_load_explicit(&packed_threads, memory_order_relaxed) > 1 && np >= 2 && 2.0 * M * N * kk >= PACKED_PAR_MIN_FLOPS)
-    rt_run2(packed_job, &j, np, np / 2);
-  else
-    packed_job(&j, 0, np);
+  packed_run(M, N, kk, (float)alpha, tA ? At : Ap, tA ? kk : lda, P, (float)beta, Cp, ldc);
   free(At);
+  return NULL;
+}
+
+/* ---- GEMM (gemm.h; products with few columns on the packed kernel) --------------------------- */
+
+/* Products with few columns and many rows (the input projection's dX = dG W_ih, the output
+ * projection's logits: N = 16..96, M >= 1024) run on the packed kernel, with op(B) packed on each
+ * call: OpenBLAS reaches 35-80 GFLOP/s there against its 110-140 at 512^3, and the packed kernel
+ * 1.05-2x that, packing included (docs/kernels.md, "Small-side products"). */
+#define ROUTE_MAX_N 96
+#define ROUTE_MIN_M 1024
+/* Panels of at most this many floats (16 MiB) are packed; a longer K goes to OpenBLAS. */
+#define ROUTE_MAX_PANEL_FLOATS ((size_t)1 << 22)
+
+static _Atomic unsigned long long gemm_routed;
+
+/* This thread's panel buffer for routed products, grown as needed and kept; NULL if too big. */
+static float *route_panels(size_t floats) {
+  static _Thread_local float *buf;
+  static _Thread_local size_t cap;
+  if (floats > ROUTE_MAX_PANEL_FLOATS) return NULL;
+  if (floats > cap) {
+    free(buf);
+    cap = 0;
+    if (posix_memalign((void **)&buf, 64, floats * 4) != 0) return buf = NULL;
+    cap = floats;
+  }
+  return buf;
+}
+
+/* gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C. */
+static napi_value n_gemm(napi_env env, napi_callback_info info) {
+  BEGIN(13);
+  int tA = flag(a, 0), tB = flag(a, 1);
+  size_t M = cnt(a, 2), N = cnt(a, 3), Kd = cnt(a, 4);
+  double alpha = num(a, 5), beta = num(a, 10);
+  size_t lda = cnt(a, 7), ldb = cnt(a, 9), ldc = cnt(a, 12);
+  CHECK;
+  size_t kk = alpha == 0 ? 0 : Kd;
+  size_t needA = tA ? extent(a, kk, M, lda) : extent(a, M, kk, lda);
+  size_t needB = tB ? extent(a, N, kk, ldb) : extent(a, kk, N, ldb);
+  size_t needC = extent(a, M, N, ldc);
+  float *Ap = f32(a, 6, needA, NULL), *Bp = f32(a, 8, needB, NULL), *Cp = f32(a, 11, needC, NULL);
+  CHECK;
+  if (!tA && kk > 0 && N > 0 && N <= ROUTE_MAX_N && M >= ROUTE_MIN_M && ldc >= N) {
+    float *P = route_panels((N + RK_PANEL - 1) / RK_PANEL * RK_PANEL * kk);
+    if (P) {
+      K->pack_panels(tB, Bp, ldb, kk, N, P);
+      packed_run(M, N, kk, (float)alpha, Ap, lda, P, (float)beta, Cp, ldc);
+      atomic_fetch_add_explicit(&gemm_routed, 1, memory_order_relaxed);
+      return NULL;
+    }
+  }
+  if (blas_gemm(tA, tB, M, N, kk, (float)alpha, Ap, lda, Bp, ldb, (float)beta, Cp, ldc)) return fallback(env);
   return NULL;
 }
 
@@ -1057,7 +1110,7 @@ static napi_value n_set_threads(napi_env env, napi_callback_info info) {
 static char blas_thread_timeout[16];
 
 /* info(): { variant, threads, blasConfig, blasCore, blasThreadTimeout, packedThreads, packedSplits,
- * packedWorkerPanels } */
+ * packedWorkerPanels, gemmPackedRoutes } */
 static napi_value n_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value o, v;
@@ -1081,6 +1134,8 @@ static napi_value n_info(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, o, "packedSplits", v);
   napi_create_double(env, rs.worker_items, &v);
   napi_set_named_property(env, o, "packedWorkerPanels", v);
+  napi_create_double(env, (double)atomic_load(&gemm_routed), &v);
+  napi_set_named_property(env, o, "gemmPackedRoutes", v);
   return o;
 }
 

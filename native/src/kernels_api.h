@@ -10,6 +10,8 @@ enum { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN };
 
 /* Columns per panel of a packed op(B) (packed.h; src/kernels/native/backend.ts PANEL is the same). */
 #define RK_PANEL 16
+/* Rows per block of A in a packed product (packed.h): also the unit of addon.c's row split. */
+#define RK_ROW_BLOCK 192
 
 typedef struct {
   void (*axpy)(float alpha, const float *x, float *y, size_t n);

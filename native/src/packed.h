@@ -143,31 +143,43 @@ INLINE void pk_tile(const int mr, size_t kc, const float *A, size_t lda, const f
  * Each panel is computed the same way whichever thread runs it and whatever the range, so the
  * result does not depend on the split. Called with K >= 1 and alpha != 0 (addon.c scales C
  * otherwise).
+ *
+ * Loop order (GotoBLAS's, with A read in place): blocks of PK_MB rows, then K blocks, then the
+ * panels, then the row tiles. A block of A (PK_MB x PK_KC floats, 192 KiB) stays in L2 while
+ * every panel slice passes over it, and each panel slice (16 KiB) in L1 while the block's row
+ * tiles do. With panels outermost, a tall A (the input and output projections: thousands of rows
+ * against 64..1024 columns) streamed from memory once per panel. Every C element still sums its
+ * K blocks in order, each over the same row tile (PK_MB is a multiple of PK_MR), so the bits are
+ * those of any other order or split.
  */
+#define PK_MB RK_ROW_BLOCK
+
 static void k_gemm_panels(size_t M, size_t N, size_t K, float alpha, const float *A, size_t lda,
                           const float *panels, size_t p0, size_t p1, float beta, float *C, size_t ldc) {
-  for (size_t p = p0; p < p1; p++) {
-    size_t j0 = p * PK_NR;
-    int nc = N - j0 < PK_NR ? (int)(N - j0) : PK_NR;
-    const float *P = panels + j0 * K;
+  for (size_t i0 = 0; i0 < M; i0 += PK_MB) {
+    size_t i1 = M - i0 < PK_MB ? M : i0 + PK_MB;
     for (size_t k0 = 0; k0 < K; k0 += PK_KC) {
       size_t kc = K - k0 < PK_KC ? K - k0 : PK_KC;
       int first = k0 == 0;
-      const float *Pk = P + k0 * PK_NR;
-      size_t i = 0;
-      for (; i + PK_MR <= M; i += PK_MR)
-        pk_tile(PK_MR, kc, A + i * lda + k0, lda, Pk, C + i * ldc + j0, ldc, nc, alpha, beta, first);
-      const float *At = A + i * lda + k0;
-      float *Ct = C + i * ldc + j0;
-      switch (M - i) {
+      for (size_t p = p0; p < p1; p++) {
+        size_t j0 = p * PK_NR;
+        int nc = N - j0 < PK_NR ? (int)(N - j0) : PK_NR;
+        const float *Pk = panels + j0 * K + k0 * PK_NR;
+        size_t i = i0;
+        for (; i + PK_MR <= i1; i += PK_MR)
+          pk_tile(PK_MR, kc, A + i * lda + k0, lda, Pk, C + i * ldc + j0, ldc, nc, alpha, beta, first);
+        const float *At = A + i * lda + k0;
+        float *Ct = C + i * ldc + j0;
+        switch (i1 - i) {
 #if PK_MR > 5
-        case 5: pk_tile(5, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
-        case 4: pk_tile(4, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
-        case 3: pk_tile(3, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
-        case 2: pk_tile(2, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
+          case 5: pk_tile(5, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
+          case 4: pk_tile(4, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
+          case 3: pk_tile(3, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
+          case 2: pk_tile(2, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
 #endif
-        case 1: pk_tile(1, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
-        default: break;
+          case 1: pk_tile(1, kc, At, lda, Pk, Ct, ldc, nc, alpha, beta, first); break;
+          default: break;
+        }
       }
     }
   }

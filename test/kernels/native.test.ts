@@ -141,6 +141,10 @@ const PACKED_PAR_MIN_FLOPS = 2e6;
 
 /** GATES_PAR_MIN in native/src/addon.c: gates calls of fewer elements (rows x H) stay on the caller. */
 const GATES_PAR_MIN = 4096;
+// RK_ROW_BLOCK in native/src/kernels_api.h: rows per block of A, the unit of the row split.
+const RK_ROW_BLOCK = 192;
+// ROUTE_MAX_N and ROUTE_MIN_M in native/src/addon.c: gemm products run on the packed kernel.
+const ROUTE_MAX_N = 96, ROUTE_MIN_M = 1024;
 
 describe('native backend: gates split by rows with the worker thread', { skip: SKIP }, () => {
   const r = rng(23);
@@ -223,11 +227,13 @@ describe('native backend: packed products (packB, gemmPackedB) and their worker 
     const shapes: [number, number, number][] = [];
     for (const b of [64, 32, 17, 6, 2, 1]) shapes.push([b, 1024, 256], [b, 256, 1024]);
     shapes.push([5, 1000, 200], [13, 100, 300], [1, 1024, 512], [40, 17, 2000], [7, 16, 9000], [3, 4096, 100]);
+    // Taller than a row block: split by rows, one panel or several, a partial last block.
+    shapes.push([193, 16, 300], [400, 64, 257], [1000, 48, 64], [385, 1024, 32]);
     for (const [M, N, K] of shapes) for (const tA of [false, true]) for (const tB of [true, false]) {
       const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N);
       const what = `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`;
       const one = product(1, tA, tB, M, N, K, a, b, c), two = product(2, tA, tB, M, N, K, a, b, c);
-      const big = Math.ceil(N / 16) >= 2 && 2 * M * N * K >= PACKED_PAR_MIN_FLOPS;
+      const big = (Math.ceil(M / RK_ROW_BLOCK) >= 2 || Math.ceil(N / 16) >= 2) && 2 * M * N * K >= PACKED_PAR_MIN_FLOPS;
       assert.equal(one.split, 0, `${what}: one thread never splits`);
       assert.equal(two.split, big ? 1 : 0, `${what}: split with two threads: ${big}`);
       assert.ok(two.C.every((v, i) => Object.is(v, one.C[i])), `${what}: two threads give one thread's bits`);
@@ -235,6 +241,36 @@ describe('native backend: packed products (packB, gemmPackedB) and their worker 
       jsKernels.gemm(tA, tB, M, N, K, 0.75, a, tA ? M : K, b, tB ? K : N, -0.5, ref, N);
       assertClose(one.C, ref, { rtol: 1e-5, atol: 2e-6 * K }, what);
     }
+  });
+
+  it('gemm with few columns and many rows runs on the packed kernel: reference values, the same bits on 1 and 2 threads', () => {
+    const routes = (): number => nk!.info().gemmPackedRoutes ?? 0;
+    assert.equal(typeof nk!.info().gemmPackedRoutes, 'number', 'the addon reports gemmPackedRoutes');
+    // [M, N, K, transB, beta]: around both bounds, K from 1, beta 0 (C not read), 1 and other.
+    const shapes: [number, number, number, boolean, number][] = [
+      [ROUTE_MIN_M, ROUTE_MAX_N, 37, false, 0], [ROUTE_MIN_M + 7, 1, 1, true, 1], [2050, 64, 300, true, -0.5],
+      [1500, 17, 1024, false, 0], [ROUTE_MIN_M - 1, 64, 50, false, 0], [1200, ROUTE_MAX_N + 1, 50, true, 0],
+    ];
+    for (const [M, N, K, tB, beta] of shapes) {
+      const a = randArray(r, M * K), b = randArray(r, K * N), c = randArray(r, M * N).map((v, i) => (beta === 0 && i % 7 === 0 ? NaN : v));
+      const what = `N${tB ? 'T' : 'N'} ${M}x${N}x${K} beta ${beta}`;
+      const routed = N <= ROUTE_MAX_N && M >= ROUTE_MIN_M;
+      const out: Float32Array[] = [];
+      for (const n of [1, 2]) {
+        nk!.setThreads(n);
+        const C = Float32Array.from(c), was = routes();
+        nk!.gemm(false, tB, M, N, K, 0.75, a, K, b, tB ? K : N, beta, C, N);
+        assert.equal(routes() - was, routed ? 1 : 0, `${what}: on the packed kernel: ${routed}`);
+        out.push(C);
+      }
+      const ref = Float32Array.from(c);
+      jsKernels.gemm(false, tB, M, N, K, 0.75, a, K, b, tB ? K : N, beta, ref, N);
+      assertClose(out[1]!, ref, { rtol: 1e-5, atol: 2e-6 * K }, what);
+      if (routed) assert.ok(out[1]!.every((v, i) => Object.is(v, out[0]![i])), `${what}: two threads give one thread's bits`);
+    }
+    const was = routes();
+    nk!.gemm(true, false, 2048, 64, 64, 1, randArray(r, 2048 * 64), 2048, randArray(r, 64 * 64), 64, 0, new Float32Array(2048 * 64), 64);
+    assert.equal(routes(), was, 'a transposed A stays with OpenBLAS');
   });
 
   it('the worker computes panels (asserted where this process may use two cores)', () => {

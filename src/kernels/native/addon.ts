@@ -99,6 +99,8 @@ export interface NativeInfo {
   /** Packed products split with the worker thread so far, and panels the worker computed. */
   packedSplits?: number;
   packedWorkerPanels?: number;
+  /** gemm calls run on the packed kernel (few columns, many rows: native/src/addon.c ROUTE_*). */
+  gemmPackedRoutes?: number;
 }
 
 /**
