@@ -214,8 +214,18 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         K.gemm(true, false, G, Hout, N, 1, dGh, G, hPrev, Hout, 1, gW, Hout);
       }
     }
-    if (w.bIh?.requiresGrad) K.sumToBroadcast(dGx, 1, gradOf(w.bIh), 1);
-    if (w.bHh?.requiresGrad) K.sumToBroadcast(dGh, 1, gradOf(w.bHh), 1);
+    const gbIh = w.bIh?.requiresGrad ? gradOf(w.bIh) : null, gbHh = w.bHh?.requiresGrad ? gradOf(w.bHh) : null;
+    if (gbIh && gbHh && dGh === dGx) {
+      // Both biases get Σ dG (all but the GRU's): one pass over the N×G gradient, not two.
+      const db = allocStorage(G);
+      K.sumToBroadcast(dGx, 1, db, 1);
+      K.axpy(1, db, gbIh);
+      K.axpy(1, db, gbHh);
+      freeStorage(db);
+    } else {
+      if (gbIh) K.sumToBroadcast(dGx, 1, gbIh, 1);
+      if (gbHh) K.sumToBroadcast(dGh, 1, gbHh, 1);
+    }
     if (w.wHr?.requiresGrad) K.gemm(true, false, P, H, N, 1, dHall!, P, mAll!, H, 1, gradOf(w.wHr), H);
     freeStorage(dhAcc, dcAcc, dGx, dGh === dGx ? null : dGh, dHall, dhStep, dcStep, dm, drh);
   }, () => freeStorage(gates, hPrev, cPrev, cAll, mAll, side));
