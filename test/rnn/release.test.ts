@@ -4,7 +4,7 @@ import { noGrad } from '../../src/autograd/grad-mode.js';
 import { kernels } from '../../src/kernels/index.js';
 import { GRU, LSTM } from '../../src/nn/rnn/index.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { sum } from '../../src/autograd/ops/index.js';
+import { dropout, sum } from '../../src/autograd/ops/index.js';
 import { Tensor, zeros } from '../../src/tensor/tensor.js';
 
 // Backward gives storage back as soon as it is dead (engine: consumed intermediate gradients;
@@ -73,3 +73,29 @@ for (const cell of ['gru', 'lstm'] as const) {
     assert.throws(() => loss.backward(), /second time/);
   });
 }
+
+const freedBytes = (): number => (kernels() as unknown as { stats: () => { freedBytes: number } }).stats().freedBytes;
+
+test('dropout gives its mask back once backward has passed, and at once under noGrad; retainGraph keeps it', { skip: noStats }, () => {
+  const n = 64 * 1024, maskBytes = n * 4;
+  const x = zeros([n]);
+  x.data.fill(1);
+  x.requiresGrad = true;
+  const loss = sum(dropout(x, 0.5, true, new Rng(4)));
+  // Both backwards give back the same gradients; only the last one the mask too.
+  let f0 = freedBytes();
+  loss.backward(undefined, { retainGraph: true });
+  const retained = freedBytes() - f0;
+  const g1 = Float32Array.from(x.grad!.data);
+  x.grad = null;
+  for (let i = 0; i < 4; i++) zeros([n]).data.fill(1e6); // would overwrite a mask given back too early
+  f0 = freedBytes();
+  loss.backward();
+  const last = freedBytes() - f0;
+  assert.equal(last - retained, maskBytes, `the last backward gives back the mask too (${last} against ${retained} bytes)`);
+  assert.deepEqual(x.grad!.data, g1, 'the second backward read the same mask');
+  f0 = freedBytes();
+  const z = noGrad(() => dropout(x, 0.5, true, new Rng(5)));
+  assert.ok(freedBytes() - f0 >= maskBytes, 'under noGrad the mask is given back at once');
+  assert.equal(z.size, n);
+});
