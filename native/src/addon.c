@@ -441,7 +441,7 @@ static napi_value n_gemm(napi_env env, napi_callback_info info) {
   float *Ap = f32(a, 6, needA, NULL), *Bp = f32(a, 8, needB, NULL), *Cp = f32(a, 11, needC, NULL);
   CHECK;
   if (!tA && kk > 0 && N > 0 && N <= ROUTE_MAX_N && M >= ROUTE_MIN_M && ldc >= N) {
-    float *P = route_panels((N + RK_PANEL - 1) / RK_PANEL * RK_PANEL * kk);
+    float *P = route_panels(panel_floats(a, N, kk));
     if (P) {
       K->pack_panels(tB, Bp, ldb, kk, N, P);
       packed_run(M, N, kk, (float)alpha, Ap, lda, P, (float)beta, Cp, ldc);
