@@ -143,8 +143,11 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     const dcAcc = isLstm ? allocStorage(B * H) : null;
     if (dcAcc) K.copy(g.subarray(N * Hout + B * Hout), dcAcc);
 
-    const dGx = allocStorage(N * G);
-    const dGh = kind === 'gru' ? allocStorage(N * G) : dGx; // GRU: dn·r on the recurrent side
+    // The gate kernels accumulate into dG: each step zeroes its own rows just before, while they
+    // are about to be in cache, rather than a zero-filled N×G buffer that the step reads back
+    // from memory (docs/kernels.md, "Storage that is not zero-filled").
+    const dGx = emptyStorage(N * G);
+    const dGh = kind === 'gru' ? emptyStorage(N * G) : dGx; // GRU: dn·r on the recurrent side
     // Total dL/dh_t per step; kept for every row when the projection's dW_hr needs it.
     const dHall = mAll ? allocStorage(N * P) : null;
     const dhStep = dHall ? null : allocStorage(B * Hout);
@@ -164,6 +167,8 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
       const hp = hPrev.subarray(o * Hout, (o + b) * Hout);
       const gt = gates.subarray(o * G, (o + b) * G);
       const dgx = dGx.subarray(o * G, (o + b) * G);
+      K.fill(dgx, 0);
+      if (dGh !== dGx) K.fill(dGh.subarray(o * G, (o + b) * G), 0);
       switch (kind) {
         case 'rnnTanh':
         case 'rnnRelu':
