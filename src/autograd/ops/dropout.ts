@@ -2,7 +2,7 @@ import { RecurError } from '../../errors.js';
 import { emptyStorage, freeStorage, kernels } from '../../kernels/index.js';
 import { globalRng, type Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { gradOf, outGrad, record } from '../engine.js';
+import { gradSlot, outGrad, record } from '../engine.js';
 
 /**
  * Inverted dropout, as PyTorch: zero each element with probability p and scale the rest by
@@ -22,6 +22,7 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: Rng = glob
   // Only backward reads the mask: it goes back to the pool once backward has passed (at once
   // without a graph) instead of waiting for the collector, ~15 MB a step in the CLI's char LM.
   return record(out, 'dropout', [x], () => {
-    kernels().binary('mul', outGrad(out), 1, mask, 1, gradOf(x), true);
+    const dx = gradSlot(x);
+    kernels().binary('mul', outGrad(out), 1, mask, 1, dx.data, !dx.fresh);
   }, () => freeStorage(mask));
 }

@@ -1,8 +1,8 @@
 import { RecurError } from '../../errors.js';
-import { allocStorage, kernels } from '../../kernels/index.js';
+import { emptyStorage, kernels } from '../../kernels/index.js';
 import { numel, sameShape, shapeStr } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { gradOf, outGrad, record } from '../engine.js';
+import { gradOf, gradSlot, outGrad, record } from '../engine.js';
 
 /**
  * Matrix product. a [..., M, K] · b [K, N] -> [..., M, N] (leading axes of a folded into M),
@@ -19,12 +19,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const N = b.shape[b.ndim - 1]!;
   if (b.ndim === 2) {
     const M = a.size / K;
-    const out = new Tensor(allocStorage(M * N), [...a.shape.slice(0, -1), N]);
+    const out = new Tensor(emptyStorage(M * N), [...a.shape.slice(0, -1), N]);
     kernels().gemm(false, false, M, N, K, 1, a.data, K, b.data, N, 0, out.data, N);
     return record(out, 'matmul', [a, b], () => {
       const gy = outGrad(out);
-      if (a.requiresGrad) kernels().gemm(false, true, M, K, N, 1, gy, N, b.data, N, 1, gradOf(a), K);
-      if (b.requiresGrad) kernels().gemm(true, false, K, N, M, 1, a.data, K, gy, N, 1, gradOf(b), N);
+      // Slots are taken one at a time: in matmul(a, a) the second product adds to the first.
+      if (a.requiresGrad) {
+        const da = gradSlot(a);
+        kernels().gemm(false, true, M, K, N, 1, gy, N, b.data, N, da.fresh ? 0 : 1, da.data, K);
+      }
+      if (b.requiresGrad) {
+        const db = gradSlot(b);
+        kernels().gemm(true, false, K, N, M, 1, a.data, K, gy, N, db.fresh ? 0 : 1, db.data, N);
+      }
     });
   }
   const lead = a.shape.slice(0, -2);
@@ -32,7 +39,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new RecurError(`matmul: batch dimensions differ: ${shapeStr(a.shape)} · ${shapeStr(b.shape)}`);
   }
   const M = a.shape[a.ndim - 2]!, batch = numel(lead);
-  const out = new Tensor(allocStorage(batch * M * N), [...lead, M, N]);
+  const out = new Tensor(emptyStorage(batch * M * N), [...lead, M, N]);
   const sa = M * K, sb = K * N, sy = M * N;
   for (let i = 0; i < batch; i++) {
     kernels().gemm(false, false, M, N, K, 1, a.data.subarray(i * sa), K, b.data.subarray(i * sb), N, 0, out.data.subarray(i * sy), N);
@@ -63,15 +70,21 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
   const R = x.size / I;
   const K = kernels();
-  const out = new Tensor(allocStorage(R * O), [...x.shape.slice(0, -1), O]);
+  const out = new Tensor(emptyStorage(R * O), [...x.shape.slice(0, -1), O]);
   K.gemm(false, true, R, O, I, 1, x.data, I, weight.data, I, 0, out.data, O);
   if (bias) K.binary('add', out.data, 1, bias.data, 1, out.data, false);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, 'linear', inputs, () => {
     const K = kernels();
     const gy = outGrad(out);
-    if (x.requiresGrad) K.gemm(false, false, R, I, O, 1, gy, O, weight.data, I, 1, gradOf(x), I);
-    if (weight.requiresGrad) K.gemm(true, false, O, I, R, 1, gy, O, x.data, I, 1, gradOf(weight), I);
+    if (x.requiresGrad) {
+      const dx = gradSlot(x);
+      K.gemm(false, false, R, I, O, 1, gy, O, weight.data, I, dx.fresh ? 0 : 1, dx.data, I);
+    }
+    if (weight.requiresGrad) {
+      const dw = gradSlot(weight);
+      K.gemm(true, false, O, I, R, 1, gy, O, x.data, I, dw.fresh ? 0 : 1, dw.data, I);
+    }
     if (bias?.requiresGrad) K.sumToBroadcast(gy, 1, gradOf(bias), 1);
   });
 }

@@ -1,15 +1,13 @@
 import { RecurError } from '../../errors.js';
-import { allocStorage, kernels } from '../../kernels/index.js';
+import { emptyStorage, kernels } from '../../kernels/index.js';
 import { normAxis, numel, resolveReshape, shapeStr, splitAt, type Shape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { gradOf, outGrad, record } from '../engine.js';
+import { gradOf, gradSlot, outGrad, passGrad, record } from '../engine.js';
 
 /** A new shape over the SAME data (like a contiguous torch view); gradients flow back unchanged. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const out = new Tensor(x.data, resolveReshape(x.shape, shape));
-  return record(out, 'reshape', [x], () => {
-    kernels().axpy(1, outGrad(out), gradOf(x));
-  });
+  return record(out, 'reshape', [x], () => passGrad(out, x));
 }
 
 export function unsqueeze(x: Tensor, axis: number): Tensor {
@@ -34,10 +32,11 @@ export function transpose(x: Tensor, axis0: number, axis1: number): Tensor {
   const shape = [...s];
   shape[d0] = B;
   shape[d1] = A;
-  const out = new Tensor(allocStorage(x.size), shape);
+  const out = new Tensor(emptyStorage(x.size), shape);
   kernels().swapAxes(x.data, outer, A, mid, B, inner, out.data, false);
   return record(out, 'transpose', [x], () => {
-    kernels().swapAxes(outGrad(out), outer, B, mid, A, inner, gradOf(x), true);
+    const dx = gradSlot(x);
+    kernels().swapAxes(outGrad(out), outer, B, mid, A, inner, dx.data, !dx.fresh);
   });
 }
 
@@ -50,7 +49,7 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const L = e - s;
   const shape = [...x.shape];
   shape[a] = L;
-  const out = new Tensor(allocStorage(outer * L * inner), shape);
+  const out = new Tensor(emptyStorage(outer * L * inner), shape);
   kernels().copyBlocks(x.data, s * inner, len * inner, out.data, 0, L * inner, L * inner, outer, false);
   return record(out, 'slice', [x], () => {
     kernels().copyBlocks(outGrad(out), 0, L * inner, gradOf(x), s * inner, len * inner, L * inner, outer, true);
@@ -71,7 +70,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const total = xs.reduce((n, t) => n + t.shape[a]!, 0);
   const shape = [...first.shape];
   shape[a] = total;
-  const out = new Tensor(allocStorage(outer * total * inner), shape);
+  const out = new Tensor(emptyStorage(outer * total * inner), shape);
   const offsets: number[] = [];
   let off = 0;
   for (const t of xs) {
@@ -85,7 +84,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     xs.forEach((t, k) => {
       if (!t.requiresGrad) return;
       const L = t.shape[a]! * inner;
-      kernels().copyBlocks(gy, offsets[k]!, total * inner, gradOf(t), 0, L, L, outer, true);
+      const dt = gradSlot(t);
+      kernels().copyBlocks(gy, offsets[k]!, total * inner, dt.data, 0, L, L, outer, !dt.fresh);
     });
   });
 }

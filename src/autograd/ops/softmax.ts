@@ -1,4 +1,4 @@
-import { allocStorage, kernels } from '../../kernels/index.js';
+import { emptyStorage, kernels } from '../../kernels/index.js';
 import { normAxis } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { gradOf, outGrad, record } from '../engine.js';
@@ -7,7 +7,7 @@ import { transpose } from './shape.js';
 function softmaxLast(x: Tensor, log: boolean): Tensor {
   const n = x.shape[x.ndim - 1]!;
   const rows = x.size / n;
-  const out = new Tensor(allocStorage(x.size), x.shape);
+  const out = new Tensor(emptyStorage(x.size), x.shape);
   kernels().softmax(x.data, rows, n, out.data, log);
   return record(out, log ? 'logSoftmax' : 'softmax', [x], () => {
     kernels().softmaxBackward(out.data, outGrad(out), rows, n, gradOf(x), log);

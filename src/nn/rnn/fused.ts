@@ -1,4 +1,4 @@
-import { gradOf, outGrad, record } from '../../autograd/engine.js';
+import { gradOf, gradSlot, outGrad, record } from '../../autograd/engine.js';
 import { allocStorage, emptyStorage, freeStorage, kernels } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Packing } from './packing.js';
@@ -61,9 +61,9 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   // The buffers from emptyStorage are written whole below (every packed row once) before any
   // read: zero-filling them was most of `alloc`'s time in a training step.
   const gates = emptyStorage(N * G);
-  if (w.bIh || w.bHh) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
-  else K.fill(gates, 0);
-  K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, 1, gates, G);
+  const biased = w.bIh !== null || w.bHh !== null;
+  if (biased) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
+  K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, biased ? 1 : 0, gates, G);
 
   const out = new Tensor(emptyStorage(N * Hout + B * Hout + (isLstm ? B * H : 0)), [N * Hout + B * Hout + (isLstm ? B * H : 0)]);
   const Y = out.data.subarray(0, N * Hout);
@@ -208,15 +208,22 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     if (h0?.requiresGrad) K.axpy(1, dhAcc, gradOf(h0));
     if (c0?.requiresGrad) K.axpy(1, dcAcc!, gradOf(c0));
 
-    if (x.requiresGrad) K.gemm(false, false, N, I, G, 1, dGx, G, wIh, I, 1, gradOf(x), I);
-    if (w.wIh.requiresGrad) K.gemm(true, false, G, I, N, 1, dGx, G, x.data, I, 1, gradOf(w.wIh), I);
+    // Each product below writes its whole gradient (the GRU's two write disjoint rows).
+    if (x.requiresGrad) {
+      const dx = gradSlot(x);
+      K.gemm(false, false, N, I, G, 1, dGx, G, wIh, I, dx.fresh ? 0 : 1, dx.data, I);
+    }
+    if (w.wIh.requiresGrad) {
+      const dw = gradSlot(w.wIh);
+      K.gemm(true, false, G, I, N, 1, dGx, G, x.data, I, dw.fresh ? 0 : 1, dw.data, I);
+    }
     if (w.wHh.requiresGrad) {
-      const gW = gradOf(w.wHh);
+      const dw = gradSlot(w.wHh), beta = dw.fresh ? 0 : 1;
       if (kind === 'gruResetBefore') {
-        K.gemm(true, false, 2 * H, H, N, 1, dGx, G, hPrev, H, 1, gW, H);
-        K.gemm(true, false, H, H, N, 1, dGx.subarray(2 * H), G, side!, H, 1, gW.subarray(2 * H * H), H);
+        K.gemm(true, false, 2 * H, H, N, 1, dGx, G, hPrev, H, beta, dw.data, H);
+        K.gemm(true, false, H, H, N, 1, dGx.subarray(2 * H), G, side!, H, beta, dw.data.subarray(2 * H * H), H);
       } else {
-        K.gemm(true, false, G, Hout, N, 1, dGh, G, hPrev, Hout, 1, gW, Hout);
+        K.gemm(true, false, G, Hout, N, 1, dGh, G, hPrev, Hout, beta, dw.data, Hout);
       }
     }
     const gbIh = w.bIh?.requiresGrad ? gradOf(w.bIh) : null, gbHh = w.bHh?.requiresGrad ? gradOf(w.bHh) : null;
@@ -231,7 +238,10 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
       if (gbIh) K.sumToBroadcast(dGx, 1, gbIh, 1);
       if (gbHh) K.sumToBroadcast(dGh, 1, gbHh, 1);
     }
-    if (w.wHr?.requiresGrad) K.gemm(true, false, P, H, N, 1, dHall!, P, mAll!, H, 1, gradOf(w.wHr), H);
+    if (w.wHr?.requiresGrad) {
+      const dw = gradSlot(w.wHr);
+      K.gemm(true, false, P, H, N, 1, dHall!, P, mAll!, H, dw.fresh ? 0 : 1, dw.data, H);
+    }
     freeStorage(dhAcc, dcAcc, dGx, dGh === dGx ? null : dGh, dHall, dhStep, dcStep, dm, drh);
   }, () => freeStorage(gates, hPrev, cPrev, cAll, mAll, side));
 }

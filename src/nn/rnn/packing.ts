@@ -1,5 +1,5 @@
-import { gradOf, outGrad, record } from '../../autograd/engine.js';
-import { allocStorage, freeStorage, kernels, storageView } from '../../kernels/index.js';
+import { gradOf, gradSlot, outGrad, record } from '../../autograd/engine.js';
+import { allocStorage, emptyStorage, freeStorage, kernels, storageView } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /**
@@ -77,9 +77,14 @@ export function scatterRows(src: Tensor, idx: Int32Array, rows: number): Tensor 
   kernels().scatterAddRows(src.data, d, idx, out.data);
   return record(out, 'scatterRows', [src], () => {
     const K = kernels();
-    const g = allocStorage(idx.length * d);
+    const ds = gradSlot(src); // idx.length rows of d: gatherRows writes them all
+    if (ds.fresh) {
+      K.gatherRows(outGrad(out), d, idx, ds.data);
+      return;
+    }
+    const g = emptyStorage(idx.length * d);
     K.gatherRows(outGrad(out), d, idx, g);
-    K.axpy(1, g, gradOf(src));
+    K.axpy(1, g, ds.data);
     freeStorage(g);
   });
 }
