@@ -81,3 +81,18 @@ test('parameters that become non-finite are named with their step, never saved, 
     (e: unknown) => e instanceof RecurError && /parameter 'weight' is not finite after the update of step 2, so the forward pass of step 3 failed; training stopped, nothing was saved/.test(e.message));
   assert.ok(!existsSync(dir), 'the run folder it created is gone');
 });
+
+test('a stop requested by a timer during training is seen at the next step, on every backend', async () => {
+  // The loop must give the event loop a turn between steps: that is how Ctrl-C and SIGTERM
+  // (src/cli/signals.ts) reach it. The js backend once gave none, so signals waited for the end.
+  const dir = join(mkdtempSync(join(tmpdir(), 'recur-run-')), 'run');
+  const stop = new AbortController();
+  let steps = 0;
+  setTimeout(() => stop.abort(), 0);
+  await runTraining(flatTask(), { ...base(dir), steps: 100000, evalEvery: 100000 }, { task: 'test', model: null, train: {} }, {
+    signal: stop.signal,
+    onEvent: (e) => { if (e.type === 'step') steps = e.step; },
+  });
+  assert.ok(stop.signal.aborted);
+  assert.ok(steps < 1000, `stopped after ${steps} steps, expected within a few steps of the timer`);
+});
