@@ -22,9 +22,17 @@
 //
 // `--parallel` runs the backend passes at the same time, each child's output held and printed
 // whole when it ends (.ci/run: js and wasm on two cores; the tests bound no wall time tightly).
+//
+// Within a pass, test files run two at a time on a machine with two cores or more
+// (`--concurrency N` to change; 1 with --parallel): most files spend their time in one thread,
+// many of it starting tsx and CLI child processes. The files under SERIAL then run one at a
+// time, alone: they time a Chromium page's event loop.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+
+const SERIAL = ['test/web/'];
 
 const BACKENDS = ['js', 'wasm', 'native'];
 const NATIVE_ADDON = 'native/build/Release/recur_native.node';
@@ -56,11 +64,18 @@ const args = process.argv.slice(2);
 const backends = [];
 const leaveOut = new Map(); // backend -> path substrings
 const filters = [];
-let skipIndependent = false, parallel = false;
+let skipIndependent = false, parallel = false, concurrency = null;
 for (const i = { value: 0 }; i.value < args.length; i.value++) {
   const a = args[i.value];
   if (a === '--skip-backend-independent') skipIndependent = true;
   else if (a === '--parallel') parallel = true;
+  else if (a === '--concurrency' || a.startsWith('--concurrency=')) {
+    concurrency = Number(optionValue(args, i));
+    if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+      console.error(`run-tests: --concurrency takes a positive integer, got '${args[i.value]}'`);
+      process.exit(2);
+    }
+  }
   else if (a === '--backend' || a.startsWith('--backend=')) backends.push(...backendList(optionValue(args, i)));
   else if (a === '--leave-out' || a.startsWith('--leave-out=')) {
     const v = optionValue(args, i), colon = v.indexOf(':');
@@ -91,29 +106,45 @@ function pass(backend, skipBackendIndependent) {
     const left = files.length - own.length;
     heading = `\n# ---- RECUR_BACKEND=${backend}: ${own.length} test files${left ? ` (${left} left out: ${out.join(' ')})` : ''} ----`;
   }
-  return { backend, env, heading, argv: ['--import', 'tsx', '--test', ...own], files: own.length };
+  return { backend, env, heading, own, files: own.length };
+}
+
+/** The node --test command lines of a pass: its files `jobs` at a time, then the SERIAL ones alone. */
+function commands(p, jobs) {
+  const serial = p.own.filter((f) => SERIAL.some((s) => f.includes(s)));
+  const rest = jobs > 1 ? p.own.filter((f) => !serial.includes(f)) : p.own;
+  const run = (fs, n) => ['--import', 'tsx', '--test', `--test-concurrency=${n}`, ...fs];
+  return [...(rest.length ? [run(rest, jobs)] : []), ...(jobs > 1 && serial.length ? [run(serial, 1)] : [])];
 }
 
 function runNow(p) {
   if (p.heading) console.log(p.heading);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, p.argv, { stdio: 'inherit', env: p.env });
-  return { backend: p.backend, status: r.status ?? 1, seconds: (Date.now() - t0) / 1000, files: p.files };
+  let status = 0;
+  for (const argv of commands(p, concurrency ?? Math.min(2, availableParallelism()))) {
+    const r = spawnSync(process.execPath, argv, { stdio: 'inherit', env: p.env });
+    if (r.status !== 0) status = r.status ?? 1;
+  }
+  return { backend: p.backend, status, seconds: (Date.now() - t0) / 1000, files: p.files };
 }
 
 /** Starts a pass with its output held; resolves to its result and that output. */
-function runHeld(p) {
+async function runHeld(p) {
   const t0 = Date.now();
-  const child = spawn(process.execPath, p.argv, { stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
   const chunks = [];
-  child.stdout.on('data', (d) => chunks.push(d));
-  child.stderr.on('data', (d) => chunks.push(d));
-  return new Promise((resolve) => {
-    child.on('close', (code) => resolve({
-      result: { backend: p.backend, status: code ?? 1, seconds: (Date.now() - t0) / 1000, files: p.files },
-      output: Buffer.concat(chunks).toString(),
-    }));
-  });
+  let status = 0;
+  // The passes already share the cores: one file at a time in each, unless --concurrency.
+  for (const argv of commands(p, concurrency ?? 1)) {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: p.env });
+    child.stdout.on('data', (d) => chunks.push(d));
+    child.stderr.on('data', (d) => chunks.push(d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    if (code !== 0) status = code ?? 1;
+  }
+  return {
+    result: { backend: p.backend, status, seconds: (Date.now() - t0) / 1000, files: p.files },
+    output: Buffer.concat(chunks).toString(),
+  };
 }
 
 if (backends.length === 0) process.exit(runNow(pass(null, false)).status);
