@@ -15,20 +15,15 @@ import {
 import { kernels, setPoisonEmpty } from '../../src/kernels/index.js';
 import { scatterRows } from '../../src/nn/rnn/packing.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { Tensor, zeros } from '../../src/tensor/tensor.js';
+import { randn, Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/assert.js';
 
-function randn(shape: number[], seed: number, requiresGrad = true): Tensor {
-  const t = zeros(shape);
-  const r = new Rng(seed);
-  for (let i = 0; i < t.size; i++) t.data[i] = r.normal();
-  t.requiresGrad = requiresGrad;
-  return t;
-}
+const rn = (shape: number[], seed: number, requiresGrad = true): Tensor =>
+  randn(shape, { rng: new Rng(seed), requiresGrad });
 
 /** sum(y · w) for a fixed random w, so every element of y gets its own gradient. */
 function weighted(y: Tensor, seed: number): Tensor {
-  return sum(mul(y, randn([...y.shape], seed, false)));
+  return sum(mul(y, rn([...y.shape], seed, false)));
 }
 
 type Case = (a: Tensor, b: Tensor) => Tensor;
@@ -55,7 +50,7 @@ const cases: [string, Case][] = [
 function grads(f: Case, poison: boolean): Float32Array[] {
   setPoisonEmpty(poison);
   try {
-    const a = randn([4, 6], 1), b = randn([5, 6], 2);
+    const a = rn([4, 6], 1), b = rn([5, 6], 2);
     f(a, b).backward();
     return [a, b].filter((t) => t.grad).map((t) => Float32Array.from(t.grad!.data));
   } finally {
@@ -76,7 +71,7 @@ describe(`gradient slots: overwritten on first use, added to after (${kernels().
   }
 
   it('a leaf keeps adding over backward calls: two backwards give twice the gradient', () => {
-    const a = randn([4, 6], 1), b = randn([5, 6], 2);
+    const a = rn([4, 6], 1), b = rn([5, 6], 2);
     weighted(linear(a, b), 10).backward();
     const once = [Float32Array.from(a.grad!.data), Float32Array.from(b.grad!.data)];
     weighted(linear(a, b), 10).backward();
@@ -86,7 +81,7 @@ describe(`gradient slots: overwritten on first use, added to after (${kernels().
   });
 
   it('reshape hands its output gradient buffer to the input instead of copying it', () => {
-    const a = randn([4, 6], 1);
+    const a = rn([4, 6], 1);
     const y = reshape(a, [24]);
     let seen: Float32Array | null = null;
     // An identity op that records the buffer it writes y's gradient into.
