@@ -13,7 +13,7 @@ import {
   add, concat, dropout, linear, logSoftmax, matmul, mul, reshape, slice, softmax, sum, transpose,
 } from '../../src/autograd/ops/index.js';
 import { kernels, setPoisonEmpty } from '../../src/kernels/index.js';
-import { scatterRows } from '../../src/nn/rnn/packing.js';
+import { part, scatterRows } from '../../src/nn/rnn/packing.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { randn, Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/assert.js';
@@ -40,6 +40,8 @@ const cases: [string, Case][] = [
   ['linear alone', (a, b) => weighted(linear(a, b), 10)],
   ['dropout alone', (a) => weighted(dropout(a, 0.4, true, new Rng(7)), 10)],
   ['softmax alone', (a) => weighted(softmax(a), 10)],
+  ['part, the middle piece', (a) => weighted(part(a, 7, [3, 4]), 10)],
+  ['part, two pieces', (a) => add(weighted(part(a, 12, [2, 6]), 10), weighted(part(a, 0, [12]), 15))],
   ['scatterRows alone', (a) => weighted(scatterRows(a, Int32Array.from([3, 0, 5, 1]), 7), 10)],
   ['dropout', (a) => add(weighted(dropout(a, 0.4, true, new Rng(7)), 10), weighted(a, 11))],
   ['softmax and logSoftmax', (a) => add(weighted(softmax(a), 10), weighted(logSoftmax(a, 0), 14))],

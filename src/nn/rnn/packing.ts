@@ -1,4 +1,4 @@
-import { gradOf, gradSlot, outGrad, record } from '../../autograd/engine.js';
+import { gradSlot, outGrad, record } from '../../autograd/engine.js';
 import { allocStorage, emptyStorage, freeStorage, kernels, storageView } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -98,6 +98,17 @@ export function part(x: Tensor, offset: number, shape: readonly number[]): Tenso
   for (const s of shape) size *= s;
   const out = new Tensor(storageView(x.data, offset, offset + size), shape);
   return record(out, 'part', [x], () => {
-    kernels().axpy(1, outGrad(out), gradOf(x).subarray(offset, offset + size));
+    const K = kernels();
+    const dx = gradSlot(x);
+    const mine = dx.data.subarray(offset, offset + size);
+    if (!dx.fresh) {
+      K.axpy(1, outGrad(out), mine);
+      return;
+    }
+    // The other pieces may get no gradient (a detached h_n): zeros there, this piece copied in,
+    // rather than zeroing the whole output's gradient (6.5 MB a layer in the CLI's char LM).
+    if (offset > 0) K.fill(dx.data.subarray(0, offset), 0);
+    K.copy(outGrad(out), mine);
+    if (offset + size < x.size) K.fill(dx.data.subarray(offset + size), 0);
   });
 }
