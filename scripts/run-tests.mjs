@@ -25,7 +25,7 @@
 //
 // Within a pass, test files run two at a time on a machine with two cores or more
 // (`--concurrency N` to change; 1 with --parallel): most files spend their time in one thread,
-// many of it starting tsx and CLI child processes. The files under SERIAL then run one at a
+// much of it starting tsx and CLI child processes. The files under SERIAL then run one at a
 // time, alone: they time a Chromium page's event loop.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
