@@ -23,7 +23,9 @@ function input(): Tensor {
   return x;
 }
 
-const liveBytes = (): number | null => (kernels() as { stats?: () => { liveBytes: number } }).stats?.().liveBytes ?? null;
+const stats = (): { liveBytes: number; freedBytes: number } | null =>
+  (kernels() as { stats?: () => { liveBytes: number; freedBytes: number } }).stats?.() ?? null;
+const liveBytes = (): number | null => stats()?.liveBytes ?? null;
 const noStats = liveBytes() === null ? `the ${kernels().name} backend's storage is ordinary JS memory (nothing to give back)` : false;
 
 for (const cell of ['gru', 'lstm'] as const) {
@@ -74,7 +76,7 @@ for (const cell of ['gru', 'lstm'] as const) {
   });
 }
 
-const freedBytes = (): number => (kernels() as unknown as { stats: () => { freedBytes: number } }).stats().freedBytes;
+const freedBytes = (): number => stats()!.freedBytes;
 
 test('dropout gives its mask back once backward has passed, and at once under noGrad; retainGraph keeps it', { skip: noStats }, () => {
   const n = 64 * 1024, maskBytes = n * 4;
