@@ -33,7 +33,7 @@ export function rnnGatesForward(relu: bool, rows: i32, H: i32, xg: usize, hg: us
 // @ts-ignore: decorator
 @inline function rnnB(relu: bool, k: i32, h: usize, dh: usize, dpre: usize, vec: bool): void {
   const y = ld(at(h, k), vec), d = ld(at(dh, k), vec);
-  acc(at(dpre, k), relu ? v128.and(d, f32x4.gt(y, f32x4.splat(0))) : f32x4.mul(d, f32x4.sub(ONE, f32x4.mul(y, y))), vec);
+  st(at(dpre, k), relu ? v128.and(d, f32x4.gt(y, f32x4.splat(0))) : f32x4.mul(d, f32x4.sub(ONE, f32x4.mul(y, y))), vec);
 }
 
 export function rnnGatesBackward(relu: bool, rows: i32, H: i32, h: usize, dh: usize, dpre: usize): void {
@@ -80,11 +80,11 @@ export function lstmGatesForward(rows: i32, H: i32, xg: usize, hg: usize, cPrev:
   const tc = vtanh(ld(at(c, s), vec));
   const dmv = ld(at(dm, s), vec);
   const dct = f32x4.add(ld(at(dc, s), vec), f32x4.mul(f32x4.mul(dmv, o), f32x4.sub(ONE, f32x4.mul(tc, tc))));
-  acc(at(dGates, ki), f32x4.mul(f32x4.mul(f32x4.mul(dct, g), i), f32x4.sub(ONE, i)), vec);
-  acc(at(dGates, kf), f32x4.mul(f32x4.mul(f32x4.mul(dct, ld(at(cPrev, s), vec)), f), f32x4.sub(ONE, f)), vec);
-  acc(at(dGates, kg), f32x4.mul(f32x4.mul(dct, i), f32x4.sub(ONE, f32x4.mul(g, g))), vec);
-  acc(at(dGates, ko), f32x4.mul(f32x4.mul(f32x4.mul(dmv, tc), o), f32x4.sub(ONE, o)), vec);
-  acc(at(dcPrev, s), f32x4.mul(dct, f), vec);
+  st(at(dGates, ki), f32x4.mul(f32x4.mul(f32x4.mul(dct, g), i), f32x4.sub(ONE, i)), vec);
+  st(at(dGates, kf), f32x4.mul(f32x4.mul(f32x4.mul(dct, ld(at(cPrev, s), vec)), f), f32x4.sub(ONE, f)), vec);
+  st(at(dGates, kg), f32x4.mul(f32x4.mul(dct, i), f32x4.sub(ONE, f32x4.mul(g, g))), vec);
+  st(at(dGates, ko), f32x4.mul(f32x4.mul(f32x4.mul(dmv, tc), o), f32x4.sub(ONE, o)), vec);
+  st(at(dcPrev, s), f32x4.mul(dct, f), vec);
 }
 
 export function lstmGatesBackward(rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, dm: usize, dc: usize,
@@ -131,9 +131,9 @@ export function gruGatesForward(rows: i32, H: i32, xg: usize, hg: usize, bhn: us
   const dan = f32x4.mul(f32x4.mul(d, f32x4.sub(ONE, z)), f32x4.sub(ONE, f32x4.mul(n, n)));
   const daz = f32x4.mul(f32x4.mul(f32x4.mul(d, f32x4.sub(ld(at(hPrev, s), vec), n)), z), f32x4.sub(ONE, z));
   const dar = f32x4.mul(f32x4.mul(f32x4.mul(dan, ld(at(hn, s), vec)), rg), f32x4.sub(ONE, rg));
-  acc(at(dGx, kr), dar, vec); acc(at(dGx, kz), daz, vec); acc(at(dGx, kn), dan, vec);
-  acc(at(dGh, kr), dar, vec); acc(at(dGh, kz), daz, vec); acc(at(dGh, kn), f32x4.mul(dan, rg), vec);
-  acc(at(dhPrev, s), f32x4.mul(d, z), vec);
+  st(at(dGx, kr), dar, vec); st(at(dGx, kz), daz, vec); st(at(dGx, kn), dan, vec);
+  st(at(dGh, kr), dar, vec); st(at(dGh, kz), daz, vec); st(at(dGh, kn), f32x4.mul(dan, rg), vec);
+  st(at(dhPrev, s), f32x4.mul(d, z), vec);
 }
 
 export function gruGatesBackward(rows: i32, H: i32, gates: usize, hn: usize, hPrev: usize, dh: usize, dGx: usize, dGh: usize, dhPrev: usize): void {
@@ -188,9 +188,9 @@ export function gruResetBeforeOutput(rows: i32, H: i32, xg: usize, hg: usize, hP
 @inline function rbOB(kz: i32, s: i32, H: i32, gates: usize, hPrev: usize, dh: usize, dG: usize, dhPrev: usize, vec: bool): void {
   const kn = kz + H;
   const z = ld(at(gates, kz), vec), n = ld(at(gates, kn), vec), d = ld(at(dh, s), vec);
-  acc(at(dG, kn), f32x4.mul(f32x4.mul(d, f32x4.sub(ONE, z)), f32x4.sub(ONE, f32x4.mul(n, n))), vec);
-  acc(at(dG, kz), f32x4.mul(f32x4.mul(f32x4.mul(d, f32x4.sub(ld(at(hPrev, s), vec), n)), z), f32x4.sub(ONE, z)), vec);
-  acc(at(dhPrev, s), f32x4.mul(d, z), vec);
+  st(at(dG, kn), f32x4.mul(f32x4.mul(d, f32x4.sub(ONE, z)), f32x4.sub(ONE, f32x4.mul(n, n))), vec);
+  st(at(dG, kz), f32x4.mul(f32x4.mul(f32x4.mul(d, f32x4.sub(ld(at(hPrev, s), vec), n)), z), f32x4.sub(ONE, z)), vec);
+  st(at(dhPrev, s), f32x4.mul(d, z), vec);
 }
 
 export function gruResetBeforeOutputBackward(rows: i32, H: i32, gates: usize, hPrev: usize, dh: usize, dG: usize, dhPrev: usize): void {
@@ -205,7 +205,7 @@ export function gruResetBeforeOutputBackward(rows: i32, H: i32, gates: usize, hP
 // @ts-ignore: decorator
 @inline function rbGB(kr: i32, s: i32, gates: usize, hPrev: usize, drh: usize, dG: usize, dhPrev: usize, vec: bool): void {
   const rg = ld(at(gates, kr), vec), d = ld(at(drh, s), vec);
-  acc(at(dG, kr), f32x4.mul(f32x4.mul(f32x4.mul(d, ld(at(hPrev, s), vec)), rg), f32x4.sub(ONE, rg)), vec);
+  st(at(dG, kr), f32x4.mul(f32x4.mul(f32x4.mul(d, ld(at(hPrev, s), vec)), rg), f32x4.sub(ONE, rg)), vec);
   acc(at(dhPrev, s), f32x4.mul(d, rg), vec);
 }
 

@@ -18,11 +18,11 @@ static void k_rnn_backward(int relu, size_t rows, size_t H, const float *h, cons
   size_t n = rows * H;
   if (relu) {
     /* relu'(0) = 0, as in PyTorch. */
-#define B(i, c) ACC(dpre + i, (v8f)((v8i)LDC(dh + i, c) & (LDC(h + i, c) > SPL(0.0f))), c)
+#define B(i, c) STC(dpre + i, (v8f)((v8i)LDC(dh + i, c) & (LDC(h + i, c) > SPL(0.0f))), c)
     CHUNKED(n, B);
 #undef B
   } else {
-#define B(i, c) do { v8f y = LDC(h + i, c); ACC(dpre + i, LDC(dh + i, c) * (SPL(1.0f) - y * y), c); } while (0)
+#define B(i, c) do { v8f y = LDC(h + i, c); STC(dpre + i, LDC(dh + i, c) * (SPL(1.0f) - y * y), c); } while (0)
     CHUNKED(n, B);
 #undef B
   }
@@ -67,11 +67,11 @@ static void k_lstm_backward(size_t rows, size_t H, const float *gates, const flo
     v8f tc = vtanh(LDC(c + s, cn));                                                      \
     v8f dmv = LDC(dm + s, cn);                                                           \
     v8f dct = LDC(dc + s, cn) + (dmv * o_) * (one - tc * tc);                            \
-    ACC(dGates + ki, ((dct * g_) * i_) * (one - i_), cn);                                \
-    ACC(dGates + kf, ((dct * LDC(cPrev + s, cn)) * f_) * (one - f_), cn);                \
-    ACC(dGates + kg, (dct * i_) * (one - g_ * g_), cn);                                  \
-    ACC(dGates + ko, ((dmv * tc) * o_) * (one - o_), cn);                                \
-    ACC(dcPrev + s, dct * f_, cn);                                                       \
+    STC(dGates + ki, ((dct * g_) * i_) * (one - i_), cn);                                \
+    STC(dGates + kf, ((dct * LDC(cPrev + s, cn)) * f_) * (one - f_), cn);                \
+    STC(dGates + kg, (dct * i_) * (one - g_ * g_), cn);                                  \
+    STC(dGates + ko, ((dmv * tc) * o_) * (one - o_), cn);                                \
+    STC(dcPrev + s, dct * f_, cn);                                                       \
   } while (0)
   ROWS(rows, H, 4 * H, B)
 #undef B
@@ -109,9 +109,9 @@ static void k_gru_backward(size_t rows, size_t H, const float *gates, const floa
     v8f dan = (d * (one - z)) * (one - nn * nn);                                         \
     v8f daz = ((d * (LDC(hPrev + s, cn) - nn)) * z) * (one - z);                         \
     v8f dar = ((dan * LDC(hn + s, cn)) * rg) * (one - rg);                               \
-    ACC(dGx + kr, dar, cn); ACC(dGx + kz, daz, cn); ACC(dGx + kn, dan, cn);              \
-    ACC(dGh + kr, dar, cn); ACC(dGh + kz, daz, cn); ACC(dGh + kn, dan * rg, cn);         \
-    ACC(dhPrev + s, d * z, cn);                                                          \
+    STC(dGx + kr, dar, cn); STC(dGx + kz, daz, cn); STC(dGx + kn, dan, cn);              \
+    STC(dGh + kr, dar, cn); STC(dGh + kz, daz, cn); STC(dGh + kn, dan * rg, cn);         \
+    STC(dhPrev + s, d * z, cn);                                                          \
   } while (0)
   ROWS(rows, H, 3 * H, B)
 #undef B
@@ -154,9 +154,9 @@ static void k_gru_rb_output_backward(size_t rows, size_t H, const float *gates, 
   do {                                                                                   \
     const size_t kz = kr + H, kn = kz + H;                                               \
     v8f z = LDC(gates + kz, cn), nn = LDC(gates + kn, cn), d = LDC(dh + s, cn);          \
-    ACC(dG + kn, (d * (one - z)) * (one - nn * nn), cn);                                 \
-    ACC(dG + kz, ((d * (LDC(hPrev + s, cn) - nn)) * z) * (one - z), cn);                 \
-    ACC(dhPrev + s, d * z, cn);                                                          \
+    STC(dG + kn, (d * (one - z)) * (one - nn * nn), cn);                                 \
+    STC(dG + kz, ((d * (LDC(hPrev + s, cn) - nn)) * z) * (one - z), cn);                 \
+    STC(dhPrev + s, d * z, cn);                                                          \
   } while (0)
   ROWS(rows, H, 3 * H, B)
 #undef B
@@ -168,7 +168,7 @@ static void k_gru_rb_gates_backward(size_t rows, size_t H, const float *gates, c
 #define B(kr, s, j, cn)                                                                  \
   do {                                                                                   \
     v8f rg = LDC(gates + kr, cn), d = LDC(drh + s, cn);                                  \
-    ACC(dG + kr, ((d * LDC(hPrev + s, cn)) * rg) * (one - rg), cn);                      \
+    STC(dG + kr, ((d * LDC(hPrev + s, cn)) * rg) * (one - rg), cn);                      \
     ACC(dhPrev + s, d * rg, cn);                                                         \
   } while (0)
   ROWS(rows, H, 3 * H, B)

@@ -16,11 +16,16 @@
  * - `hg [rows, G]`: the recurrent GEMM output `h_prev · W_hhᵀ` (no bias).
  * - Post-activation gates are cached in `gates [rows, G]` for backward. `gates` MAY alias `xg`
  *   (each element is read before it is written): the layers use that to save a buffer.
+ * - Backward kernels may run in place on the state gradient: `dcPrev` MAY alias `dc` (LSTM) and
+ *   `dhPrev` MAY alias `dh` (both GRUs), as `gates` may alias `xg`.
  * - Every other output array must not alias an input.
  *
- * Forward kernels overwrite their outputs. Backward kernels ACCUMULATE (+=) into every gradient
- * output (`dpre`, `dGates`, `dGx`, `dGh`, `dG`, `dcPrev`, `dhPrev`), like the rest of the kernel
- * interface; the caller zeroes them when it needs a plain value.
+ * Forward kernels overwrite their outputs. Unlike the rest of the kernel interface, backward
+ * kernels OVERWRITE theirs too (`dpre`, `dGates`, `dGx`, `dGh`, `dG`, `dcPrev`, `dhPrev`): they are
+ * one step's workspace, which nothing else adds to before the kernel runs, so accumulating would
+ * only make the caller zero them on every step. The one exception is the second half of the
+ * reset-before GRU: `gruResetBeforeGatesBackward` ADDS its term to the `dhPrev` that
+ * `gruResetBeforeOutputBackward` wrote. The caller adds the recurrent product `dG·W_hh` after.
  *
  * Backward derivation, written once here; js/rnn.ts, assembly/rnn.ts and native/src/rnn.h
  * implement exactly these lines. The pre-activation is a = xg + hg, so xg and hg receive the
@@ -38,7 +43,7 @@
  *   The n block's pre-activation is xg_n + r·hn, so the input side gets da_n and the recurrent
  *   side (hg_n + b_hn) gets da_n·r; the r and z blocks get the same da on both sides.
  * - GRU, reset before (Keras 2): rh = r·hPrev, n = tanh(xg_n + rh·W_hnᵀ).
- *     step 2: da_n = dh·(1 − z)·(1 − n²), da_z = dh·(hPrev − n)·z(1 − z), dhPrev += dh·z;
+ *     step 2: da_n = dh·(1 − z)·(1 − n²), da_z = dh·(hPrev − n)·z(1 − z), dhPrev = dh·z;
  *             the caller forms drh = da_n·W_hn;
  *     step 1: da_r = drh·hPrev·r(1 − r), dhPrev += drh·r.
  *
@@ -49,7 +54,7 @@ export type RnnActivation = 'tanh' | 'relu';
 export interface RnnKernels {
   /** Elman RNN: h = act(xg + hg). xg, hg, h are [rows, H]. */
   rnnGatesForward(act: RnnActivation, rows: number, H: number, xg: Float32Array, hg: Float32Array, h: Float32Array): void;
-  /** dpre += dh · act'(pre), with act' taken from the output h (tanh: 1 - h², relu: h > 0). */
+  /** dpre = dh · act'(pre), with act' taken from the output h (tanh: 1 - h², relu: h > 0). */
   rnnGatesBackward(act: RnnActivation, rows: number, H: number, h: Float32Array, dh: Float32Array, dpre: Float32Array): void;
 
   /**
@@ -60,8 +65,8 @@ export interface RnnKernels {
   lstmGatesForward(rows: number, H: number, xg: Float32Array, hg: Float32Array, cPrev: Float32Array,
     gates: Float32Array, c: Float32Array, m: Float32Array): void;
   /**
-   * Given dm (gradient of m) and dc (gradient of c from later steps / c_n), accumulates the
-   * pre-activation gradients into dGates [rows, 4H] and f·(dc + dm·o·(1 - tanh²c)) into dcPrev.
+   * Given dm (gradient of m) and dc (gradient of c from later steps / c_n), writes the
+   * pre-activation gradients to dGates [rows, 4H] and f·(dc + dm·o·(1 - tanh²c)) to dcPrev.
    */
   lstmGatesBackward(rows: number, H: number, gates: Float32Array, cPrev: Float32Array, c: Float32Array,
     dm: Float32Array, dc: Float32Array, dGates: Float32Array, dcPrev: Float32Array): void;
@@ -75,8 +80,8 @@ export interface RnnKernels {
   gruGatesForward(rows: number, H: number, xg: Float32Array, hg: Float32Array, bhn: Float32Array | null,
     hPrev: Float32Array, gates: Float32Array, hn: Float32Array, h: Float32Array): void;
   /**
-   * Accumulates dGx += (da_r, da_z, da_n) — the gradient of the input-side pre-activations —
-   * and dGh += (da_r, da_z, da_n·r) — the gradient of hg + b_hh — and dhPrev += dh·z (the
+   * Writes dGx = (da_r, da_z, da_n) — the gradient of the input-side pre-activations —
+   * and dGh = (da_r, da_z, da_n·r) — the gradient of hg + b_hh — and dhPrev = dh·z (the
    * direct path; the caller adds dGh · W_hh).
    */
   gruGatesBackward(rows: number, H: number, gates: Float32Array, hn: Float32Array, hPrev: Float32Array,
@@ -94,12 +99,12 @@ export interface RnnKernels {
   gruResetBeforeOutput(rows: number, H: number, xg: Float32Array, hg: Float32Array, hPrev: Float32Array,
     gates: Float32Array, h: Float32Array): void;
   /**
-   * Backward of step 2: dG[:, z] += da_z, dG[:, n] += da_n, dhPrev += dh·z. The caller then
+   * Backward of step 2: writes dG[:, z] = da_z, dG[:, n] = da_n, dhPrev = dh·z. The caller then
    * forms drh = dG[:, n] · W_hn.
    */
   gruResetBeforeOutputBackward(rows: number, H: number, gates: Float32Array, hPrev: Float32Array,
     dh: Float32Array, dG: Float32Array, dhPrev: Float32Array): void;
-  /** Backward of step 1, given drh (gradient of rh): dG[:, r] += da_r, dhPrev += drh·r. */
+  /** Backward of step 1, given drh (gradient of rh): writes dG[:, r] = da_r; ADDS dhPrev += drh·r. */
   gruResetBeforeGatesBackward(rows: number, H: number, gates: Float32Array, hPrev: Float32Array,
     drh: Float32Array, dG: Float32Array, dhPrev: Float32Array): void;
 }

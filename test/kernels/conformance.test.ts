@@ -669,6 +669,35 @@ function conformance(T: Target): void {
       }
     });
 
+    it('backward kernels overwrite their outputs and run in place on the state gradient', () => {
+      // Outputs start as NaN: a kernel that added to them instead of writing leaves NaN behind.
+      const nan = (n: number): Float32Array => new Float32Array(n).fill(NaN);
+      const written = (what: string, ...xs: Float32Array[]): void => {
+        for (const x of xs) assert.ok(x.every(Number.isFinite), `${what}: an output kept its old NaN`);
+      };
+      for (const [rows, H] of DIMS) {
+        const S = rows * H;
+        for (const act of ['tanh', 'relu'] as const) {
+          both(`rnnGatesBackward ${act} over NaN`, () => ({ f32: [randArray(r, S), randArray(r, S), nan(S)] }), tol,
+            (k, [h, dh, dp]) => { k.rnnGatesBackward(act, rows, H, h!, dh!, dp!); written('rnnGatesBackward', dp!); });
+        }
+        both('lstmGatesBackward in place (dcPrev = dc) over NaN', () => ({ f32: [randArray(r, 4 * S, 0, 1), randArray(r, S), randArray(r, S),
+          randArray(r, S), randArray(r, S), nan(4 * S)] }), tol,
+        (k, [g, cp, c, dm, dc, dG]) => { k.lstmGatesBackward(rows, H, g!, cp!, c!, dm!, dc!, dG!, dc!); written('lstmGatesBackward', dG!, dc!); });
+        both('gruGatesBackward in place (dhPrev = dh) over NaN', () => ({ f32: [randArray(r, 3 * S, 0, 1), randArray(r, S), randArray(r, S),
+          randArray(r, S), nan(3 * S), nan(3 * S)] }), tol,
+        (k, [g, hn, hp, dh, dgx, dgh]) => { k.gruGatesBackward(rows, H, g!, hn!, hp!, dh!, dgx!, dgh!, dh!); written('gruGatesBackward', dgx!, dgh!, dh!); });
+        // Step 2 writes dG's z and n blocks and dhPrev; step 1 writes the r block and adds to dhPrev.
+        both('gruResetBefore backward, both steps, in place over NaN', () => ({ f32: [randArray(r, 3 * S, 0, 1), randArray(r, S), randArray(r, S),
+          randArray(r, S), nan(3 * S)] }), tol,
+        (k, [g, hp, dh, drh, dG]) => {
+          k.gruResetBeforeOutputBackward(rows, H, g!, hp!, dh!, dG!, dh!);
+          k.gruResetBeforeGatesBackward(rows, H, g!, hp!, drh!, dG!, dh!);
+          written('gruResetBefore backward', dG!, dh!);
+        });
+      }
+    });
+
     it('arrays shorter than rows·H go to the reference', () => {
       both('lstmGatesForward short', () => ({ f32: [randArray(r, 16), randArray(r, 16), randArray(r, 4), randArray(r, 16), randArray(r, 3), randArray(r, 4)] }), tol,
         (k, [xg, hg, cp, gates, c, m]) => k.lstmGatesForward(2, 2, xg!, hg!, cp!, gates!, c!, m!), false, 'refused');

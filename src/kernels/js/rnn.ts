@@ -2,7 +2,8 @@ import type { RnnKernels } from '../rnn-types.js';
 
 /**
  * Reference gate kernels (contract and backward derivation: rnn-types.ts). Loops are written per gate
- * element with every read done before the writes of that element, so `gates` may alias `xg`.
+ * element with every read done before the writes of that element, so `gates` may alias `xg` and
+ * the backward kernels may run in place (`dcPrev` on `dc`, `dhPrev` on `dh`).
  */
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -16,9 +17,9 @@ export const rnnJs: RnnKernels = {
 
   rnnGatesBackward(act, rows, H, h, dh, dpre) {
     const n = rows * H;
-    if (act === 'tanh') for (let k = 0; k < n; k++) { const y = h[k]!; dpre[k]! += dh[k]! * (1 - y * y); }
+    if (act === 'tanh') for (let k = 0; k < n; k++) { const y = h[k]!; dpre[k] = dh[k]! * (1 - y * y); }
     // relu'(0) = 0, as in PyTorch: an output of exactly 0 passes no gradient.
-    else for (let k = 0; k < n; k++) if (h[k]! > 0) dpre[k]! += dh[k]!;
+    else for (let k = 0; k < n; k++) dpre[k] = h[k]! > 0 ? dh[k]! : 0;
   },
 
   lstmGatesForward(rows, H, xg, hg, cPrev, gates, c, m) {
@@ -49,11 +50,11 @@ export const rnnJs: RnnKernels = {
         const tc = Math.tanh(c[s]!);
         const dmv = dm[s]!;
         const dct = dc[s]! + dmv * o * (1 - tc * tc);
-        dGates[ki]! += dct * g * i * (1 - i);
-        dGates[kf]! += dct * cPrev[s]! * f * (1 - f);
-        dGates[kg]! += dct * i * (1 - g * g);
-        dGates[ko]! += dmv * tc * o * (1 - o);
-        dcPrev[s]! += dct * f;
+        dGates[ki] = dct * g * i * (1 - i);
+        dGates[kf] = dct * cPrev[s]! * f * (1 - f);
+        dGates[kg] = dct * i * (1 - g * g);
+        dGates[ko] = dmv * tc * o * (1 - o);
+        dcPrev[s] = dct * f;
       }
     }
   },
@@ -86,9 +87,9 @@ export const rnnJs: RnnKernels = {
         const dan = d * (1 - z) * (1 - n * n);
         const daz = d * (hPrev[s]! - n) * z * (1 - z);
         const dar = dan * hn[s]! * rg * (1 - rg);
-        dGx[kr]! += dar; dGx[kz]! += daz; dGx[kn]! += dan;
-        dGh[kr]! += dar; dGh[kz]! += daz; dGh[kn]! += dan * rg;
-        dhPrev[s]! += d * z;
+        dGx[kr] = dar; dGx[kz] = daz; dGx[kn] = dan;
+        dGh[kr] = dar; dGh[kz] = daz; dGh[kn] = dan * rg;
+        dhPrev[s] = d * z;
       }
     }
   },
@@ -128,9 +129,9 @@ export const rnnJs: RnnKernels = {
       for (let j = 0; j < H; j++) {
         const kz = g0 + H + j, kn = kz + H, s = s0 + j;
         const z = gates[kz]!, n = gates[kn]!, d = dh[s]!;
-        dG[kn]! += d * (1 - z) * (1 - n * n);
-        dG[kz]! += d * (hPrev[s]! - n) * z * (1 - z);
-        dhPrev[s]! += d * z;
+        dG[kn] = d * (1 - z) * (1 - n * n);
+        dG[kz] = d * (hPrev[s]! - n) * z * (1 - z);
+        dhPrev[s] = d * z;
       }
     }
   },
@@ -142,7 +143,7 @@ export const rnnJs: RnnKernels = {
       for (let j = 0; j < H; j++) {
         const kr = g0 + j, s = s0 + j;
         const rg = gates[kr]!, d = drh[s]!;
-        dG[kr]! += d * hPrev[s]! * rg * (1 - rg);
+        dG[kr] = d * hPrev[s]! * rg * (1 - rg);
         dhPrev[s]! += d * rg;
       }
     }

@@ -143,32 +143,32 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     const dcAcc = isLstm ? allocStorage(B * H) : null;
     if (dcAcc) K.copy(g.subarray(N * Hout + B * Hout), dcAcc);
 
-    // The gate kernels accumulate into dG: each step zeroes its own rows just before, while they
-    // are about to be in cache, rather than a zero-filled N×G buffer that the step reads back
-    // from memory (docs/kernels.md, "Storage that is not zero-filled").
+    // The gate kernels write dG and run in place on the state gradients, so nothing is zeroed.
     const dGx = emptyStorage(N * G);
     const dGh = kind === 'gru' ? emptyStorage(N * G) : dGx; // GRU: dn·r on the recurrent side
-    // Total dL/dh_t per step; kept for every row when the projection's dW_hr needs it.
-    const dHall = mAll ? allocStorage(N * P) : null;
-    const dhStep = dHall ? null : allocStorage(B * Hout);
-    const dcStep = isLstm ? allocStorage(B * H) : null;
-    const dm = mAll ? allocStorage(B * H) : null;
-    const drh = kind === 'gruResetBefore' ? allocStorage(B * H) : null;
+    // dL/dh_t of every row, kept when the projection's dW_hr needs it.
+    const dHall = mAll ? emptyStorage(N * P) : null;
+    const dm = mAll ? emptyStorage(B * H) : null;
+    const drh = kind === 'gruResetBefore' ? emptyStorage(B * H) : null;
     const wRec = prepared ? K.packB(false, G, Hout, wHh, Hout) : null;
+    // The GRUs' gate kernels write dh·z to dhPrev, which the recurrent product then adds to;
+    // every other cell gets dhPrev from the product alone.
+    const recBeta = kind === 'gru' || kind === 'gruResetBefore' ? 1 : 0;
 
     for (let s = T - 1; s >= 0; s--) {
       const t = reverse ? T - 1 - s : s;
       const b = batchSizes[t]!, o = offsets[t]!;
-      const dh = dHall ? dHall.subarray(o * P, (o + b) * P) : dhStep!.subarray(0, b * Hout);
-      const dhPrev = dhAcc.subarray(0, b * Hout);
-      K.copy(dhPrev, dh);
-      K.axpy(1, dY.subarray(o * Hout, (o + b) * Hout), dh);
-      K.fill(dhPrev, 0);
+      // The running rows of dhAcc hold dL/dh_t from later steps; they become dL/dh_{t-1}.
+      const dhRun = dhAcc.subarray(0, b * Hout);
+      K.axpy(1, dY.subarray(o * Hout, (o + b) * Hout), dhRun);
+      let dh = dhRun;
+      if (dHall) {
+        dh = dHall.subarray(o * P, (o + b) * P);
+        K.copy(dhRun, dh);
+      }
       const hp = hPrev.subarray(o * Hout, (o + b) * Hout);
       const gt = gates.subarray(o * G, (o + b) * G);
       const dgx = dGx.subarray(o * G, (o + b) * G);
-      K.fill(dgx, 0);
-      if (dGh !== dGx) K.fill(dGh.subarray(o * G, (o + b) * G), 0);
       switch (kind) {
         case 'rnnTanh':
         case 'rnnRelu':
@@ -180,28 +180,27 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
             dmt = dm.subarray(0, b * H);
             K.gemm(false, false, b, H, P, 1, dh, P, wHr!, H, 0, dmt, H);
           }
-          const dct = dcStep!.subarray(0, b * H), dcPrev = dcAcc!.subarray(0, b * H);
-          K.copy(dcPrev, dct);
-          K.fill(dcPrev, 0);
+          const dc = dcAcc!.subarray(0, b * H); // dL/dc_t in, dL/dc_{t-1} out
           K.lstmGatesBackward(b, H, gt, cPrev!.subarray(o * H, (o + b) * H), cAll!.subarray(o * H, (o + b) * H),
-            dmt, dct, dgx, dcPrev);
+            dmt, dc, dgx, dc);
           break;
         }
         case 'gru':
           K.gruGatesBackward(b, H, gt, side!.subarray(o * H, (o + b) * H), hp, dh, dgx,
-            dGh.subarray(o * G, (o + b) * G), dhPrev);
+            dGh.subarray(o * G, (o + b) * G), dhRun);
           break;
         case 'gruResetBefore': {
           const d = drh!.subarray(0, b * H);
-          K.gruResetBeforeOutputBackward(b, H, gt, hp, dh, dgx, dhPrev);
+          K.gruResetBeforeOutputBackward(b, H, gt, hp, dh, dgx, dhRun);
           K.gemm(false, false, b, H, H, 1, dgx.subarray(2 * H), G, wHh.subarray(2 * H * H), H, 0, d, H);
-          K.gruResetBeforeGatesBackward(b, H, gt, hp, d, dgx, dhPrev);
-          K.gemm(false, false, b, H, 2 * H, 1, dgx, G, wHh, H, 1, dhPrev, H);
+          K.gruResetBeforeGatesBackward(b, H, gt, hp, d, dgx, dhRun);
+          K.gemm(false, false, b, H, 2 * H, 1, dgx, G, wHh, H, 1, dhRun, H);
           break;
         }
       }
-      if (wRec) K.gemmPackedB(false, b, Hout, G, 1, dGh.subarray(o * G, (o + b) * G), G, wRec, 1, dhPrev, Hout);
-      else if (kind !== 'gruResetBefore') K.gemm(false, false, b, Hout, G, 1, dGh.subarray(o * G, (o + b) * G), G, wHh, Hout, 1, dhPrev, Hout);
+      const dgh = dGh.subarray(o * G, (o + b) * G);
+      if (wRec) K.gemmPackedB(false, b, Hout, G, 1, dgh, G, wRec, recBeta, dhRun, Hout);
+      else if (kind !== 'gruResetBefore') K.gemm(false, false, b, Hout, G, 1, dgh, G, wHh, Hout, recBeta, dhRun, Hout);
     }
     if (wRec) K.freePackedB(wRec);
     // After the first step (in processing order) every sequence's accumulator holds dL/dh0.
@@ -242,6 +241,6 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
       const dw = gradSlot(w.wHr);
       K.gemm(true, false, P, H, N, 1, dHall!, P, mAll!, H, dw.fresh ? 0 : 1, dw.data, H);
     }
-    freeStorage(dhAcc, dcAcc, dGx, dGh === dGx ? null : dGh, dHall, dhStep, dcStep, dm, drh);
+    freeStorage(dhAcc, dcAcc, dGx, dGh === dGx ? null : dGh, dHall, dm, drh);
   }, () => freeStorage(gates, hPrev, cPrev, cAll, mAll, side));
 }

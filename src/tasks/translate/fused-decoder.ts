@@ -159,8 +159,8 @@ export function luongGruDecode(T: number, B: number, emb: Tensor, h0: Tensor, va
     const ws = backwardArena();
     const dU = ws.get('dU', N * H); // through tanh: the gradient of W_c [c; h]
     const dQ = qAll ? ws.get('dQ', N * Dv) : null;
-    const dGx = ws.get('dGx', N * G), dGh = ws.get('dGh', N * G);
-    for (const z of [dU, dGx, dGh]) K.fill(z, 0);
+    const dGx = ws.get('dGx', N * G), dGh = ws.get('dGh', N * G); // the gate kernel writes each step's rows
+    K.fill(dU, 0);
     const dY = ws.get('dY', B * H); // total gradient of h̃_t
     const dFeed = feeds ? ws.get('dFeed', B * H) : null; // from step t+1's input
     const dh = ws.get('dh', B * H); // total gradient of h_t
@@ -210,7 +210,6 @@ export function luongGruDecode(T: number, B: number, emb: Tensor, h0: Tensor, va
       // The GRU cell: gates, then h_{t-1} through W_hh and h̃_{t-1} through W_ih's feed columns.
       const hp = hAll.subarray(t * B * H, (t + 1) * B * H);
       const dgx = dGx.subarray(...rows(G)), dgh = dGh.subarray(...rows(G));
-      K.fill(dhCarry, 0);
       K.gruGatesBackward(B, H, gates.subarray(...rows(G)), hn.subarray(...rows(H)), hp, dh, dgx, dgh, dhCarry);
       K.gemm(false, false, B, H, G, 1, dgh, G, wHh, H, 1, dhCarry, H);
       if (dFeed && t > 0) K.gemm(false, false, B, H, G, 1, dgx, G, wIhFeed, I, 0, dFeed, H);
