@@ -67,14 +67,22 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
 
   const out = new Tensor(emptyStorage(N * Hout + B * Hout + (isLstm ? B * H : 0)), [N * Hout + B * Hout + (isLstm ? B * H : 0)]);
   const Y = out.data.subarray(0, N * Hout);
+  // Forward in time, the running rows of step t are a prefix of step t-1's (packing.ts), so
+  // h_{t-1} and c_{t-1} are rows of the previous step's outputs. In reverse, rows that just
+  // started take h0 and c0: the running states are kept in hAcc and cAcc, and copied.
+  const prevRows = (buf: Float32Array, width: number, t: number, b: number): Float32Array =>
+    buf.subarray(offsets[t - 1]! * width, (offsets[t - 1]! + b) * width);
   const hPrev = emptyStorage(N * Hout); // h_{t-1} of every packed row, for dW_hh
-  const hAcc = allocStorage(B * Hout); // current state of each sorted sequence
+  const hAcc = allocStorage(B * Hout); // h0, then (in reverse) each sorted sequence's state
   if (h0) K.copy(h0.data, hAcc);
-  const hg = allocStorage(B * G);
-  const cPrev = isLstm ? emptyStorage(N * H) : null;
+  const hg = emptyStorage(B * G);
   const cAll = isLstm ? emptyStorage(N * H) : null;
-  const cAcc = isLstm ? allocStorage(B * H) : null;
+  const cPrev = isLstm && reverse ? emptyStorage(N * H) : null; // c_{t-1} of every row, reverse only
+  const cAcc = isLstm ? allocStorage(B * H) : null; // c0, then (in reverse) the running state
   if (c0 && cAcc) K.copy(c0.data, cAcc);
+  // c_{t-1} of step t's rows, read by both passes.
+  const cPrevRows = (s: number, t: number, o: number, b: number): Float32Array =>
+    cPrev ? cPrev.subarray(o * H, (o + b) * H) : s === 0 ? cAcc!.subarray(0, b * H) : prevRows(cAll!, H, t, b);
   const mAll = isLstm && P > 0 ? emptyStorage(N * H) : null; // o·tanh(c) before the projection
   const side = kind === 'gru' || kind === 'gruResetBefore' ? emptyStorage(N * H) : null; // hn or r·h
   // Every step multiplies by the same W_hhᵀ: prepare it once (packed by wasm and native), unless
@@ -90,8 +98,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     const t = reverse ? T - 1 - s : s;
     const b = batchSizes[t]!, o = offsets[t]!;
     const hp = hPrev.subarray(o * Hout, (o + b) * Hout);
-    // Running rows are a prefix; in reverse, rows that just started still hold h0 in hAcc.
-    K.copy(hAcc.subarray(0, b * Hout), hp);
+    K.copy(reverse || s === 0 ? hAcc.subarray(0, b * Hout) : prevRows(Y, Hout, t, b), hp);
     const xg = gates.subarray(o * G, (o + b) * G);
     const y = Y.subarray(o * Hout, (o + b) * Hout);
     switch (kind) {
@@ -102,12 +109,12 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         break;
       case 'lstm': {
         hhT(b, hp);
-        const cp = cPrev!.subarray(o * H, (o + b) * H), c = cAll!.subarray(o * H, (o + b) * H);
-        K.copy(cAcc!.subarray(0, b * H), cp);
+        const cp = cPrevRows(s, t, o, b), c = cAll!.subarray(o * H, (o + b) * H);
+        if (cPrev) K.copy(cAcc!.subarray(0, b * H), cp);
         const m = mAll ? mAll.subarray(o * H, (o + b) * H) : y;
         K.lstmGatesForward(b, H, xg, hg, cp, xg, c, m);
         if (mAll) K.gemm(false, true, b, P, H, 1, m, H, wHr!, H, 0, y, P);
-        K.copy(c, cAcc!);
+        if (reverse) K.copy(c, cAcc!);
         break;
       }
       case 'gru':
@@ -123,12 +130,23 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         break;
       }
     }
-    K.copy(y, hAcc);
+    if (reverse) K.copy(y, hAcc);
   }
-  K.copy(hAcc, out.data.subarray(N * Hout));
-  if (cAcc) K.copy(cAcc, out.data.subarray(N * Hout + B * Hout));
+  const hN = out.data.subarray(N * Hout, N * Hout + B * Hout), cN = out.data.subarray(N * Hout + B * Hout);
+  if (reverse) {
+    K.copy(hAcc, hN);
+    if (cAcc) K.copy(cAcc, cN);
+  } else {
+    // Rows [b_{t+1}, b_t) of step t are the sequences that end there (b_0 = B: lengths are ≥ 1).
+    for (let t = 0; t < T; t++) {
+      const b = batchSizes[t]!, bNext = t + 1 < T ? batchSizes[t + 1]! : 0, o = offsets[t]!;
+      if (b === bNext) continue;
+      K.copy(Y.subarray((o + bNext) * Hout, (o + b) * Hout), hN.subarray(bNext * Hout));
+      if (cAll) K.copy(cAll.subarray((o + bNext) * H, (o + b) * H), cN.subarray(bNext * H));
+    }
+  }
   if (wRec) K.freePackedB(wRec);
-  freeStorage(bFold, hg, hAcc, cAcc);
+  freeStorage(bFold, hg, hAcc);
 
   const inputs = [x, w.wIh, w.wHh];
   for (const t of [w.bIh, w.bHh, w.wHr, h0, c0]) if (t) inputs.push(t);
@@ -181,7 +199,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
             K.gemm(false, false, b, H, P, 1, dh, P, wHr!, H, 0, dmt, H);
           }
           const dc = dcAcc!.subarray(0, b * H); // dL/dc_t in, dL/dc_{t-1} out
-          K.lstmGatesBackward(b, H, gt, cPrev!.subarray(o * H, (o + b) * H), cAll!.subarray(o * H, (o + b) * H),
+          K.lstmGatesBackward(b, H, gt, cPrevRows(s, t, o, b), cAll!.subarray(o * H, (o + b) * H),
             dmt, dc, dgx, dc);
           break;
         }
@@ -242,5 +260,5 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
       K.gemm(true, false, P, H, N, 1, dHall!, P, mAll!, H, dw.fresh ? 0 : 1, dw.data, H);
     }
     freeStorage(dhAcc, dcAcc, dGx, dGh === dGx ? null : dGh, dHall, dm, drh);
-  }, () => freeStorage(gates, hPrev, cPrev, cAll, mAll, side));
+  }, () => freeStorage(gates, hPrev, cPrev, cAll, cAcc, mAll, side));
 }
