@@ -1,4 +1,5 @@
 import { gradOf, gradSlot, outGrad, record } from '../../autograd/engine.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { allocStorage, emptyStorage, freeStorage, kernels } from '../../kernels/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Packing } from './packing.js';
@@ -13,6 +14,7 @@ import type { Packing } from './packing.js';
  * backward: per step, in reverse: dh → dG          one fused kernel
  *                       dh_{t-1} += dG·W_hh        one GEMM
  *           dX += dG·W_ih, dW_ih += dGᵀ·X, dW_hh += dGᵀ·H_prev, db += Σ dG   big GEMMs at the end
+ *           (RNN/LSTM with I ≤ Hout: [dW_ih | dW_hh] += dGᵀ·[X | H_prev], one GEMM)
  *
  * Dimension names: N packed rows, B batch, I input features, H hidden size, P projection size
  * (LSTM projSize, else 0), Hout = P || H the size of h, G the gate width.
@@ -72,7 +74,17 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   // started take h0 and c0: the running states are kept in hAcc and cAcc, and copied.
   const prevRows = (buf: Float32Array, width: number, t: number, b: number): Float32Array =>
     buf.subarray(offsets[t - 1]! * width, (offsets[t - 1]! + b) * width);
-  const hPrev = emptyStorage(N * Hout); // h_{t-1} of every packed row, for dW_hh
+  // h_{t-1} of every packed row, for dW_hh. When both weights train and share dG (all but the
+  // GRUs), it sits beside a copy of x, hPrev = [x | h_{t-1}] with rows of ldh floats, so that
+  // dW_ih and dW_hh come from one product: its narrow x side alone ran at half the GEMM rate.
+  // Only for I ≤ Hout, so that the cache grows by at most an N×Hout buffer.
+  const joint = isGradEnabled() && w.wIh.requiresGrad && w.wHh.requiresGrad && I <= Hout
+    && (isLstm || kind === 'rnnTanh' || kind === 'rnnRelu');
+  const ldh = joint ? I + Hout : Hout, hOff = joint ? I : 0;
+  const hPrev = emptyStorage(N * ldh);
+  if (joint) K.copyBlocks(x.data, 0, I, hPrev, 0, ldh, I, N, false);
+  // Step rows [o, o + b) of h_{t-1}, ldh apart.
+  const hpRows = (o: number, b: number): Float32Array => hPrev.subarray(o * ldh + hOff, (o + b - 1) * ldh + hOff + Hout);
   const hAcc = allocStorage(B * Hout); // h0, then (in reverse) each sorted sequence's state
   if (h0) K.copy(h0.data, hAcc);
   const hg = emptyStorage(B * G);
@@ -90,15 +102,15 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   const prepared = T > 1 && B > 1 && kind !== 'gruResetBefore';
   const wRec = prepared ? K.packB(true, Hout, G, wHh, Hout) : null;
   const hhT = (b: number, hp: Float32Array): void => {
-    if (wRec) K.gemmPackedB(false, b, G, Hout, 1, hp, Hout, wRec, 0, hg, G);
-    else K.gemm(false, true, b, G, Hout, 1, hp, Hout, wHh, Hout, 0, hg, G);
+    if (wRec) K.gemmPackedB(false, b, G, Hout, 1, hp, ldh, wRec, 0, hg, G);
+    else K.gemm(false, true, b, G, Hout, 1, hp, ldh, wHh, Hout, 0, hg, G);
   };
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const b = batchSizes[t]!, o = offsets[t]!;
-    const hp = hPrev.subarray(o * Hout, (o + b) * Hout);
-    K.copy(reverse || s === 0 ? hAcc.subarray(0, b * Hout) : prevRows(Y, Hout, t, b), hp);
+    const hp = hpRows(o, b);
+    K.copyBlocks(reverse || s === 0 ? hAcc : prevRows(Y, Hout, t, b), 0, Hout, hp, 0, ldh, Hout, b, false);
     const xg = gates.subarray(o * G, (o + b) * G);
     const y = Y.subarray(o * Hout, (o + b) * Hout);
     switch (kind) {
@@ -123,7 +135,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         break;
       case 'gruResetBefore': {
         const rh = side!.subarray(o * H, (o + b) * H);
-        K.gemm(false, true, b, 2 * H, H, 1, hp, H, wHh, H, 0, hg, G);
+        K.gemm(false, true, b, 2 * H, H, 1, hp, ldh, wHh, H, 0, hg, G);
         K.gruResetBeforeGates(b, H, xg, hg, hp, xg, rh);
         K.gemm(false, true, b, H, H, 1, rh, H, wHh.subarray(2 * H * H), H, 0, hg.subarray(2 * H), G);
         K.gruResetBeforeOutput(b, H, xg, hg, hp, xg, y);
@@ -184,7 +196,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         dh = dHall.subarray(o * P, (o + b) * P);
         K.copy(dhRun, dh);
       }
-      const hp = hPrev.subarray(o * Hout, (o + b) * Hout);
+      const hp = hpRows(o, b);
       const gt = gates.subarray(o * G, (o + b) * G);
       const dgx = dGx.subarray(o * G, (o + b) * G);
       switch (kind) {
@@ -230,17 +242,26 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
       const dx = gradSlot(x);
       K.gemm(false, false, N, I, G, 1, dGx, G, wIh, I, dx.fresh ? 0 : 1, dx.data, I);
     }
-    if (w.wIh.requiresGrad) {
+    if (joint) {
+      // [dW_ih | dW_hh] = dGᵀ·[x | h_{t-1}], then each weight's columns to its gradient.
+      const dW = emptyStorage(G * ldh);
+      K.gemm(true, false, G, ldh, N, 1, dGx, G, hPrev, ldh, 0, dW, ldh);
+      const di = gradSlot(w.wIh);
+      K.copyBlocks(dW, 0, ldh, di.data, 0, I, I, G, !di.fresh);
+      const dh = gradSlot(w.wHh);
+      K.copyBlocks(dW, I, ldh, dh.data, 0, Hout, Hout, G, !dh.fresh);
+      freeStorage(dW);
+    } else if (w.wIh.requiresGrad) {
       const dw = gradSlot(w.wIh);
       K.gemm(true, false, G, I, N, 1, dGx, G, x.data, I, dw.fresh ? 0 : 1, dw.data, I);
     }
-    if (w.wHh.requiresGrad) {
+    if (w.wHh.requiresGrad && !joint) {
       const dw = gradSlot(w.wHh), beta = dw.fresh ? 0 : 1;
       if (kind === 'gruResetBefore') {
-        K.gemm(true, false, 2 * H, H, N, 1, dGx, G, hPrev, H, beta, dw.data, H);
+        K.gemm(true, false, 2 * H, H, N, 1, dGx, G, hPrev, ldh, beta, dw.data, H);
         K.gemm(true, false, H, H, N, 1, dGx.subarray(2 * H), G, side!, H, beta, dw.data.subarray(2 * H * H), H);
       } else {
-        K.gemm(true, false, G, Hout, N, 1, dGh, G, hPrev, Hout, beta, dw.data, Hout);
+        K.gemm(true, false, G, Hout, N, 1, dGh, G, hPrev, ldh, beta, dw.data, Hout);
       }
     }
     const gbIh = w.bIh?.requiresGrad ? gradOf(w.bIh) : null, gbHh = w.bHh?.requiresGrad ? gradOf(w.bHh) : null;

@@ -1,0 +1,76 @@
+/**
+ * When both weights of an RNN or LSTM layer train and I ≤ Hout, fused.ts computes dW_ih and
+ * dW_hh with one product dGᵀ·[x | h_{t-1}]. These cases check that the joint product is the one
+ * that runs (a G×(I+Hout) result), that it is not used where it does not apply, and that it gives
+ * W_hh the gradient the separate product gives (W_ih frozen). The PyTorch goldens check both paths'
+ * values (test/rnn/golden.test.ts: layer 2 of the uni grid and golden-large's layer 1 are joint).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sum } from '../../src/autograd/ops/index.js';
+import { kernels, type Kernels } from '../../src/kernels/index.js';
+import { GRU, LSTM, RNN } from '../../src/nn/rnn/index.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { randn } from '../../src/tensor/tensor.js';
+
+const T = 5, B = 3;
+
+/** [M, N] of every transposed-A product (the weight gradients) during fn. */
+function weightProducts(fn: () => void): [number, number][] {
+  const K = kernels() as Kernels;
+  const gemm = K.gemm;
+  const seen: [number, number][] = [];
+  K.gemm = (tA, tB, M, N, Kd, alpha, A, lda, Bm, ldb, beta, C, ldc) => {
+    if (tA) seen.push([M, N]);
+    return gemm.call(K, tA, tB, M, N, Kd, alpha, A, lda, Bm, ldb, beta, C, ldc);
+  };
+  try {
+    fn();
+  } finally {
+    K.gemm = gemm;
+  }
+  return seen;
+}
+
+function step(layer: LSTM | GRU | RNN, I: number): void {
+  const x = randn([T, B, I], { requiresGrad: true });
+  sum(layer.forward(x).output).backward();
+}
+
+describe('dW_ih and dW_hh from one product', () => {
+  it('LSTM and RNN with I <= H: one G x (I + H) product, none of G x I', () => {
+    for (const [name, layer, G] of [['LSTM', new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(1)), 32],
+      ['RNN', new RNN({ inputSize: 8, hiddenSize: 8 }, new Rng(1)), 8]] as const) {
+      const I = name === 'LSTM' ? 5 : 8;
+      const seen = weightProducts(() => step(layer, I));
+      assert.deepEqual(seen.filter(([M]) => M === G), [[G, I + 8]], `${name}: ${JSON.stringify(seen)}`);
+    }
+  });
+
+  it('not for the GRU, nor for I > Hout, nor with W_ih frozen', () => {
+    const gru = new GRU({ inputSize: 5, hiddenSize: 8 }, new Rng(1));
+    assert.deepEqual(weightProducts(() => step(gru, 5)).filter(([M]) => M === 24), [[24, 5], [24, 8]]);
+    const wide = new LSTM({ inputSize: 9, hiddenSize: 8 }, new Rng(1));
+    assert.deepEqual(weightProducts(() => step(wide, 9)).filter(([M]) => M === 32), [[32, 9], [32, 8]]);
+    const frozen = new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(1));
+    frozen.namedParameters().get('weight_ih_l0')!.requiresGrad = false;
+    assert.deepEqual(weightProducts(() => step(frozen, 5)).filter(([M]) => M === 32), [[32, 8]]);
+  });
+
+  it('W_hh gets the same gradient from the joint and the separate product', () => {
+    const grads: Float32Array[] = [];
+    for (const freeze of [false, true]) {
+      const lstm = new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(3));
+      const p = lstm.namedParameters();
+      if (freeze) p.get('weight_ih_l0')!.requiresGrad = false;
+      const x = randn([T, B, 5], { requiresGrad: true, rng: new Rng(4) });
+      sum(lstm.forward(x).output).backward();
+      grads.push(Float32Array.from(p.get('weight_hh_l0')!.grad!.data));
+    }
+    const [joint, separate] = grads as [Float32Array, Float32Array];
+    let worst = 0;
+    for (let i = 0; i < joint.length; i++) worst = Math.max(worst, Math.abs(joint[i]! - separate[i]!));
+    assert.ok(joint.some((v) => v !== 0), 'gradient is all zeros');
+    assert.ok(worst <= 1e-6, `max abs difference ${worst}`);
+  });
+});
