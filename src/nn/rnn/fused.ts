@@ -92,9 +92,9 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   const cPrev = isLstm && reverse ? emptyStorage(N * H) : null; // c_{t-1} of every row, reverse only
   const cAcc = isLstm ? allocStorage(B * H) : null; // c0, then (in reverse) the running state
   if (c0 && cAcc) K.copy(c0.data, cAcc);
-  // c_{t-1} of step t's rows, read by both passes.
-  const cPrevRows = (s: number, t: number, o: number, b: number): Float32Array =>
-    cPrev ? cPrev.subarray(o * H, (o + b) * H) : s === 0 ? cAcc!.subarray(0, b * H) : prevRows(cAll!, H, t, b);
+  // c_{t-1} of step t's rows, read by both passes (without cPrev the direction is forward: t = s).
+  const cPrevRows = (t: number, o: number, b: number): Float32Array =>
+    cPrev ? cPrev.subarray(o * H, (o + b) * H) : t === 0 ? cAcc!.subarray(0, b * H) : prevRows(cAll!, H, t, b);
   const mAll = isLstm && P > 0 ? emptyStorage(N * H) : null; // o·tanh(c) before the projection
   const side = kind === 'gru' || kind === 'gruResetBefore' ? emptyStorage(N * H) : null; // hn or r·h
   // Every step multiplies by the same W_hhᵀ: prepare it once (packed by wasm and native), unless
@@ -121,7 +121,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         break;
       case 'lstm': {
         hhT(b, hp);
-        const cp = cPrevRows(s, t, o, b), c = cAll!.subarray(o * H, (o + b) * H);
+        const cp = cPrevRows(t, o, b), c = cAll!.subarray(o * H, (o + b) * H);
         if (cPrev) K.copy(cAcc!.subarray(0, b * H), cp);
         const m = mAll ? mAll.subarray(o * H, (o + b) * H) : y;
         K.lstmGatesForward(b, H, xg, hg, cp, xg, c, m);
@@ -198,7 +198,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
       }
       const hp = hpRows(o, b);
       const gt = gates.subarray(o * G, (o + b) * G);
-      const dgx = dGx.subarray(o * G, (o + b) * G);
+      const dgx = dGx.subarray(o * G, (o + b) * G), dgh = dGh.subarray(o * G, (o + b) * G);
       switch (kind) {
         case 'rnnTanh':
         case 'rnnRelu':
@@ -211,13 +211,12 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
             K.gemm(false, false, b, H, P, 1, dh, P, wHr!, H, 0, dmt, H);
           }
           const dc = dcAcc!.subarray(0, b * H); // dL/dc_t in, dL/dc_{t-1} out
-          K.lstmGatesBackward(b, H, gt, cPrevRows(s, t, o, b), cAll!.subarray(o * H, (o + b) * H),
+          K.lstmGatesBackward(b, H, gt, cPrevRows(t, o, b), cAll!.subarray(o * H, (o + b) * H),
             dmt, dc, dgx, dc);
           break;
         }
         case 'gru':
-          K.gruGatesBackward(b, H, gt, side!.subarray(o * H, (o + b) * H), hp, dh, dgx,
-            dGh.subarray(o * G, (o + b) * G), dhRun);
+          K.gruGatesBackward(b, H, gt, side!.subarray(o * H, (o + b) * H), hp, dh, dgx, dgh, dhRun);
           break;
         case 'gruResetBefore': {
           const d = drh!.subarray(0, b * H);
@@ -228,7 +227,6 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
           break;
         }
       }
-      const dgh = dGh.subarray(o * G, (o + b) * G);
       if (wRec) K.gemmPackedB(false, b, Hout, G, 1, dgh, G, wRec, recBeta, dhRun, Hout);
       else if (kind !== 'gruResetBefore') K.gemm(false, false, b, Hout, G, 1, dgh, G, wHh, Hout, recBeta, dhRun, Hout);
     }
