@@ -17,7 +17,7 @@ export interface NativeAddon {
   /** Returns an alloc array's block to the pool and detaches its buffer; false if it is not one (any more). */
   free(a: Float32Array): boolean;
   /** The storage pool behind alloc (native/src/pool.c). */
-  poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
+  poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number; hiddenBytes: number };
   setPoolCap(bytes: number): void;
   addressMod64(a: ArrayBufferView): number;
   gemm(tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number, A: F, lda: number, B: F, ldb: number,

@@ -44,8 +44,8 @@ export interface NativeKernels extends Kernels {
   setThreads(n: number): void;
   /** Bytes in arrays from `alloc` not yet garbage-collected, and allocation counts (what reclaimMemory() reads). */
   stats(): { liveBytes: number; allocatedBytes: number; freedBytes: number; allocs: number; frees: number };
-  /** The storage pool: bytes kept for reuse, its cap, allocations served from it / from malloc. */
-  poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number };
+  /** The storage pool: bytes kept for reuse, its cap, allocations served from it / from malloc, and bytes of live blocks hidden from V8 (native/src/addon.c, hide_block). */
+  poolStats(): { pooledBytes: number; capBytes: number; hits: number; misses: number; hiddenBytes: number };
   /** The most the pool keeps for reuse, in bytes (default 512 MiB, env RECUR_NATIVE_POOL_MB); 0 frees it and keeps nothing. */
   setPoolCap(bytes: number): void;
   /** Calls served by the addon and refused (run by the reference), by kernel. */
