@@ -2,8 +2,10 @@
  * When both weights of an RNN or LSTM layer train and I ≤ Hout, fused.ts computes dW_ih and
  * dW_hh with one product dGᵀ·[x | h_{t-1}]. These cases check that the joint product is the one
  * that runs (a G×(I+Hout) result), that it is not used where it does not apply, and that it gives
- * W_hh the gradient the separate product gives (W_ih frozen). The PyTorch goldens check both paths'
- * values (test/rnn/golden.test.ts: layer 2 of the uni grid and golden-large's layer 1 are joint).
+ * W_hh the gradient the separate product gives (W_ih frozen). The same layers' forward takes each
+ * step's gate pre-activations from one product [x_t | h_{t-1}]·[W_ih | W_hh]ᵀ instead of an input
+ * projection over all rows. The PyTorch goldens check both paths' values (test/rnn/golden.test.ts:
+ * layer 2 of the uni grid and golden-large's layer 1 are joint).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -71,6 +73,55 @@ describe('dW_ih and dW_hh from one product', () => {
     let worst = 0;
     for (let i = 0; i < joint.length; i++) worst = Math.max(worst, Math.abs(joint[i]! - separate[i]!));
     assert.ok(joint.some((v) => v !== 0), 'gradient is all zeros');
+    assert.ok(worst <= 1e-6, `max abs difference ${worst}`);
+  });
+});
+
+/** K of every packed product, and [M, N, K] of every plain one, during fn. */
+function forwardProducts(fn: () => void): { packedK: number[]; plain: [number, number, number][] } {
+  const K = kernels() as Kernels;
+  const { gemm, gemmPackedB } = K;
+  const packedK: number[] = [], plain: [number, number, number][] = [];
+  K.gemmPackedB = (tA, M, N, Kd, ...rest) => {
+    packedK.push(Kd);
+    return gemmPackedB.call(K, tA, M, N, Kd, ...rest);
+  };
+  K.gemm = (tA, tB, M, N, Kd, ...rest) => {
+    plain.push([M, N, Kd]);
+    return gemm.call(K, tA, tB, M, N, Kd, ...rest);
+  };
+  try {
+    fn();
+  } finally {
+    K.gemm = gemm;
+    K.gemmPackedB = gemmPackedB;
+  }
+  return { packedK, plain };
+}
+
+describe('the forward of a joint layer: one product a step over [x_t | h_{t-1}]', () => {
+  it('LSTM and RNN with I <= H: T products with K = I + H, no input projection over the T*B rows', () => {
+    for (const [name, layer, I] of [['LSTM', new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(1)), 5],
+      ['RNN', new RNN({ inputSize: 8, hiddenSize: 8 }, new Rng(1)), 8]] as const) {
+      const x = randn([T, B, I], { requiresGrad: true });
+      const { packedK, plain } = forwardProducts(() => layer.forward(x));
+      assert.deepEqual(packedK, Array<number>(T).fill(I + 8), `${name}: ${JSON.stringify(packedK)}`);
+      assert.deepEqual(plain.filter(([M]) => M === T * B), [], `${name}: ${JSON.stringify(plain)}`);
+    }
+  });
+
+  it('gives the output and state of the separate input projection (W_ih frozen, or noGrad)', () => {
+    const outs: Float32Array[] = [];
+    for (const freeze of [false, true]) {
+      const lstm = new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(3));
+      if (freeze) lstm.namedParameters().get('weight_ih_l0')!.requiresGrad = false;
+      const x = randn([T, B, 5], { requiresGrad: true, rng: new Rng(4) });
+      const r = lstm.forward(x);
+      outs.push(Float32Array.from([...r.output.data, ...r.h.data, ...r.c!.data]));
+    }
+    const [joint, separate] = outs as [Float32Array, Float32Array];
+    let worst = 0;
+    for (let i = 0; i < joint.length; i++) worst = Math.max(worst, Math.abs(joint[i]! - separate[i]!));
     assert.ok(worst <= 1e-6, `max abs difference ${worst}`);
   });
 });

@@ -1,6 +1,7 @@
 import { gradOf, gradSlot, outGrad, record } from '../../autograd/engine.js';
 import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { allocStorage, emptyStorage, freeStorage, kernels } from '../../kernels/index.js';
+import type { PackedB } from '../../kernels/types.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Packing } from './packing.js';
 
@@ -11,6 +12,7 @@ import type { Packing } from './packing.js';
  * forward:  xg = X·W_ihᵀ + b                      one GEMM over all N packed rows
  *           per step t: hg = h_{t-1}·W_hhᵀ         one GEMM on the b_t running rows
  *                       gates/state/output         one fused kernel
+ *           (training RNN/LSTM with I ≤ Hout: no xg; per step hg = [x_t | h_{t-1}]·[W_ih | W_hh]ᵀ, xg = b)
  * backward: per step, in reverse: dh → dG          one fused kernel
  *                       dh_{t-1} += dG·W_hh        one GEMM
  *           dX += dG·W_ih, dW_ih += dGᵀ·X, dW_hh += dGᵀ·H_prev, db += Σ dG   big GEMMs at the end
@@ -59,13 +61,33 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   if (w.bHh) K.axpy(1, kind === 'gru' ? w.bHh.data.subarray(0, 2 * H) : w.bHh.data, bFold);
   const bhn = kind === 'gru' && w.bHh ? w.bHh.data.subarray(2 * H) : null;
 
-  // xg doubles as the gate cache: the gate kernels overwrite it in place with activations.
-  // The buffers from emptyStorage are written whole below (every packed row once) before any
-  // read: zero-filling them was most of `alloc`'s time in a training step.
+  // h_{t-1} of every packed row, for dW_hh. When both weights train and share dG (all but the
+  // GRUs), it sits beside a copy of x, hPrev = [x | h_{t-1}] with rows of ldh floats, so that
+  // dW_ih and dW_hh come from one product: its narrow x side alone ran at half the GEMM rate.
+  // Only for I ≤ Hout, so that the cache grows by at most an N×Hout buffer.
+  const joint = isGradEnabled() && w.wIh.requiresGrad && w.wHh.requiresGrad && I <= Hout
+    && (isLstm || kind === 'rnnTanh' || kind === 'rnnRelu');
+  const ldh = joint ? I + Hout : Hout, hOff = joint ? I : 0;
+  // Every step multiplies by the same W_hhᵀ: prepare it once (packed by wasm and native), unless
+  // there is one step or one row (matrix-vector products read W_hh as it is). With [x | h_{t-1}]
+  // rows at hand (stepwise), each step's product takes the input side too, [W_ih | W_hh]ᵀ, and
+  // the gate kernels read the bias from B rows that stay in cache as their xg: the input
+  // projection over all N rows never runs, nor do its N·G floats go to memory and come back.
+  const prepared = T > 1 && B > 1 && kind !== 'gruResetBefore';
+  const stepwise = prepared && joint;
+
+  // The LSTM's and GRUs' gate cache (post-activations, for backward). Otherwise xg = X·W_ihᵀ + b
+  // is computed here and the gate kernels overwrite it in place. The buffers from emptyStorage
+  // are written whole below (every packed row once) before any read: zero-filling them was most
+  // of `alloc`'s time in a training step.
   const gates = emptyStorage(N * G);
   const biased = w.bIh !== null || w.bHh !== null;
-  if (biased) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
-  K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, biased ? 1 : 0, gates, G);
+  const bRows = stepwise ? (biased ? emptyStorage(B * G) : allocStorage(B * G)) : null;
+  if (bRows && biased) K.copyBlocks(bFold, 0, 0, bRows, 0, G, G, B, false);
+  if (!stepwise) {
+    if (biased) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
+    K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, biased ? 1 : 0, gates, G);
+  }
 
   const out = new Tensor(emptyStorage(N * Hout + B * Hout + (isLstm ? B * H : 0)), [N * Hout + B * Hout + (isLstm ? B * H : 0)]);
   const Y = out.data.subarray(0, N * Hout);
@@ -74,13 +96,6 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   // started take h0 and c0: the running states are kept in hAcc and cAcc, and copied.
   const prevRows = (buf: Float32Array, width: number, t: number, b: number): Float32Array =>
     buf.subarray(offsets[t - 1]! * width, (offsets[t - 1]! + b) * width);
-  // h_{t-1} of every packed row, for dW_hh. When both weights train and share dG (all but the
-  // GRUs), it sits beside a copy of x, hPrev = [x | h_{t-1}] with rows of ldh floats, so that
-  // dW_ih and dW_hh come from one product: its narrow x side alone ran at half the GEMM rate.
-  // Only for I ≤ Hout, so that the cache grows by at most an N×Hout buffer.
-  const joint = isGradEnabled() && w.wIh.requiresGrad && w.wHh.requiresGrad && I <= Hout
-    && (isLstm || kind === 'rnnTanh' || kind === 'rnnRelu');
-  const ldh = joint ? I + Hout : Hout, hOff = joint ? I : 0;
   const hPrev = emptyStorage(N * ldh);
   if (joint) K.copyBlocks(x.data, 0, I, hPrev, 0, ldh, I, N, false);
   // Step rows [o, o + b) of h_{t-1}, ldh apart.
@@ -97,12 +112,20 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     cPrev ? cPrev.subarray(o * H, (o + b) * H) : t === 0 ? cAcc!.subarray(0, b * H) : prevRows(cAll!, H, t, b);
   const mAll = isLstm && P > 0 ? emptyStorage(N * H) : null; // o·tanh(c) before the projection
   const side = kind === 'gru' || kind === 'gruResetBefore' ? emptyStorage(N * H) : null; // hn or r·h
-  // Every step multiplies by the same W_hhᵀ: prepare it once (packed by wasm and native), unless
-  // there is one step or one row (matrix-vector products read W_hh as it is).
-  const prepared = T > 1 && B > 1 && kind !== 'gruResetBefore';
-  const wRec = prepared ? K.packB(true, Hout, G, wHh, Hout) : null;
-  const hhT = (b: number, hp: Float32Array): void => {
-    if (wRec) K.gemmPackedB(false, b, G, Hout, 1, hp, ldh, wRec, 0, hg, G);
+  let wRec: PackedB | null = null;
+  if (stepwise) {
+    const wCat = emptyStorage(G * ldh);
+    K.copyBlocks(wIh, 0, I, wCat, 0, ldh, I, G, false);
+    K.copyBlocks(wHh, 0, Hout, wCat, I, ldh, Hout, G, false);
+    wRec = K.packB(true, ldh, G, wCat, ldh);
+    freeStorage(wCat);
+  } else if (prepared) {
+    wRec = K.packB(true, Hout, G, wHh, Hout);
+  }
+  // hg = h_{t-1}·W_hhᵀ on step rows [o, o + b); stepwise, [x_t | h_{t-1}]·[W_ih | W_hh]ᵀ.
+  const hhT = (o: number, b: number, hp: Float32Array): void => {
+    if (stepwise) K.gemmPackedB(false, b, G, ldh, 1, hPrev.subarray(o * ldh, (o + b) * ldh), ldh, wRec!, 0, hg, G);
+    else if (wRec) K.gemmPackedB(false, b, G, Hout, 1, hp, ldh, wRec, 0, hg, G);
     else K.gemm(false, true, b, G, Hout, 1, hp, ldh, wHh, Hout, 0, hg, G);
   };
 
@@ -111,26 +134,27 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     const b = batchSizes[t]!, o = offsets[t]!;
     const hp = hpRows(o, b);
     K.copyBlocks(reverse || s === 0 ? hAcc : prevRows(Y, Hout, t, b), 0, Hout, hp, 0, ldh, Hout, b, false);
-    const xg = gates.subarray(o * G, (o + b) * G);
+    const gt = gates.subarray(o * G, (o + b) * G);
+    const xg = bRows ? bRows.subarray(0, b * G) : gt;
     const y = Y.subarray(o * Hout, (o + b) * Hout);
     switch (kind) {
       case 'rnnTanh':
       case 'rnnRelu':
-        hhT(b, hp);
+        hhT(o, b, hp);
         K.rnnGatesForward(act, b, H, xg, hg, y);
         break;
       case 'lstm': {
-        hhT(b, hp);
+        hhT(o, b, hp);
         const cp = cPrevRows(t, o, b), c = cAll!.subarray(o * H, (o + b) * H);
         if (cPrev) K.copy(cAcc!.subarray(0, b * H), cp);
         const m = mAll ? mAll.subarray(o * H, (o + b) * H) : y;
-        K.lstmGatesForward(b, H, xg, hg, cp, xg, c, m);
+        K.lstmGatesForward(b, H, xg, hg, cp, gt, c, m);
         if (mAll) K.gemm(false, true, b, P, H, 1, m, H, wHr!, H, 0, y, P);
         if (reverse) K.copy(c, cAcc!);
         break;
       }
       case 'gru':
-        hhT(b, hp);
+        hhT(o, b, hp);
         K.gruGatesForward(b, H, xg, hg, bhn, hp, xg, side!.subarray(o * H, (o + b) * H), y);
         break;
       case 'gruResetBefore': {
@@ -158,7 +182,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     }
   }
   if (wRec) K.freePackedB(wRec);
-  freeStorage(bFold, hg, hAcc);
+  freeStorage(bFold, hg, hAcc, bRows);
 
   const inputs = [x, w.wIh, w.wHh];
   for (const t of [w.bIh, w.bHh, w.wHr, h0, c0]) if (t) inputs.push(t);
