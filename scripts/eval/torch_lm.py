@@ -82,6 +82,58 @@ def save_safetensors(model, path):
         f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
 
 
+def gemm512_rate():
+    """GFLOP/s of a 512^3 product, printed next to the speed so that a handicapped twin shows."""
+    a, b = torch.randn(512, 512), torch.randn(512, 512)
+    for _ in range(3):
+        a @ b
+    t0, n = time.time(), 0
+    while time.time() - t0 < 0.5:
+        a @ b
+        n += 1
+    return 2 * 512**3 * n / (time.time() - t0) / 1e9
+
+
+def make_step(cfg, model, opt, data):
+    """One training step on the next bptt window (hidden state carried, detached; reset at the
+    end of the data): returns the loss and the tokens it trained on."""
+    bptt, state = cfg["bptt"], {"h": None, "i": 0}
+
+    def train_step():
+        if state["i"] >= data.size(0) - 1:
+            state["i"], state["h"] = 0, None
+        i = state["i"]
+        t = min(bptt, data.size(0) - 1 - i)
+        x, y = data[i : i + t], data[i + 1 : i + 1 + t]
+        logits, h = model(x, state["h"])
+        state["h"] = detach(h)
+        loss = nn.functional.cross_entropy(logits, y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        value = loss.item()
+        if cfg["clip"] > 0:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
+        opt.step()
+        state["i"] = i + bptt
+        return value, y.numel()
+
+    return train_step
+
+
+def speed_window(cfg, train_step):
+    """scripts/eval/lm-speed.ts: tokens/s over one continuous window of window_s seconds after
+    warmup_steps steps; no evaluation."""
+    gemm = gemm512_rate()
+    for _ in range(cfg.get("warmup_steps", 8)):
+        train_step()
+    t0, steps, tokens = time.time(), 0, 0
+    while time.time() - t0 < cfg["window_s"]:
+        tokens += train_step()[1]
+        steps += 1
+    print(json.dumps({"steps": steps, "tokens_per_sec": tokens / (time.time() - t0), "gemm512": gemm,
+                      "threads": torch.get_num_threads(), "blas": blas_loaded()}))
+
+
 def main():
     cfg = json.load(open(sys.argv[1]))
     d = sys.argv[2]
@@ -97,25 +149,17 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     max_steps, losses = cfg.get("steps"), []
     data = batchify(train_ids, cfg["batch"])
-    bptt, budget = cfg["bptt"], cfg["minutes"] * 60
-    t0, step, h, i, tokens = time.time(), 0, None, 0, 0
+    train_step = make_step(cfg, model, opt, data)
+    if cfg.get("window_s"):
+        return speed_window(cfg, train_step)
+    budget = cfg["minutes"] * 60
+    t0, step, tokens = time.time(), 0, 0
     while (step < max_steps) if max_steps else (time.time() - t0 < budget):
-        if i >= data.size(0) - 1:
-            i, h = 0, None
-        t = min(bptt, data.size(0) - 1 - i)
-        x, y = data[i : i + t], data[i + 1 : i + 1 + t]
-        logits, h = model(x, h)
-        h = detach(h)
-        loss = nn.functional.cross_entropy(logits, y.reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        losses.append(loss.item())
-        if cfg["clip"] > 0:
-            nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
-        opt.step()
-        step, i, tokens = step + 1, i + bptt, tokens + y.numel()
+        value, n = train_step()
+        losses.append(value)
+        step, tokens = step + 1, tokens + n
     train_time = time.time() - t0
-    vl = evaluate(model, valid_ids, bptt)
+    vl = evaluate(model, valid_ids, cfg["bptt"])
     print(json.dumps({"steps": step, "tokens_per_sec": tokens / train_time, "valid_loss": vl,
                       "torch": torch.__version__, "threads": torch.get_num_threads(),
                       "blas": blas_loaded(), **({"losses": losses} if max_steps else {})}))

@@ -18,6 +18,8 @@ test('eval scripts: a missing corpus or a bad option gives one line and exit 1',
     ['lm', ['--seed', '-1'], /^eval: --seed must be a non-negative integer, got -1$/],
     ['lm', ['--batch', '0'], /^eval: --batch and --bptt must be whole numbers/],
     ['translate', ['--seed', '1.5'], /^eval: --seed must be a non-negative integer, got 1.5$/],
+    ['lm-speed', ['--rounds', '0'], /^eval: --rounds must be a whole number >= 1, got 0$/],
+    ['lm-speed', ['--window-s', 'x'], /^eval: --window-s must be a number of seconds > 0, got NaN$/],
   ];
   for (const [name, args, want] of cases) {
     const r = evalScript(name, ...args);
