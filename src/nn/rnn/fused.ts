@@ -76,17 +76,17 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   const prepared = T > 1 && B > 1 && kind !== 'gruResetBefore';
   const stepwise = prepared && joint;
 
-  // The LSTM's and GRUs' gate cache (post-activations, for backward). Otherwise xg = X·W_ihᵀ + b
-  // is computed here and the gate kernels overwrite it in place. The buffers from emptyStorage
-  // are written whole below (every packed row once) before any read: zero-filling them was most
-  // of `alloc`'s time in a training step.
-  const gates = emptyStorage(N * G);
+  // xg = X·W_ihᵀ + b, unless stepwise; the gate kernels overwrite it in place with activations,
+  // which the LSTM's and GRUs' backward reads (a stepwise RNN needs neither). The buffers from
+  // emptyStorage are written whole below (every packed row once) before any read: zero-filling
+  // them was most of `alloc`'s time in a training step.
+  const gates = stepwise && !isLstm ? null : emptyStorage(N * G);
   const biased = w.bIh !== null || w.bHh !== null;
   const bRows = stepwise ? (biased ? emptyStorage(B * G) : allocStorage(B * G)) : null;
   if (bRows && biased) K.copyBlocks(bFold, 0, 0, bRows, 0, G, G, B, false);
   if (!stepwise) {
-    if (biased) K.copyBlocks(bFold, 0, 0, gates, 0, G, G, N, false);
-    K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, biased ? 1 : 0, gates, G);
+    if (biased) K.copyBlocks(bFold, 0, 0, gates!, 0, G, G, N, false);
+    K.gemm(false, true, N, G, I, 1, x.data, I, wIh, I, biased ? 1 : 0, gates!, G);
   }
 
   const out = new Tensor(emptyStorage(N * Hout + B * Hout + (isLstm ? B * H : 0)), [N * Hout + B * Hout + (isLstm ? B * H : 0)]);
@@ -134,8 +134,8 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     const b = batchSizes[t]!, o = offsets[t]!;
     const hp = hpRows(o, b);
     K.copyBlocks(reverse || s === 0 ? hAcc : prevRows(Y, Hout, t, b), 0, Hout, hp, 0, ldh, Hout, b, false);
-    const gt = gates.subarray(o * G, (o + b) * G);
-    const xg = bRows ? bRows.subarray(0, b * G) : gt;
+    const gt = gates?.subarray(o * G, (o + b) * G) ?? null;
+    const xg = bRows ? bRows.subarray(0, b * G) : gt!;
     const y = Y.subarray(o * Hout, (o + b) * Hout);
     switch (kind) {
       case 'rnnTanh':
@@ -148,7 +148,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         const cp = cPrevRows(t, o, b), c = cAll!.subarray(o * H, (o + b) * H);
         if (cPrev) K.copy(cAcc!.subarray(0, b * H), cp);
         const m = mAll ? mAll.subarray(o * H, (o + b) * H) : y;
-        K.lstmGatesForward(b, H, xg, hg, cp, gt, c, m);
+        K.lstmGatesForward(b, H, xg, hg, cp, gt!, c, m);
         if (mAll) K.gemm(false, true, b, P, H, 1, m, H, wHr!, H, 0, y, P);
         if (reverse) K.copy(c, cAcc!);
         break;
@@ -221,7 +221,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         K.copy(dhRun, dh);
       }
       const hp = hpRows(o, b);
-      const gt = gates.subarray(o * G, (o + b) * G);
+      const gt = gates?.subarray(o * G, (o + b) * G) ?? null; // null only for a stepwise RNN
       const dgx = dGx.subarray(o * G, (o + b) * G), dgh = dGh.subarray(o * G, (o + b) * G);
       switch (kind) {
         case 'rnnTanh':
@@ -235,18 +235,18 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
             K.gemm(false, false, b, H, P, 1, dh, P, wHr!, H, 0, dmt, H);
           }
           const dc = dcAcc!.subarray(0, b * H); // dL/dc_t in, dL/dc_{t-1} out
-          K.lstmGatesBackward(b, H, gt, cPrevRows(t, o, b), cAll!.subarray(o * H, (o + b) * H),
+          K.lstmGatesBackward(b, H, gt!, cPrevRows(t, o, b), cAll!.subarray(o * H, (o + b) * H),
             dmt, dc, dgx, dc);
           break;
         }
         case 'gru':
-          K.gruGatesBackward(b, H, gt, side!.subarray(o * H, (o + b) * H), hp, dh, dgx, dgh, dhRun);
+          K.gruGatesBackward(b, H, gt!, side!.subarray(o * H, (o + b) * H), hp, dh, dgx, dgh, dhRun);
           break;
         case 'gruResetBefore': {
           const d = drh!.subarray(0, b * H);
-          K.gruResetBeforeOutputBackward(b, H, gt, hp, dh, dgx, dhRun);
+          K.gruResetBeforeOutputBackward(b, H, gt!, hp, dh, dgx, dhRun);
           K.gemm(false, false, b, H, H, 1, dgx.subarray(2 * H), G, wHh.subarray(2 * H * H), H, 0, d, H);
-          K.gruResetBeforeGatesBackward(b, H, gt, hp, d, dgx, dhRun);
+          K.gruResetBeforeGatesBackward(b, H, gt!, hp, d, dgx, dhRun);
           K.gemm(false, false, b, H, 2 * H, 1, dgx, G, wHh, H, 1, dhRun, H);
           break;
         }
