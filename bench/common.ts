@@ -21,6 +21,13 @@ function cpuTicks(): [busy: number, total: number] | null {
   }
 }
 
+/** Median of a list (the mean of the middle two for an even length). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /** Figures measured while other processes were busy (see waitQuiet). */
 export let contended = 0;
 

@@ -44,7 +44,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OPENMP_BLAS_DIR, PYTHON, torchEnv as sharedTorchEnv } from '../scripts/torch-env.js';
-import { waitQuiet } from './common.js';
+import { median, waitQuiet } from './common.js';
 import { benchConfigs, type ConfigName } from './configs.js';
 import { MARK, TRANSPOSES, gemmKey, type Config, type Job, type Line, type Protocol, type Timing } from './peers/protocol.js';
 
@@ -370,12 +370,6 @@ function num(x: number): string {
   if (x >= 100) return x.toFixed(0);
   if (x >= 10) return x.toFixed(1);
   return x.toFixed(2);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Median and range of a list, as `**m** (lo–hi)`, or the single value with its slice range. */

@@ -18,10 +18,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '../../bench/common.js';
 import { gemm512Rate } from '../../bench/peers/recur-train.js';
 import { backendName, kernels } from '../../src/kernels/index.js';
-import { prepareLmData } from '../../src/tasks/lm/data.js';
-import { lmModelConfig, trainLm, type LmTrainOptions } from '../../src/tasks/lm/train.js';
+import { trainLm, type LmTrainOptions } from '../../src/tasks/lm/train.js';
+import { charLmOptions, prepareTwin } from './char-lm.js';
 import { PYTHON, torchEnv } from '../torch-env.js';
 
 const arg = (name: string, dflt: number): number => {
@@ -35,12 +36,9 @@ for (const [name, v, min] of [['rounds', rounds, 1], ['warmup', warmup, 1], ['ba
 }
 if (!(windowS > 0)) throw new RecurError(`--window-s must be a number of seconds > 0, got ${windowS}`);
 
-const charOpts = (out: string): LmTrainOptions => ({
-  corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
-  batch, bptt, lr: 0.003, optimizer: 'adam', clip: 5, minutes: 24 * 60, seed: 0, out, resume: false,
-  // No evaluation or checkpoint inside a window: the twin's window has none.
-  evalEvery: Number.MAX_SAFE_INTEGER, saveEvery: 24 * 60,
-});
+// No evaluation or checkpoint inside a window: the twin's window has none.
+const charOpts = (out: string): LmTrainOptions =>
+  charLmOptions(batch, bptt, out, { minutes: 24 * 60, seed: 0, evalEvery: Number.MAX_SAFE_INTEGER, saveEvery: 24 * 60 });
 
 interface Window { tokensPerSec: number; gemm512: number; threads?: number }
 
@@ -70,15 +68,8 @@ if (childAt >= 0) {
   await recurWindow(process.argv[childAt + 1]!);
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'recur-lm-speed-'));
-  const prep = prepareLmData(charOpts(dir), charOpts(dir));
-  for (const s of ['train', 'valid'] as const) {
-    const a = prep.splits[s];
-    writeFileSync(join(dir, `${s}.i32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-  }
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    model: lmModelConfig(charOpts(dir), prep.tokenizer.vocabSize), lr: 0.003, batch, bptt, clip: 5, seed: 0, threads: 2,
-    minutes: 0, warmup_steps: warmup, window_s: windowS,
-  }));
+  const { config } = prepareTwin(charOpts(dir), dir);
+  writeFileSync(join(dir, 'config.json'), config({ warmup_steps: warmup, window_s: windowS }));
   const recur = (): Window => {
     const p = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, ...process.argv.slice(2)],
       { encoding: 'utf8', env: process.env });
@@ -100,12 +91,10 @@ if (childAt >= 0) {
     console.log(`  round ${r}: recur ${Math.round(rw.tokensPerSec)} tok/s (512³ ${rw.gemm512.toFixed(0)} GFLOP/s), ` +
       `PyTorch ${Math.round(tw.tokensPerSec)} (${tw.threads} threads, 512³ ${tw.gemm512.toFixed(0)}): ${ratio.toFixed(2)}×`);
   }
-  const sorted = rows.map((x) => x.ratio).sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  console.log(`recur ÷ PyTorch: median ${median.toFixed(2)}× (${sorted[0]!.toFixed(2)}–${sorted[sorted.length - 1]!.toFixed(2)}×)`);
+  const ratios = rows.map((x) => x.ratio), m = median(ratios);
+  console.log(`recur ÷ PyTorch: median ${m.toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×)`);
   const previous = existsSync('eval-results.json') ? (JSON.parse(readFileSync('eval-results.json', 'utf8')) as Record<string, unknown>) : {};
-  const lmSpeed = { backend: backendName(), date: new Date().toISOString(), batch, bptt, windowS, warmup, rounds: rows, median };
+  const lmSpeed = { backend: backendName(), date: new Date().toISOString(), batch, bptt, windowS, warmup, rounds: rows, median: m };
   writeFileSync('eval-results.json', JSON.stringify({ ...previous, lmSpeed }, null, 2) + '\n');
   console.log('results written to eval-results.json');
 }

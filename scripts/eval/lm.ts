@@ -24,7 +24,8 @@ import { evaluateLm } from '../../src/tasks/lm/task.js';
 import { KneserNeyTrigram } from '../../src/tasks/lm/ngram.js';
 import { prepareLmData } from '../../src/tasks/lm/data.js';
 import { loadLmRun } from '../../src/tasks/lm/run.js';
-import { lmModelConfig, trainLm, type LmTrainOptions } from '../../src/tasks/lm/train.js';
+import { trainLm, type LmTrainOptions } from '../../src/tasks/lm/train.js';
+import { charLmOptions, prepareTwin } from './char-lm.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,21 +47,9 @@ const log = (s: string): void => console.log(s);
 // (seeds 0-2, either library), more than the difference being measured.
 const charDir = join(root, 'torch-data');
 mkdirSync(charDir, { recursive: true });
-const charOpts: LmTrainOptions = {
-  corpus: 'moby-dick', level: 'char', cell: 'lstm', layers: 2, hidden: 256, embed: 64, dropout: 0.1, tie: false,
-  batch, bptt, lr: 0.003, optimizer: 'adam', clip: 5, minutes, evalEvery: 500, seed,
-  out: join(root, 'char'), resume: false,
-};
+const charOpts = charLmOptions(batch, bptt, join(root, 'char'), { minutes, evalEvery: 500, seed });
 // The same ids and model as trainLm makes from charOpts, for the twin and the evaluation.
-const charPrep = prepareLmData(charOpts, charOpts);
-const charModelConfig = lmModelConfig(charOpts, charPrep.tokenizer.vocabSize);
-for (const s of ['train', 'valid'] as const) {
-  const a = charPrep.splits[s];
-  writeFileSync(join(charDir, `${s}.i32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-}
-const twinConfig = (extra: Record<string, unknown>): string => JSON.stringify({
-  model: charModelConfig, lr: charOpts.lr, batch: charOpts.batch, bptt: charOpts.bptt, clip: charOpts.clip, minutes, seed, threads: 2, ...extra,
-});
+const { prep: charPrep, config: twinConfig } = prepareTwin(charOpts, charDir);
 if (!skipTorch) {
   const initFile = join(charDir, 'init.safetensors');
   writeFileSync(join(charDir, 'init-config.json'), twinConfig({ init_out: initFile, init_only: true }));

@@ -19,6 +19,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+# The bench's 512^3 GEMM rate (the same window), printed next to a speed so a handicapped twin shows.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "peers"))
+from torch_bench import gemm_rate  # noqa: E402
+
 
 def batchify(ids, b):
     steps = len(ids) // b
@@ -82,18 +86,6 @@ def save_safetensors(model, path):
         f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
 
 
-def gemm512_rate():
-    """GFLOP/s of a 512^3 product, printed next to the speed so that a handicapped twin shows."""
-    a, b = torch.randn(512, 512), torch.randn(512, 512)
-    for _ in range(3):
-        a @ b
-    t0, n = time.time(), 0
-    while time.time() - t0 < 0.5:
-        a @ b
-        n += 1
-    return 2 * 512**3 * n / (time.time() - t0) / 1e9
-
-
 def make_step(cfg, model, opt, data):
     """One training step on the next bptt window (hidden state carried, detached; reset at the
     end of the data): returns the loss and the tokens it trained on."""
@@ -123,7 +115,7 @@ def make_step(cfg, model, opt, data):
 def speed_window(cfg, train_step):
     """scripts/eval/lm-speed.ts: tokens/s over one continuous window of window_s seconds after
     warmup_steps steps; no evaluation."""
-    gemm = gemm512_rate()
+    gemm = gemm_rate(torch)
     for _ in range(cfg.get("warmup_steps", 8)):
         train_step()
     t0, steps, tokens = time.time(), 0, 0
