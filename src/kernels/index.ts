@@ -173,12 +173,23 @@ autoSelectNative();
 // ---- Reclaiming tensor storage ----------------------------------------------------------------
 // Backends that keep storage in their own heap (wasm) get blocks back only when a tensor's view
 // is garbage-collected AND the event loop turns, so long loops await reclaimMemory() between
-// steps: it forces a GC once the storage allocated since the last one exceeds what survived it,
-// spaced so that collections take at most GC_TIME_SHARE of the wall time unless storage grew by
-// GC_MAX_GROWTH_BYTES or passed half of the budget. The measurements behind this policy are in
-// docs/kernels.md.
-let gcHook: (() => void) | null = null;
+// steps: it forces a GC once the storage allocated since the last full collection exceeds what
+// survived it, spaced so that collections take at most GC_TIME_SHARE of the wall time unless
+// storage grew by GC_MAX_GROWTH_BYTES or passed half of the budget. A full collection the engine
+// ran on its own counts as one. The measurements behind this policy are in docs/kernels.md.
+
+/** How reclaimMemory() reaches the engine's collector (Node: see src/train/node-gc.ts). */
+export interface GcHook {
+  /** Runs a full collection now. */
+  collect(): void;
+  /** Full collections so far, the engine's own and collect()'s. */
+  fullCollections(): number;
+}
+
+let gcHook: GcHook | null = null;
 let allocatedAtGc = 0;
+// At the previous call: full collections seen, and storage allocated less storage freed.
+let collectionsAtCall = 0, netAtCall = 0;
 let lastGcEnd = -Infinity;
 // The cheapest of the last three (the first collections of a process cost more).
 const recentGcMs = [0, 0, 0];
@@ -186,9 +197,10 @@ const GC_MIN_GROWTH_BYTES = 16 * 1024 * 1024;
 const GC_MAX_GROWTH_BYTES = 256 * 1024 * 1024;
 const GC_TIME_SHARE = 0.1;
 
-/** Installs a function that forces a garbage collection (Node: see src/train/node-gc.ts). */
-export function setGcHook(fn: (() => void) | null): void {
-  gcHook = fn;
+/** Installs the collector reclaimMemory() uses (null: never force a collection). */
+export function setGcHook(hook: GcHook | null): void {
+  gcHook = hook;
+  collectionsAtCall = hook ? hook.fullCollections() : 0;
 }
 
 interface StorageStats {
@@ -206,30 +218,39 @@ function storageStats(): StorageStats | null {
 }
 
 export async function reclaimMemory(): Promise<void> {
-  const s = storageStats();
   // A turn on every backend: training loops rely on it to serve signals (Ctrl-C, SIGTERM) and
-  // timers between steps; the js backend, with nothing to reclaim, gave none.
-  if (s === null) return turn();
+  // timers between steps; the js backend, with nothing to reclaim, gave none. It comes first:
+  // the engine reports its collections during the step, and their finalizers, on a turn.
+  await turn();
+  const s = storageStats();
+  if (s === null || gcHook === null) return;
   // Storage freed explicitly is already back: only the rest can be garbage.
-  const since = s.allocatedBytes - s.freedBytes - allocatedAtGc;
+  const net = s.allocatedBytes - s.freedBytes;
+  // A full collection during the step took what had died before it began; what died before the
+  // previous call had. Steps whose garbage the engine collects on its own need no forced one.
+  const collections = gcHook.fullCollections();
+  if (collections > collectionsAtCall) allocatedAtGc = Math.max(allocatedAtGc, netAtCall);
+  const since = net - allocatedAtGc;
   // Live now minus what was allocated since: what survived the last collection (an upper bound
   // until that collection's finalizers have run, which only delays the next one).
   const survivors = s.liveBytes - since;
   const now = performance.now();
   const affordable = now - lastGcEnd >= Math.min(...recentGcMs) / GC_TIME_SHARE;
   const pressed = s.budgetBytes !== undefined && s.liveBytes > s.budgetBytes / 2;
-  const collect = gcHook !== null && since > Math.max(GC_MIN_GROWTH_BYTES, survivors) && (affordable || pressed || since > GC_MAX_GROWTH_BYTES);
+  const collect = since > Math.max(GC_MIN_GROWTH_BYTES, survivors) && (affordable || pressed || since > GC_MAX_GROWTH_BYTES);
   if (collect) {
-    gcHook!();
-    allocatedAtGc = s.allocatedBytes - s.freedBytes;
+    gcHook.collect();
+    allocatedAtGc = net;
     lastGcEnd = performance.now();
     recentGcMs.shift();
     recentGcMs.push(lastGcEnd - now);
+    // V8 delivers the first collection's finalizers one turn later than the following ones
+    // (Node 20); storage they free is reused by the next step only if they have run.
+    await turn();
+    await turn();
   }
-  await turn();
-  // V8 delivers the first collection's finalizers one turn later than the following ones (Node
-  // 20); storage they free is reused by the next step only if they have run.
-  if (collect) await turn();
+  collectionsAtCall = gcHook.fullCollections();
+  netAtCall = net;
 }
 
 function turn(): Promise<void> {
