@@ -768,7 +768,8 @@ function conformance(T: Target): void {
     it('bernoulliScaled: the mask bits and final state of the reference, for every keep', () => {
       // wasm runs the reference itself (uncounted); native draws in C and must serve every call.
       const own = T.name.startsWith('native');
-      for (const n of [0, 1, 7, 33, 1031, 100_003]) for (const keep of [0, 1e-9, 0.1, 0.5, 0.9, 1, 1.5, NaN]) {
+      // 32768 and more: eight chunks of 4096 side by side (native/src/random.h), then the rest one at a time.
+      for (const n of [0, 1, 7, 33, 1031, 32_767, 32_768, 100_003, 3 * 32_768]) for (const keep of [0, 1e-9, 0.1, 0.5, 0.9, 1, 1.5, NaN]) {
         const seed = Uint32Array.of(0x9e3779b9, 12345 + n, 0xdeadbeef, 7);
         const want = new Float32Array(n), wantState = Uint32Array.from(seed);
         jsKernels.bernoulliScaled(wantState, keep, want);
