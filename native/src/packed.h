@@ -28,10 +28,12 @@
 #else
 #define PK_MR 2
 #endif
-/* A K block keeps one panel slice (PK_KC x 16 floats, 16 KiB) in L1 while every row tile of C
- * passes over it; K = 1024 (dh = dG · W_hh) would otherwise stream a 64 KiB panel from L2 once
- * per row tile. */
-#define PK_KC 256
+/* K runs in blocks of at most PK_KC values, as equal as possible. Each block beyond the first
+ * reads and writes the tile of C again, which costs more than streaming a panel slice of up to
+ * 64 KiB from L2 (256-value blocks, sized for L1, ran the LSTM's step products 1.04-1.29x slower:
+ * docs/kernels.md, "The packed kernel's K blocks"); at 1024 the A block (PK_MB x PK_KC floats,
+ * 768 KiB) still fits in L2. */
+#define PK_KC 1024
 
 /* Packs op(B) (K x N; transB: B is N x K) into panels (ceil(N/16)*16*K floats). */
 static void k_pack_panels(int transB, const float *B, size_t ldb, size_t K, size_t N, float *panels) {
@@ -145,9 +147,9 @@ INLINE void pk_tile(const int mr, size_t kc, const float *A, size_t lda, const f
  * otherwise).
  *
  * Loop order (GotoBLAS's, with A read in place): blocks of PK_MB rows, then K blocks, then the
- * panels, then the row tiles. A block of A (PK_MB x PK_KC floats, 192 KiB) stays in L2 while
- * every panel slice passes over it, and each panel slice (16 KiB) in L1 while the block's row
- * tiles do. With panels outermost, a tall A (the input and output projections: thousands of rows
+ * panels, then the row tiles. A block of A (PK_MB x kc floats, up to 768 KiB) stays in L2 while
+ * every panel slice passes over it, and each panel slice (kc x 16 floats) in L1 or L2 while the
+ * block's row tiles do. With panels outermost, a tall A (the input and output projections: thousands of rows
  * against 64..1024 columns) streamed from memory once per panel. Every C element still sums its
  * K blocks in order, each over the same row tile (PK_MB is a multiple of PK_MR), so the bits are
  * those of any other order or split.
@@ -158,8 +160,9 @@ static void k_gemm_panels(size_t M, size_t N, size_t K, float alpha, const float
                           const float *panels, size_t p0, size_t p1, float beta, float *C, size_t ldc) {
   for (size_t i0 = 0; i0 < M; i0 += PK_MB) {
     size_t i1 = M - i0 < PK_MB ? M : i0 + PK_MB;
-    for (size_t k0 = 0; k0 < K; k0 += PK_KC) {
-      size_t kc = K - k0 < PK_KC ? K - k0 : PK_KC;
+    const size_t blocks = (K + PK_KC - 1) / PK_KC, kb = (K + blocks - 1) / blocks;
+    for (size_t k0 = 0; k0 < K; k0 += kb) {
+      size_t kc = K - k0 < kb ? K - k0 : kb;
       int first = k0 == 0;
       for (size_t p = p0; p < p1; p++) {
         size_t j0 = p * PK_NR;

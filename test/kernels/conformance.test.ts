@@ -537,6 +537,10 @@ function conformance(T: Target): void {
           n++;
         }
       }
+      // K beyond one block of the native kernel (1024): three blocks of 684, 684 and 682.
+      for (const tB of [true, false]) for (const [M, N] of [[7, 17], [64, 100]] as const) {
+        packedCase(false, tB, M, N, 2050, 1, 0.25, 1, PLACEMENTS[0]!);
+      }
       // The big ones went to the worker too (and the rest stayed on the caller).
       if (T.packedThreads) assert.ok(T.packedThreads.splits() > splits, 'no packed product was split between two threads');
     });
