@@ -35,19 +35,42 @@ function weightProducts(fn: () => void): [number, number][] {
   return seen;
 }
 
+/** Calls of a kernel from now on: the returned function reads the count. */
+function callsOf(name: keyof Kernels): () => number {
+  const K = kernels() as Kernels;
+  const f = K[name] as (...a: unknown[]) => unknown;
+  let n = 0;
+  (K as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
+    n++;
+    return f.apply(K, a);
+  };
+  return () => {
+    (K as unknown as Record<string, unknown>)[name] = f;
+    return n;
+  };
+}
+
 function step(layer: LSTM | GRU | RNN, I: number): void {
   const x = randn([T, B, I], { requiresGrad: true });
   sum(layer.forward(x).output).backward();
 }
 
 describe('dW_ih and dW_hh from one product', () => {
-  it('LSTM and RNN with I <= H: one G x (I + H) product, none of G x I', () => {
+  it('LSTM and RNN with I <= H: one G x (I + H + 1) product (the biases\' column), none of G x I', () => {
     for (const [name, layer, G] of [['LSTM', new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(1)), 32],
       ['RNN', new RNN({ inputSize: 8, hiddenSize: 8 }, new Rng(1)), 8]] as const) {
       const I = name === 'LSTM' ? 5 : 8;
+      const sums = callsOf('sumToBroadcast');
       const seen = weightProducts(() => step(layer, I));
-      assert.deepEqual(seen.filter(([M]) => M === G), [[G, I + 8]], `${name}: ${JSON.stringify(seen)}`);
+      assert.deepEqual(seen.filter(([M]) => M === G), [[G, I + 8 + 1]], `${name}: ${JSON.stringify(seen)}`);
+      assert.equal(sums(), 0, `${name}: the biases' gradient came from a pass of its own`);
     }
+    // Without biases, or with them frozen, no column of ones.
+    const plain = new LSTM({ inputSize: 5, hiddenSize: 8, bias: false }, new Rng(1));
+    assert.deepEqual(weightProducts(() => step(plain, 5)).filter(([M]) => M === 32), [[32, 13]]);
+    const frozen = new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(1));
+    frozen.namedParameters().get('bias_hh_l0')!.requiresGrad = false;
+    assert.deepEqual(weightProducts(() => step(frozen, 5)).filter(([M]) => M === 32), [[32, 13]]);
   });
 
   it('not for the GRU, nor for I > Hout, nor with W_ih frozen', () => {
@@ -60,7 +83,7 @@ describe('dW_ih and dW_hh from one product', () => {
     assert.deepEqual(weightProducts(() => step(frozen, 5)).filter(([M]) => M === 32), [[32, 8]]);
   });
 
-  it('W_hh gets the same gradient from the joint and the separate product', () => {
+  it('W_hh and the biases get the same gradients from the joint and the separate products', () => {
     const grads: Float32Array[] = [];
     for (const freeze of [false, true]) {
       const lstm = new LSTM({ inputSize: 5, hiddenSize: 8 }, new Rng(3));
@@ -68,12 +91,12 @@ describe('dW_ih and dW_hh from one product', () => {
       if (freeze) p.get('weight_ih_l0')!.requiresGrad = false;
       const x = randn([T, B, 5], { requiresGrad: true, rng: new Rng(4) });
       sum(lstm.forward(x).output).backward();
-      grads.push(Float32Array.from(p.get('weight_hh_l0')!.grad!.data));
+      grads.push(Float32Array.from(['weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'].flatMap((n) => [...p.get(n)!.grad!.data])));
     }
     const [joint, separate] = grads as [Float32Array, Float32Array];
     let worst = 0;
     for (let i = 0; i < joint.length; i++) worst = Math.max(worst, Math.abs(joint[i]! - separate[i]!));
-    assert.ok(joint.some((v) => v !== 0), 'gradient is all zeros');
+    assert.ok(joint.subarray(8 * 32).some((v) => v !== 0), 'bias gradient is all zeros');
     assert.ok(worst <= 1e-6, `max abs difference ${worst}`);
   });
 });

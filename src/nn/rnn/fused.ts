@@ -16,7 +16,7 @@ import type { Packing } from './packing.js';
  * backward: per step, in reverse: dh → dG          one fused kernel
  *                       dh_{t-1} += dG·W_hh        one GEMM
  *           dX += dG·W_ih, dW_ih += dGᵀ·X, dW_hh += dGᵀ·H_prev, db += Σ dG   big GEMMs at the end
- *           (RNN/LSTM with I ≤ Hout: [dW_ih | dW_hh] += dGᵀ·[X | H_prev], one GEMM)
+ *           (RNN/LSTM with I ≤ Hout: [dW_ih | dW_hh | db] += dGᵀ·[X | H_prev | 1], one GEMM)
  *
  * Dimension names: N packed rows, B batch, I input features, H hidden size, P projection size
  * (LSTM projSize, else 0), Hout = P || H the size of h, G the gate width.
@@ -67,7 +67,13 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   // Only for I ≤ Hout, so that the cache grows by at most an N×Hout buffer.
   const joint = isGradEnabled() && w.wIh.requiresGrad && w.wHh.requiresGrad && I <= Hout
     && (isLstm || kind === 'rnnTanh' || kind === 'rnnRelu');
-  const ldh = joint ? I + Hout : Hout, hOff = joint ? I : 0;
+  // With both biases training too, a column of ones closes each row, [x | h_{t-1} | 1]: the
+  // joint product's last column is then Σ dG, both biases' gradient, with no pass of its own
+  // over the N×G gradient.
+  const onesCol = joint && w.bIh?.requiresGrad === true && w.bHh?.requiresGrad === true;
+  // kx: the width of [x | h_{t-1}] (K of the step products); ldh: the rows' stride.
+  const kx = joint ? I + Hout : Hout;
+  const ldh = onesCol ? kx + 1 : kx, hOff = joint ? I : 0;
   // Every step multiplies by the same W_hhᵀ: prepare it once (packed by wasm and native), unless
   // there is one step or one row (matrix-vector products read W_hh as it is). With [x | h_{t-1}]
   // rows at hand (stepwise), each step's product takes the input side too, [W_ih | W_hh]ᵀ, and
@@ -98,6 +104,12 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
     buf.subarray(offsets[t - 1]! * width, (offsets[t - 1]! + b) * width);
   const hPrev = emptyStorage(N * ldh);
   if (joint) K.copyBlocks(x.data, 0, I, hPrev, 0, ldh, I, N, false);
+  if (onesCol) {
+    const one = allocStorage(1);
+    one[0] = 1;
+    K.copyBlocks(one, 0, 0, hPrev, kx, ldh, 1, N, false);
+    freeStorage(one);
+  }
   // Step rows [o, o + b) of h_{t-1}, ldh apart.
   const hpRows = (o: number, b: number): Float32Array => hPrev.subarray(o * ldh + hOff, (o + b - 1) * ldh + hOff + Hout);
   const hAcc = allocStorage(B * Hout); // h0, then (in reverse) each sorted sequence's state
@@ -114,17 +126,17 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
   const side = kind === 'gru' || kind === 'gruResetBefore' ? emptyStorage(N * H) : null; // hn or r·h
   let wRec: PackedB | null = null;
   if (stepwise) {
-    const wCat = emptyStorage(G * ldh);
-    K.copyBlocks(wIh, 0, I, wCat, 0, ldh, I, G, false);
-    K.copyBlocks(wHh, 0, Hout, wCat, I, ldh, Hout, G, false);
-    wRec = K.packB(true, ldh, G, wCat, ldh);
+    const wCat = emptyStorage(G * kx);
+    K.copyBlocks(wIh, 0, I, wCat, 0, kx, I, G, false);
+    K.copyBlocks(wHh, 0, Hout, wCat, I, kx, Hout, G, false);
+    wRec = K.packB(true, kx, G, wCat, kx);
     freeStorage(wCat);
   } else if (prepared) {
     wRec = K.packB(true, Hout, G, wHh, Hout);
   }
   // hg = h_{t-1}·W_hhᵀ on step rows [o, o + b); stepwise, [x_t | h_{t-1}]·[W_ih | W_hh]ᵀ.
   const hhT = (o: number, b: number, hp: Float32Array): void => {
-    if (stepwise) K.gemmPackedB(false, b, G, ldh, 1, hPrev.subarray(o * ldh, (o + b) * ldh), ldh, wRec!, 0, hg, G);
+    if (stepwise) K.gemmPackedB(false, b, G, kx, 1, hPrev.subarray(o * ldh, (o + b - 1) * ldh + kx), ldh, wRec!, 0, hg, G);
     else if (wRec) K.gemmPackedB(false, b, G, Hout, 1, hp, ldh, wRec, 0, hg, G);
     else K.gemm(false, true, b, G, Hout, 1, hp, ldh, wHh, Hout, 0, hg, G);
   };
@@ -265,13 +277,17 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
       K.gemm(false, false, N, I, G, 1, dGx, G, wIh, I, dx.fresh ? 0 : 1, dx.data, I);
     }
     if (joint) {
-      // [dW_ih | dW_hh] = dGᵀ·[x | h_{t-1}], then each weight's columns to its gradient.
+      // [dW_ih | dW_hh (| Σ dG)] = dGᵀ·[x | h_{t-1} (| 1)], then each weight's columns to its gradient.
       const dW = emptyStorage(G * ldh);
       K.gemm(true, false, G, ldh, N, 1, dGx, G, hPrev, ldh, 0, dW, ldh);
       const di = gradSlot(w.wIh);
       K.copyBlocks(dW, 0, ldh, di.data, 0, I, I, G, !di.fresh);
       const dh = gradSlot(w.wHh);
       K.copyBlocks(dW, I, ldh, dh.data, 0, Hout, Hout, G, !dh.fresh);
+      if (onesCol) {
+        K.copyBlocks(dW, kx, ldh, gradOf(w.bIh!), 0, 1, 1, G, true);
+        K.copyBlocks(dW, kx, ldh, gradOf(w.bHh!), 0, 1, 1, G, true);
+      }
       freeStorage(dW);
     } else if (w.wIh.requiresGrad) {
       const dw = gradSlot(w.wIh);
@@ -286,7 +302,7 @@ export function rnnDirection(kind: FusedCellKind, H: number, P: number, reverse:
         K.gemm(true, false, G, Hout, N, 1, dGh, G, hPrev, ldh, beta, dw.data, Hout);
       }
     }
-    const gbIh = w.bIh?.requiresGrad ? gradOf(w.bIh) : null, gbHh = w.bHh?.requiresGrad ? gradOf(w.bHh) : null;
+    const gbIh = w.bIh?.requiresGrad && !onesCol ? gradOf(w.bIh) : null, gbHh = w.bHh?.requiresGrad && !onesCol ? gradOf(w.bHh) : null;
     if (gbIh && gbHh && dGh === dGx) {
       // Both biases get Σ dG (all but the GRU's): one pass over the N×G gradient, not two.
       const db = allocStorage(G);
