@@ -491,13 +491,61 @@ static napi_value n_gemm(napi_env env, napi_callback_info info) {
 
 /* ---- Elementwise ----------------------------------------------------------------------------- */
 
+/* ---- Long memory-bound calls on two threads --------------------------------------------------- */
+
+/* Calls that move at least PAR_MIN_FLOATS floats (elementwise ops, block copies) are cut into
+ * PAR_ITEMS ranges shared between this thread and the packed products' worker, as the gates are:
+ * one core did not reach the memory's bandwidth (docs/kernels.md, "Memory-bound calls on two
+ * threads"). Every element is computed the same way whichever thread runs it. */
+#define PAR_MIN_FLOATS ((size_t)1 << 17)
+#define PAR_ITEMS 8
+
+/* fn over units [s, e) of a call; arg is the call's own struct. */
+typedef void (*range_fn)(const void *arg, size_t s, size_t e);
+typedef struct {
+  range_fn fn;
+  const void *arg;
+  size_t n, per;
+} RangeJob;
+
+static void range_job(void *p, size_t i0, size_t i1) {
+  const RangeJob *j = (const RangeJob *)p;
+  size_t s = i0 * j->per, e = i1 * j->per < j->n ? i1 * j->per : j->n;
+  if (s < e) j->fn(j->arg, s, e);
+}
+
+/* Runs fn over units [0, n), `floats` the floats the whole call moves. */
+static void run_ranges(size_t n, size_t floats, range_fn fn, const void *arg) {
+  if (n >= 2 && floats >= PAR_MIN_FLOATS && atomic_load_explicit(&packed_threads, memory_order_relaxed) > 1) {
+    size_t items = n < PAR_ITEMS ? n : PAR_ITEMS;
+    RangeJob j = {fn, arg, n, (n + items - 1) / items};
+    items = (n + j.per - 1) / j.per;
+    rt_run2(range_job, &j, items, items / 2);
+  } else if (n > 0) {
+    fn(arg, 0, n);
+  }
+}
+
+
+typedef struct {
+  float alpha;
+  const float *x;
+  float *y;
+} AxpyArgs;
+
+static void axpy_range(const void *p, size_t s, size_t e) {
+  const AxpyArgs *j = (const AxpyArgs *)p;
+  K->axpy(j->alpha, j->x + s, j->y + s, e - s);
+}
+
 static napi_value n_axpy(napi_env env, napi_callback_info info) {
   BEGIN(3);
   float alpha = (float)num(a, 0);
   size_t n;
   float *x = f32(a, 1, 0, &n), *y = f32(a, 2, n, NULL);
   CHECK;
-  K->axpy(alpha, x, y, n);
+  AxpyArgs j = {alpha, x, y};
+  run_ranges(n, 3 * n, axpy_range, &j);
   DONE;
 }
 
@@ -545,6 +593,18 @@ static napi_value n_unary_backward(napi_env env, napi_callback_info info) {
 }
 
 /* binary(op, a, aRepeat, b, bRepeat, out, accumulate) */
+/* binary with both operands as long as the output (no repeat): elements [s, e). */
+typedef struct {
+  int op, acc;
+  const float *a, *b;
+  float *o;
+} BinaryArgs;
+
+static void binary_range(const void *p, size_t s, size_t e) {
+  const BinaryArgs *j = (const BinaryArgs *)p;
+  K->binary(j->op, j->a + s, e - s, 1, j->b + s, e - s, 1, j->o + s, e - s, j->acc);
+}
+
 static napi_value n_binary(napi_env env, napi_callback_info info) {
   BEGIN(7);
   size_t op = cnt(a, 0);
@@ -558,7 +618,10 @@ static napi_value n_binary(napi_env env, napi_callback_info info) {
   CHECK;
   /* Empty operands against a non-empty output read `undefined` (NaN) in the reference. */
   if (op > B_MIN || ar == 0 || br == 0 || (n > 0 && (na == 0 || nb == 0))) return fallback(env);
-  if (n > 0) K->binary((int)op, pa, na, ar, pb, nb, br, po, n, acc);
+  if (na == n && nb == n && ar == 1 && br == 1) {
+    BinaryArgs j = {(int)op, acc, pa, pb, po};
+    run_ranges(n, 3 * n, binary_range, &j);
+  } else if (n > 0) K->binary((int)op, pa, na, ar, pb, nb, br, po, n, acc);
   return NULL;
 }
 
@@ -701,6 +764,19 @@ static napi_value n_scatter_add_rows(napi_env env, napi_callback_info info) {
 }
 
 /* copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) */
+/* copyBlocks over blocks [s, e). */
+typedef struct {
+  const float *src;
+  float *dst;
+  size_t sStride, dStride, len;
+  int acc;
+} CopyBlocksArgs;
+
+static void copy_blocks_range(const void *p, size_t s, size_t e) {
+  const CopyBlocksArgs *j = (const CopyBlocksArgs *)p;
+  K->copy_blocks(j->src + s * j->sStride, j->sStride, j->dst + s * j->dStride, j->dStride, j->len, e - s, j->acc);
+}
+
 static napi_value n_copy_blocks(napi_env env, napi_callback_info info) {
   BEGIN(9);
   size_t sOff = cnt(a, 1), sStride = cnt(a, 2), dOff = cnt(a, 4), dStride = cnt(a, 5), len = cnt(a, 6), count = cnt(a, 7);
@@ -710,7 +786,13 @@ static napi_value n_copy_blocks(napi_env env, napi_callback_info info) {
   float *src = f32(a, 0, empty ? 0 : sOff + extent(a, count, len, sStride), NULL);
   float *dst = f32(a, 3, empty ? 0 : dOff + extent(a, count, len, dStride), NULL);
   CHECK;
-  if (!empty) K->copy_blocks(src + sOff, sStride, dst + dOff, dStride, len, count, acc);
+  if (!empty) {
+    CopyBlocksArgs j = {src + sOff, dst + dOff, sStride, dStride, len, acc};
+    /* Overlapping source and destination keep the one-thread order of the blocks. */
+    const float *s0 = src + sOff, *s1 = s0 + extent(a, count, len, sStride), *d0 = dst + dOff, *d1 = d0 + extent(a, count, len, dStride);
+    int disjoint = s1 <= d0 || d1 <= s0;
+    run_ranges(count, disjoint ? (acc ? 3 : 2) * len * count : 0, copy_blocks_range, &j);
+  }
   return NULL;
 }
 

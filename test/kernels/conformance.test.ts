@@ -477,6 +477,51 @@ function conformance(T: Target): void {
     });
   });
 
+  describe(`${tag}: long memory-bound calls (native: cut into ranges on two threads)`, { skip }, () => {
+    const r = rng(11);
+    let restore: (() => void) | undefined;
+    before(() => { if (!skip) restore = T.packedThreads?.twoThreads(); });
+    after(() => restore?.());
+    const N = 300_001;
+    const own = (a: Float32Array): Float32Array => { const o = T.k.alloc(a.length); o.set(a); return o; };
+
+    it('binary (in place too), axpy and copyBlocks past the threshold give the reference\'s values', () => {
+      const splits = T.packedThreads?.splits() ?? 0;
+      for (const op of ['mul', 'add'] as const) for (const acc of [false, true]) {
+        const a = randArray(r, N), b = randArray(r, N), o = randArray(r, N);
+        const want = Float32Array.from(o);
+        jsKernels.binary(op, a, 1, b, 1, want, acc);
+        const got = own(o);
+        T.k.binary(op, own(a), 1, own(b), 1, got, acc);
+        // (Accumulating, the reference rounds once from doubles.)
+        if (acc) assertClose(got, want, DEFAULT_TOL, `binary ${op} acc`);
+        else assert.ok(got.every((v, i) => Object.is(v, want[i])), `binary ${op}`);
+        const inPlace = own(a), wantIn = Float32Array.from(a);
+        jsKernels.binary(op, wantIn, 1, b, 1, wantIn, false);
+        T.k.binary(op, inPlace, 1, own(b), 1, inPlace, false);
+        assert.ok(inPlace.every((v, i) => Object.is(v, wantIn[i])), `binary ${op} in place`);
+      }
+      const x = randArray(r, N), y = randArray(r, N), wantY = Float32Array.from(y), gotY = own(y);
+      jsKernels.axpy(0.75, x, wantY);
+      T.k.axpy(0.75, own(x), gotY);
+      assertClose(gotY, wantY, DEFAULT_TOL, 'axpy');
+      for (const acc of [false, true]) {
+        const src = randArray(r, 3001 * 128), dst = randArray(r, 3001 * 100), want = Float32Array.from(dst), got = own(dst);
+        jsKernels.copyBlocks(src, 5, 128, want, 0, 100, 100, 3001, acc);
+        T.k.copyBlocks(own(src), 5, 128, got, 0, 100, 100, 3001, acc);
+        if (acc) assertClose(got, want, DEFAULT_TOL, 'copyBlocks acc');
+        else assert.ok(got.every((v, i) => Object.is(v, want[i])), 'copyBlocks');
+      }
+      // Overlapping source and destination (blocks moved one block along): the reference's
+      // order, block after block, on one thread.
+      const buf = randArray(r, 2001 * 100), wantBuf = Float32Array.from(buf), gotBuf = own(buf);
+      jsKernels.copyBlocks(wantBuf, 0, 100, wantBuf, 100, 100, 100, 2000, false);
+      T.k.copyBlocks(gotBuf, 0, 100, gotBuf, 100, 100, 100, 2000, false);
+      assert.ok(gotBuf.every((v, i) => Object.is(v, wantBuf[i])), 'copyBlocks overlapping');
+      if (T.packedThreads) assert.ok(T.packedThreads.splits() >= splits + 7, `${T.packedThreads.splits() - splits} calls split between two threads`);
+    });
+  });
+
   describe(`${tag}: GEMM with a prepared op(B) (packB, gemmPackedB)`, { skip }, () => {
     const r = rng(8);
     const gemmTol = (k: number): Tol => ({ rtol: 1e-5, atol: 2e-6 * Math.max(1, k) });
