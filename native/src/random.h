@@ -12,15 +12,27 @@
 
 #define RB_CHUNK 4096
 
+/* One xoshiro128** draw: r = rotl(s1 * 5, 7) * 9, then the state steps. For uint32_t and for v8u
+ * (eight streams, one per lane) alike. */
+#define RB_DRAW(r, s0, s1, s2, s3)                          \
+  do {                                                      \
+    __typeof__(s1) m_ = (s1) + ((s1) << 2);                 \
+    __typeof__(s1) x_ = (m_ << 7) | (m_ >> 25);             \
+    (r) = x_ + (x_ << 3);                                   \
+    __typeof__(s1) t_ = (s1) << 9;                          \
+    (s2) ^= (s0);                                           \
+    (s3) ^= (s1);                                           \
+    (s1) ^= (s2);                                           \
+    (s0) ^= (s3);                                           \
+    (s2) ^= t_;                                             \
+    (s3) = ((s3) << 11) | ((s3) >> 21);                     \
+  } while (0)
+
 /* One step of the state (the output scrambler aside). */
 INLINE void rb_step(uint32_t *s) {
-  uint32_t t = s[1] << 9;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = (s[3] << 11) | (s[3] >> 21);
+  uint32_t r;
+  RB_DRAW(r, s[0], s[1], s[2], s[3]);
+  (void)r;
 }
 
 /* The jump by RB_CHUNK steps, a byte of the state at a time: the state ahead is the XOR over
@@ -66,8 +78,6 @@ INLINE void rb_jump_state(uint32_t *s) {
   memcpy(s, y, 16);
 }
 
-INLINE v8u rb_rotl(v8u x, int k) { return (x << k) | (x >> (32 - k)); }
-
 /* An 8x8 transpose of 32-bit lanes: r[k] lane i -> r[i] lane k. */
 INLINE void rb_transpose(v8u *r) {
   v8u t[8], u[8];
@@ -104,16 +114,8 @@ static void rb_eight_chunks(const uint32_t (*lanes)[4], uint32_t lim32, int all,
   for (size_t k = 0; k < RB_CHUNK; k += 8) {
     v8u r[8];
     for (int d = 0; d < 8; d++) {
-      v8u m = s1 + (s1 << 2); /* s1 * 5 */
-      v8u x = rb_rotl(m, 7);
-      x = x + (x << 3); /* * 9 */
-      v8u t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rb_rotl(s3, 11);
+      v8u x;
+      RB_DRAW(x, s0, s1, s2, s3);
       r[d] = (((v8u)(x < lim)) | keepAll) & bits;
     }
     rb_transpose(r);
@@ -143,15 +145,8 @@ static void k_bernoulli_scaled(uint32_t *state, double keep, float *out, size_t 
   }
   uint32_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
   for (; i < n; i++) {
-    uint32_t m = s1 * 5u;
-    uint32_t r = ((m << 7) | (m >> 25)) * 9u;
-    uint32_t t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >> 21);
+    uint32_t r;
+    RB_DRAW(r, s0, s1, s2, s3);
     out[i] = (uint64_t)r < lim ? scale : 0.0f;
   }
   state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
