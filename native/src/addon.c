@@ -491,8 +491,6 @@ static napi_value n_gemm(napi_env env, napi_callback_info info) {
 
 /* ---- Elementwise ----------------------------------------------------------------------------- */
 
-/* ---- Long memory-bound calls on two threads --------------------------------------------------- */
-
 /* Calls that move at least PAR_MIN_FLOATS floats (elementwise ops, block copies) are cut into
  * PAR_ITEMS ranges shared between this thread and the packed products' worker, as the gates are:
  * one core did not reach the memory's bandwidth (docs/kernels.md, "Memory-bound calls on two
@@ -525,7 +523,6 @@ static void run_ranges(size_t n, size_t floats, range_fn fn, const void *arg) {
     fn(arg, 0, n);
   }
 }
-
 
 typedef struct {
   float alpha;
@@ -592,7 +589,6 @@ static napi_value n_unary_backward(napi_env env, napi_callback_info info) {
   DONE;
 }
 
-/* binary(op, a, aRepeat, b, bRepeat, out, accumulate) */
 /* binary with both operands as long as the output (no repeat): elements [s, e). */
 typedef struct {
   int op, acc;
@@ -605,6 +601,7 @@ static void binary_range(const void *p, size_t s, size_t e) {
   K->binary(j->op, j->a + s, e - s, 1, j->b + s, e - s, 1, j->o + s, e - s, j->acc);
 }
 
+/* binary(op, a, aRepeat, b, bRepeat, out, accumulate) */
 static napi_value n_binary(napi_env env, napi_callback_info info) {
   BEGIN(7);
   size_t op = cnt(a, 0);
@@ -763,7 +760,6 @@ static napi_value n_scatter_add_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) */
 /* copyBlocks over blocks [s, e). */
 typedef struct {
   const float *src;
@@ -777,6 +773,7 @@ static void copy_blocks_range(const void *p, size_t s, size_t e) {
   K->copy_blocks(j->src + s * j->sStride, j->sStride, j->dst + s * j->dStride, j->dStride, j->len, e - s, j->acc);
 }
 
+/* copyBlocks(src, sOff, sStride, dst, dOff, dStride, len, count, accumulate) */
 static napi_value n_copy_blocks(napi_env env, napi_callback_info info) {
   BEGIN(9);
   size_t sOff = cnt(a, 1), sStride = cnt(a, 2), dOff = cnt(a, 4), dStride = cnt(a, 5), len = cnt(a, 6), count = cnt(a, 7);
