@@ -158,9 +158,9 @@ INLINE void pk_tile(const int mr, size_t kc, const float *A, size_t lda, const f
 
 static void k_gemm_panels(size_t M, size_t N, size_t K, float alpha, const float *A, size_t lda,
                           const float *panels, size_t p0, size_t p1, float beta, float *C, size_t ldc) {
+  const size_t blocks = (K + PK_KC - 1) / PK_KC, kb = (K + blocks - 1) / blocks;
   for (size_t i0 = 0; i0 < M; i0 += PK_MB) {
     size_t i1 = M - i0 < PK_MB ? M : i0 + PK_MB;
-    const size_t blocks = (K + PK_KC - 1) / PK_KC, kb = (K + blocks - 1) / blocks;
     for (size_t k0 = 0; k0 < K; k0 += kb) {
       size_t kc = K - k0 < kb ? K - k0 : kb;
       int first = k0 == 0;
